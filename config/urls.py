@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from config import views
+from config.health import healthz
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("healthz", healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/django-rq/", include("django_rq.urls")),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/", include("detections.api.urls")),
+    path("api/", include("reid.api.urls")),
+    path("api/", include("exports.api.urls")),
+    path("api/", include("reports.api.urls")),
+    path("", include("detections.urls")),
+    path("", include("reid.urls")),
+    path("", include("exports.urls")),
+    path("", include("reports.urls")),
+]

@@ -1,0 +1,33 @@
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Max, Q
+from django.shortcuts import render
+
+from detections.models import Detection, Image, Location
+from exports.models import ExportJob
+from reid.models import Deer
+
+
+@login_required
+def dashboard(request):
+    totals = Detection.objects.aggregate(
+        detections=Count("id"),
+        valid=Count("id", filter=Q(is_valid=True, is_duplicate=False)),
+        reviewed=Count("id", filter=Q(is_reviewed=True)),
+        last_taken=Max("taken_at"),
+    )
+    by_class = (
+        Detection.objects.filter(is_valid=True, is_duplicate=False)
+        .values("effective_classification")
+        .annotate(count=Count("id"))
+        .order_by("-count")
+    )
+    context = {
+        "totals": totals,
+        "by_class": by_class,
+        "image_count": Image.objects.count(),
+        "location_count": Location.objects.count(),
+        "deer_count": Deer.objects.count(),
+        "recent_images": Image.objects.select_related("location").annotate(n=Count("detections"))[:10],
+        "recent_jobs": ExportJob.objects.filter(requested_by=request.user)[:5],
+    }
+    return render(request, "dashboard.html", context)

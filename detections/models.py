@@ -1,0 +1,227 @@
+import uuid
+import zoneinfo
+
+import numpy as np
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Coalesce
+
+DEER_CLASSES = ("buck", "doe", "fawn", "unknown")
+OTHER_CLASSES = ("cattle", "pig", "raccoon", "coyote", "turkey", "human", "vehicle")
+CLASSIFICATIONS = DEER_CLASSES + OTHER_CLASSES
+
+
+class Classification(models.TextChoices):
+    BUCK = "buck"
+    DOE = "doe"
+    FAWN = "fawn"
+    UNKNOWN = "unknown"
+    CATTLE = "cattle"
+    PIG = "pig"
+    RACCOON = "raccoon"
+    COYOTE = "coyote"
+    TURKEY = "turkey"
+    HUMAN = "human"
+    VEHICLE = "vehicle"
+
+
+def validate_timezone(value):
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"'{value}' is not an IANA time zone name (for example America/Chicago).")
+
+
+def default_timezone():
+    return settings.TIME_ZONE
+
+
+class Location(models.Model):
+    """A camera site."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    latitude = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)]
+    )
+    longitude = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
+    timezone = models.CharField(max_length=64, default=default_timezone, validators=[validate_timezone])
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def tzinfo(self):
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class Image(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        PROCESSING = "processing"
+        COMPLETED = "completed"
+        FAILED = "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="images")
+    file = models.CharField(max_length=500, help_text="Path relative to IMAGE_ROOT")
+    filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64, unique=True)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    taken_at = models.DateTimeField()
+    exif = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.COMPLETED)
+    error_message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-taken_at"]
+        indexes = [
+            models.Index(fields=["location", "taken_at"], name="image_location_taken"),
+            models.Index(fields=["taken_at"], name="image_taken"),
+        ]
+
+    def __str__(self):
+        return self.filename
+
+    @property
+    def path(self):
+        return settings.IMAGE_ROOT / self.file
+
+
+class Detection(models.Model):
+    """One bounding box a model found in an image.
+
+    `taken_at` and `location` repeat the image's values so that reports aggregate over one table
+    with matching indexes; they are set from the image when the detection is created.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="detections")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+", editable=False)
+    taken_at = models.DateTimeField(editable=False)
+    bbox_x = models.PositiveIntegerField()
+    bbox_y = models.PositiveIntegerField()
+    bbox_width = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    bbox_height = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    confidence = models.FloatField(validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+    classification = models.CharField(max_length=20, choices=Classification.choices)
+    corrected_classification = models.CharField(
+        max_length=20, choices=Classification.choices, null=True, blank=True
+    )
+    effective_classification = models.GeneratedField(
+        expression=Coalesce("corrected_classification", "classification"),
+        output_field=models.CharField(max_length=20),
+        db_persist=True,
+    )
+    is_valid = models.BooleanField(default=True)
+    is_duplicate = models.BooleanField(default=False)
+    burst = models.UUIDField(null=True, blank=True)
+    is_reviewed = models.BooleanField(default=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    correction_notes = models.TextField(blank=True, max_length=1000)
+    deer = models.ForeignKey(
+        "reid.Deer", null=True, blank=True, on_delete=models.SET_NULL, related_name="detections"
+    )
+    embedding = models.BinaryField(null=True, blank=True)
+    embedding_model = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-taken_at", "id"]
+        indexes = [
+            models.Index(fields=["taken_at"], name="det_taken"),
+            models.Index(fields=["location", "taken_at"], name="det_location_taken"),
+            models.Index(fields=["effective_classification", "taken_at"], name="det_class_taken"),
+            models.Index(fields=["deer", "taken_at"], name="det_deer_taken"),
+            models.Index(fields=["is_reviewed"], name="det_reviewed"),
+            models.Index(fields=["confidence"], name="det_confidence"),
+            models.Index(fields=["burst"], name="det_burst"),
+        ]
+
+    def __str__(self):
+        return f"{self.classification} {self.confidence:.2f} in {self.image_id}"
+
+    def save(self, *args, **kwargs):
+        if self.image_id and (self.location_id is None or self.taken_at is None):
+            self.location_id = self.image.location_id
+            self.taken_at = self.image.taken_at
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        errors = {}
+        if self.confidence is not None and not 0.0 <= self.confidence <= 1.0:
+            errors["confidence"] = "confidence must be between 0 and 1."
+        image = self.image if self.image_id else None
+        if image is not None and None not in (self.bbox_x, self.bbox_y, self.bbox_width, self.bbox_height):
+            if self.bbox_x + self.bbox_width > image.width or self.bbox_y + self.bbox_height > image.height:
+                errors["bbox_width"] = (
+                    f"The bounding box ({self.bbox_x}, {self.bbox_y}, {self.bbox_width}x{self.bbox_height}) "
+                    f"lies outside the {image.width}x{image.height} image."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def current_classification(self):
+        """Effective classification computed in Python (valid before the row is saved or refreshed)."""
+        return self.corrected_classification or self.classification
+
+    @property
+    def bbox(self):
+        return (self.bbox_x, self.bbox_y, self.bbox_width, self.bbox_height)
+
+    def get_embedding(self):
+        """The embedding as a float32 numpy vector, or None."""
+        if self.embedding is None:
+            return None
+        return np.frombuffer(bytes(self.embedding), dtype=np.float32)
+
+    def set_embedding(self, vector, model_name):
+        """Store an embedding, L2-normalised, as float32 bytes."""
+        array = np.asarray(vector, dtype=np.float32)
+        norm = float(np.linalg.norm(array))
+        if norm == 0.0:
+            raise ValidationError({"embedding": "An embedding of all zeros cannot be compared."})
+        self.embedding = (array / norm).astype(np.float32).tobytes()
+        self.embedding_model = model_name
+
+
+class DetectionCorrection(models.Model):
+    """Immutable log of one field change made by a reviewer."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    detection = models.ForeignKey(Detection, on_delete=models.CASCADE, related_name="corrections")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    field = models.CharField(max_length=50)
+    old_value = models.TextField(blank=True, null=True)
+    new_value = models.TextField(blank=True, null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"{self.field}: {self.old_value} -> {self.new_value}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError("Correction history rows cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Correction history rows cannot be deleted.")

@@ -1,0 +1,28 @@
+from django.contrib import admin
+
+from reid.models import Deer, ReidRun, SimilarityScore
+
+
+@admin.register(Deer)
+class DeerAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "sex", "status", "sighting_count", "first_seen", "last_seen", "embedding_model"]
+    list_filter = ["sex", "status", "embedding_model"]
+    search_fields = ["name", "notes", "id"]
+    raw_id_fields = ["best_detection"]
+    exclude = ["centroid"]
+    readonly_fields = ["sighting_count", "first_seen", "last_seen", "created_at", "updated_at"]
+
+
+@admin.register(ReidRun)
+class ReidRunAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "kind", "status", "threshold", "dry_run", "processed_count", "linked_count", "review_count", "created_count"]
+    list_filter = ["kind", "status", "dry_run"]
+    raw_id_fields = ["requested_by"]
+
+
+@admin.register(SimilarityScore)
+class SimilarityScoreAdmin(admin.ModelAdmin):
+    list_display = ["detection", "deer", "score", "rank", "sex_match", "matched", "threshold_used", "calculated_at"]
+    list_filter = ["matched", "sex_match"]
+    raw_id_fields = ["run", "detection", "deer"]
+    show_full_result_count = False

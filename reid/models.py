@@ -1,0 +1,119 @@
+import uuid
+
+import numpy as np
+from django.conf import settings
+from django.db import models
+
+
+class Deer(models.Model):
+    """An individual deer: the profile that detections are linked to by re-identification."""
+
+    class Sex(models.TextChoices):
+        BUCK = "buck"
+        DOE = "doe"
+        FAWN = "fawn"
+        UNKNOWN = "unknown"
+
+    class Status(models.TextChoices):
+        ALIVE = "alive"
+        DECEASED = "deceased"
+        UNKNOWN = "unknown"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=100, blank=True)
+    sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ALIVE)
+    species = models.CharField(max_length=100, default="White-tailed deer (Odocoileus virginianus)")
+    notes = models.TextField(blank=True)
+    first_seen = models.DateTimeField(null=True, blank=True)
+    last_seen = models.DateTimeField(null=True, blank=True)
+    sighting_count = models.PositiveIntegerField(default=0, help_text="Valid detections linked to this deer")
+    centroid = models.BinaryField(null=True, blank=True)
+    embedding_model = models.CharField(max_length=100, blank=True)
+    best_detection = models.ForeignKey(
+        "detections.Detection", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-last_seen", "name"]
+        indexes = [
+            models.Index(fields=["sex", "embedding_model"], name="deer_sex_model"),
+            models.Index(fields=["last_seen"], name="deer_last_seen"),
+        ]
+
+    def __str__(self):
+        return self.name or f"Deer {str(self.id)[:8]}"
+
+    def get_centroid(self):
+        if self.centroid is None:
+            return None
+        return np.frombuffer(bytes(self.centroid), dtype=np.float32)
+
+
+class ReidRun(models.Model):
+    """One matching pass: live matching of new detections, a backfill, or a reprocess."""
+
+    class Kind(models.TextChoices):
+        LIVE = "live"
+        BACKFILL = "backfill"
+        REPROCESS = "reprocess"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        COMPLETED = "completed"
+        FAILED = "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    threshold = models.FloatField()
+    review_threshold = models.FloatField(null=True, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    dry_run = models.BooleanField(default=False)
+    total_count = models.PositiveIntegerField(default=0)
+    processed_count = models.PositiveIntegerField(default=0)
+    linked_count = models.PositiveIntegerField(default=0)
+    review_count = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.kind} run {self.created_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class SimilarityScore(models.Model):
+    """One candidate score logged by a matching attempt (top-K per attempt)."""
+
+    id = models.BigAutoField(primary_key=True)
+    run = models.ForeignKey(ReidRun, on_delete=models.CASCADE, related_name="scores")
+    detection = models.ForeignKey("detections.Detection", on_delete=models.CASCADE, related_name="similarity_scores")
+    deer = models.ForeignKey(Deer, on_delete=models.CASCADE, related_name="similarity_scores")
+    score = models.FloatField()
+    rank = models.PositiveSmallIntegerField()
+    sex_match = models.BooleanField()
+    matched = models.BooleanField()
+    threshold_used = models.FloatField()
+    calculated_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["run", "detection", "rank"]
+        indexes = [
+            models.Index(fields=["run", "rank"], name="score_run_rank"),
+            models.Index(fields=["detection", "rank"], name="score_detection_rank"),
+            models.Index(fields=["deer"], name="score_deer"),
+        ]
+
+    def __str__(self):
+        return f"{self.detection_id} ~ {self.deer_id}: {self.score:.3f}"

@@ -1,0 +1,185 @@
+"""Shared fixtures.
+
+* Unit tests get a fresh fakeredis behind every django-rq connection (autouse).
+* Tests marked ``integration`` get a real redis-server instead, started once per session on a
+  free port, flushed before each test; ``worker_env`` gives the environment a real worker process
+  needs to share the test database, Redis and file roots.
+* Small named actors: alice (viewer), bob (reviewer), charlie (manager), root (superuser).
+"""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import fakeredis
+import pytest
+import redis
+from django.contrib.auth.models import Group, User
+from rest_framework.test import APIClient
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A real redis-server for the whole session; yields its URL."""
+    binary = shutil.which("redis-server")
+    if not binary:
+        pytest.fail("redis-server is not installed (apt-get install redis-server); integration tests need it.")
+    port = free_port()
+    workdir = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(workdir), "--maxmemory-policy", "noeviction"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    else:
+        process.kill()
+        pytest.fail("redis-server did not start")
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def _use_redis(monkeypatch, factory):
+    import django_rq.connection_utils
+    import django_rq.queues
+
+    monkeypatch.setattr(django_rq.connection_utils, "get_redis_connection", factory)
+    monkeypatch.setattr(django_rq.queues, "get_redis_connection", factory)
+
+
+@pytest.fixture(autouse=True)
+def redis_conn(request, monkeypatch):
+    """The Redis connection every django-rq queue and our status module use in this test."""
+    if request.node.get_closest_marker("integration"):
+        url = request.getfixturevalue("redis_server")
+        conn = redis.Redis.from_url(url)
+        conn.flushdb()
+    else:
+        conn = fakeredis.FakeRedis()
+    _use_redis(monkeypatch, lambda *args, **kwargs: conn)
+    return conn
+
+
+@pytest.fixture(autouse=True)
+def file_roots(settings, tmp_path):
+    settings.IMAGE_ROOT = tmp_path / "images"
+    settings.EXPORT_ROOT = tmp_path / "exports"
+    settings.GROUND_TRUTH_PATH = tmp_path / "ground_truth.csv"
+    settings.IMAGE_ROOT.mkdir()
+    settings.EXPORT_ROOT.mkdir()
+    return settings
+
+
+@pytest.fixture
+def worker_env(settings, redis_server):
+    """Environment for a worker subprocess: same database, Redis and file roots as the test.
+
+    Use with ``@pytest.mark.django_db(transaction=True)`` so the worker sees committed rows.
+    """
+    from django.db import connection
+
+    env = dict(os.environ)
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "REDIS_URL": redis_server,
+        "IMAGE_ROOT": str(settings.IMAGE_ROOT),
+        "EXPORT_ROOT": str(settings.EXPORT_ROOT),
+        "GROUND_TRUTH_PATH": str(settings.GROUND_TRUTH_PATH),
+        "TIME_ZONE": settings.TIME_ZONE,
+        "EXPORT_JOB_TTL": str(settings.EXPORT_JOB_TTL),
+    })
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        env["SQLITE_PATH"] = str(db["NAME"])
+    else:
+        env["DATABASE_URL"] = (
+            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+        )
+    return env
+
+
+@pytest.fixture
+def start_worker(worker_env):
+    """Start real `manage.py rqworker` processes; they are killed after the test."""
+    processes = []
+
+    def start(*queues, extra_args=()):
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "manage.py"), "rqworker", *(queues or ("default", "exports")), *extra_args],
+            env=worker_env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        processes.append(process)
+        return process
+
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def make_user(username, role=None, **fields):
+    user = User.objects.create_user(username=username, password="pw-" + username, **fields)
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def alice(db):
+    return make_user("alice", "viewer")
+
+
+@pytest.fixture
+def bob(db):
+    return make_user("bob", "reviewer")
+
+
+@pytest.fixture
+def charlie(db):
+    return make_user("charlie", "manager")
+
+
+@pytest.fixture
+def root(db):
+    return make_user("root", is_superuser=True, is_staff=True)
+
+
+def client_for(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def alice_client(alice):
+    return client_for(alice)
+
+
+@pytest.fixture
+def bob_client(bob):
+    return client_for(bob)
+
+
+@pytest.fixture
+def charlie_client(charlie):
+    return client_for(charlie)
