@@ -1,0 +1,250 @@
+"""Validation of report and export requests (SPEC §5), shared by exports and reports.
+
+Rules, checked in this order, with these exact messages:
+
+* VR-001 start_date >= end_date               -> "start_date must be before end_date"
+* VR-002 (end_date - start_date).days > 365   -> "Date range cannot exceed 1 year"
+* VR-003 group_by not in day, week, month     -> "group_by must be one of: day, month, week"
+* VR-004 start_date after today               -> "start_date cannot be in the future"
+* VR-005 end_date after today                 -> "end_date cannot be in the future"
+
+"Today" is the local date in settings.TIME_ZONE. A serializer collects every violation (field
+errors such as a malformed date or an unknown field first, then the VR rules that can be checked)
+and raises one ValidationError whose dict is ordered so that its first message is the first
+failure; config.api_errors turns it into ``{"detail": first, "errors": {field: [messages]}}``.
+
+Public names (stable): ReportQuerySerializer, PeriodSerializer, DateRangeSerializer,
+StrictSerializer, DateField, IdListField, ClassificationListField, GROUP_BY_CHOICES,
+VR_001..VR_005, local_today, date_rule_errors, local_day_bounds.
+"""
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.fields import SkipField, empty, get_error_detail
+from rest_framework.utils import html
+
+from detections.models import CLASSIFICATIONS
+
+VR_001 = "start_date must be before end_date"
+VR_002 = "Date range cannot exceed 1 year"
+VR_003 = "group_by must be one of: day, month, week"
+VR_004 = "start_date cannot be in the future"
+VR_005 = "end_date cannot be in the future"
+
+GROUP_BY_CHOICES = ("day", "week", "month")
+MAX_RANGE_DAYS = 365
+
+
+def local_today():
+    """Today's date in settings.TIME_ZONE (not the server's clock zone, not UTC)."""
+    return datetime.now(ZoneInfo(settings.TIME_ZONE)).date()
+
+
+def local_day_bounds(start_date, end_date):
+    """Aware datetimes [start 00:00, day after end 00:00) in TIME_ZONE for an inclusive date range."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    return (
+        datetime.combine(start_date, time.min, tzinfo=zone),
+        datetime.combine(end_date + timedelta(days=1), time.min, tzinfo=zone),
+    )
+
+
+def date_rule_errors(start_date=None, end_date=None, group_by=empty, today=None):
+    """VR-001..VR-005 in order, as a list of (field, message); a None date skips its rules.
+
+    Pass group_by=empty (the default) to skip VR-003, e.g. for comparison periods.
+    """
+    today = today or local_today()
+    found = []
+    if start_date is not None and end_date is not None:
+        if start_date >= end_date:
+            found.append(("start_date", VR_001))
+        elif (end_date - start_date).days > MAX_RANGE_DAYS:
+            found.append(("end_date", VR_002))
+    if group_by is not empty and group_by not in GROUP_BY_CHOICES:
+        found.append(("group_by", VR_003))
+    if start_date is not None and start_date > today:
+        found.append(("start_date", VR_004))
+    if end_date is not None and end_date > today:
+        found.append(("end_date", VR_005))
+    return found
+
+
+# --- fields ---------------------------------------------------------------------------------------
+
+class DateField(serializers.DateField):
+    """A YYYY-MM-DD date whose messages name the field and echo the bad value."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", ["%Y-%m-%d"])
+        kwargs.setdefault("format", "%Y-%m-%d")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, value):
+        if isinstance(value, datetime) or not isinstance(value, (str, date)):
+            raise ValidationError(f"{self.field_name} must be a date string in YYYY-MM-DD format.")
+        if isinstance(value, date):
+            return value
+        try:
+            return datetime.strptime(value.strip(), "%Y-%m-%d").date()
+        except ValueError:
+            raise ValidationError(
+                f"{self.field_name} must be a valid date in YYYY-MM-DD format (got '{value[:40]}')."
+            )
+
+    def validate_empty_values(self, data):
+        if data is empty and self.required:
+            raise ValidationError(f"{self.field_name} is required (YYYY-MM-DD).")
+        if data is None or data == "":
+            if self.required or not self.allow_null:
+                raise ValidationError(f"{self.field_name} is required (YYYY-MM-DD).")
+        return super().validate_empty_values(data)
+
+
+class _ListField(serializers.ListField):
+    """A list that also accepts repeated or comma-separated query parameters."""
+
+    def get_value(self, dictionary):
+        if html.is_html_input(dictionary):
+            if self.field_name not in dictionary:
+                return empty
+            return [part.strip() for raw in dictionary.getlist(self.field_name) for part in raw.split(",") if part.strip()]
+        return dictionary.get(self.field_name, empty)
+
+    def to_internal_value(self, data):
+        if isinstance(data, (str, dict)) or not hasattr(data, "__iter__"):
+            raise ValidationError(f"{self.field_name} must be a list.")
+        return super().to_internal_value(data)
+
+
+class IdListField(_ListField):
+    """A list of distinct UUIDs (min_length/max_length as given); duplicates are an error."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("child", serializers.UUIDField(error_messages={"invalid": "'{value}' is not a valid UUID."}))
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, (list, tuple)) and self.max_length is not None and len(data) > self.max_length:
+            # Say so before parsing thousands of values.
+            raise ValidationError(
+                f"Too many ids in {self.field_name}: {len(data)} given, at most {self.max_length} are allowed."
+            )
+        if isinstance(data, (list, tuple)) and self.min_length is not None and len(data) < self.min_length:
+            raise ValidationError(f"Give at least {self.min_length} id(s) in {self.field_name}.")
+        values = super().to_internal_value(data)
+        seen, duplicates = set(), []
+        for value in values:
+            if value in seen:
+                duplicates.append(str(value))
+            seen.add(value)
+        if duplicates:
+            raise ValidationError(f"Duplicate ids in {self.field_name}: {', '.join(duplicates[:5])}.")
+        return values
+
+
+class ClassificationListField(_ListField):
+    """Effective classes (case-insensitive), de-duplicated, order kept."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("child", serializers.CharField())
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        result = []
+        for value in values:
+            name = value.strip().lower()
+            if name not in CLASSIFICATIONS:
+                raise ValidationError(
+                    f"'{value[:40]}' is not a known classification; use any of: {', '.join(CLASSIFICATIONS)}."
+                )
+            if name not in result:
+                result.append(name)
+        return result
+
+
+# --- serializers ----------------------------------------------------------------------------------
+
+class StrictSerializer(serializers.Serializer):
+    """A serializer that rejects unknown fields and reports every violation in one error dict.
+
+    Subclasses add cross-field rules in ``rule_errors(values)``, returning (field, message) pairs
+    in the order the rules must be reported. Nothing else is special: nested StrictSerializers
+    and ListSerializers work as usual.
+    """
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict) and not html.is_html_input(data):
+            raise ValidationError({"non_field_errors": ["Expected a JSON object with named fields."]})
+        errors, values = {}, {}
+        for field in self._writable_fields:
+            validate_method = getattr(self, "validate_" + field.field_name, None)
+            try:
+                value = field.run_validation(field.get_value(data))
+                if validate_method is not None:
+                    value = validate_method(value)
+            except ValidationError as exc:
+                errors[field.field_name] = exc.detail
+            except DjangoValidationError as exc:
+                errors[field.field_name] = get_error_detail(exc)
+            except SkipField:
+                pass
+            else:
+                self.set_value(values, field.source_attrs, value)
+        known = set(self.fields)
+        for name in data:
+            if name not in known:
+                errors[str(name)] = [
+                    f"Unknown field '{str(name)[:40]}'. Allowed fields: {', '.join(sorted(known))}."
+                ]
+        for field_name, message in self.rule_errors(values, errors):
+            detail = errors.setdefault(field_name, [])
+            if isinstance(detail, list):
+                detail.append(message)
+        if errors:
+            raise ValidationError(errors)
+        return values
+
+    def rule_errors(self, values, errors):
+        return []
+
+
+class DateRangeSerializer(StrictSerializer):
+    """start_date and end_date (both required) with VR-001, VR-002, VR-004, VR-005."""
+
+    start_date = DateField()
+    end_date = DateField()
+
+    def rule_errors(self, values, errors):
+        return date_rule_errors(values.get("start_date"), values.get("end_date"))
+
+
+class PeriodSerializer(DateRangeSerializer):
+    """One comparison period: {label, start_date, end_date}."""
+
+    label = serializers.CharField(max_length=100, error_messages={
+        "required": "Each period needs a label.", "blank": "A period label cannot be blank.",
+    })
+
+
+class ReportQuerySerializer(StrictSerializer):
+    """start_date, end_date, group_by, location_ids, classifications: SPEC §5, all rules in order.
+
+    Works on a JSON body or on request.query_params (lists may be repeated or comma-separated).
+    validated_data: start_date/end_date (date), group_by (str), location_ids (list[UUID]),
+    classifications (list[str]).
+    """
+
+    start_date = DateField()
+    end_date = DateField()
+    group_by = serializers.CharField(required=False, default="month", allow_blank=True)
+    location_ids = IdListField(required=False, default=list, max_length=100)
+    classifications = ClassificationListField(required=False, default=list)
+
+    def rule_errors(self, values, errors):
+        return date_rule_errors(values.get("start_date"), values.get("end_date"), values.get("group_by", "month"))
