@@ -1,0 +1,107 @@
+"""Report charts drawn with matplotlib (object API, Agg canvas: no pyplot global state) and
+returned as PNG data URIs, which WeasyPrint and browsers embed at almost no layout cost."""
+import base64
+import io
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+CLASS_COLOURS = {
+    "buck": "#6b4f2a", "doe": "#c08a3e", "fawn": "#e7c98f", "unknown": "#9aa39a",
+    "cattle": "#3d6b8c", "pig": "#c96f6f", "raccoon": "#6f6f8f", "coyote": "#8f7f4f",
+    "turkey": "#4f8f6f", "human": "#444444", "vehicle": "#a0a0c0",
+}
+FALLBACK_COLOUR = "#7f7f7f"
+DPI = 130
+FONT = {"family": "DejaVu Sans", "size": 8}
+
+
+def colour(name):
+    return CLASS_COLOURS.get(name, FALLBACK_COLOUR)
+
+
+def _figure(width, height):
+    figure = Figure(figsize=(width, height), dpi=DPI)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot(1, 1, 1)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.tick_params(labelsize=FONT["size"])
+    axes.grid(axis="y", color="#e0e0e0", linewidth=0.6)
+    axes.set_axisbelow(True)
+    return figure, axes
+
+
+def _data_uri(figure):
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _thin_labels(labels, keep=24):
+    step = max(1, -(-len(labels) // keep))
+    return [label if index % step == 0 else "" for index, label in enumerate(labels)]
+
+
+def _stacked(axes, positions, series, classes, width=0.8):
+    bottoms = [0] * len(positions)
+    for name in classes:
+        values = series[name]
+        axes.bar(positions, values, width, bottom=bottoms, color=colour(name), label=name, linewidth=0)
+        bottoms = [b + v for b, v in zip(bottoms, values)]
+
+
+def _legend(axes, classes):
+    if classes:
+        axes.legend(fontsize=FONT["size"], frameon=False, ncol=min(len(classes), 6),
+                    loc="upper center", bbox_to_anchor=(0.5, 1.14))
+
+
+def periods_chart(report):
+    """Detections per period, stacked by class."""
+    periods, classes = report["periods"], report["classes"]
+    figure, axes = _figure(7.2, 2.8)
+    positions = list(range(len(periods)))
+    _stacked(axes, positions, {name: [p["by_class"].get(name, 0) for p in periods] for name in classes}, classes)
+    axes.set_xticks(positions, _thin_labels([p["label"] for p in periods]), rotation=60 if len(periods) > 8 else 0,
+                    ha="right" if len(periods) > 8 else "center")
+    axes.set_ylabel("Detections", fontsize=FONT["size"])
+    _legend(axes, classes)
+    return _data_uri(figure)
+
+
+def hours_chart(report):
+    """Detections by local hour of day, stacked by class."""
+    hours, classes = report["hours"], report["classes"]
+    figure, axes = _figure(7.2, 2.4)
+    positions = [row["hour"] for row in hours]
+    _stacked(axes, positions, {name: [row["by_class"].get(name, 0) for row in hours] for name in classes}, classes)
+    axes.set_xticks(positions, [f"{h:02d}" for h in positions])
+    axes.set_xlabel(f"Hour of day ({report['time_zone']})", fontsize=FONT["size"])
+    axes.set_ylabel("Detections", fontsize=FONT["size"])
+    _legend(axes, classes)
+    return _data_uri(figure)
+
+
+def comparison_chart(report):
+    """Detections per class, one bar group per class and one bar per period."""
+    periods, classes = report["periods"], report["classes"]
+    figure, axes = _figure(7.2, 2.8)
+    palette = ["#6b4f2a", "#c08a3e", "#3d6b8c", "#4f8f6f", "#9aa39a"]
+    width = 0.8 / max(len(periods), 1)
+    for index, period in enumerate(periods):
+        positions = [c + index * width - 0.4 + width / 2 for c in range(len(classes))]
+        axes.bar(positions, [period["by_class"].get(name, 0) for name in classes], width,
+                 color=palette[index % len(palette)], label=period["label"], linewidth=0)
+    axes.set_xticks(list(range(len(classes))), classes)
+    axes.set_ylabel("Detections", fontsize=FONT["size"])
+    _legend(axes, [p["label"] for p in periods])
+    return _data_uri(figure)
+
+
+def report_charts(report):
+    """{name: data URI} for every chart the report's layout shows."""
+    if report["empty"]:
+        return {}
+    if report["report_type"] == "comparison":
+        return {"comparison": comparison_chart(report)}
+    return {"periods": periods_chart(report), "hours": hours_chart(report)}
