@@ -1,0 +1,377 @@
+"""The demo ranch: a deterministic synthetic trail-camera data set.
+
+`generate_ranch` writes real JPEG files (with EXIF DateTimeOriginal) and the rows behind them:
+six camera sites, a year of visits with crepuscular daily activity, seasonal patterns with a rut
+peak of buck activity in October and November, bursts of 2–5 images a few seconds apart,
+bucks / does / fawns / unknown deer plus other species and false positives, and about 50
+ground-truth individuals. Each individual carries a latent unit vector; each of its detections
+gets the embedding normalise(latent + noise), so re-identification has something real to find.
+The ground truth (detection → individual) is written as CSV to settings.GROUND_TRUTH_PATH.
+
+`seed_bulk` inserts many rows fast for benchmarks (image files reused from a small pool).
+"""
+import csv
+import hashlib
+import io
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image as PILImage
+from PIL import ImageDraw
+
+from detections.models import Detection, DetectionCorrection, Image, Location
+
+EMBEDDING_DIM = 512
+EMBEDDING_MODEL = "demo-reid-v1"
+# How far apart individuals of the same sex are: latent = normalise(sex_mean + LATENT_SPREAD * own).
+LATENT_SPREAD = 0.9
+# Size of the per-detection noise added to the latent vector (scaled per detection for pose/light).
+EMBEDDING_NOISE = 0.8
+
+LOCATIONS = [
+    # name, latitude, longitude, relative activity
+    ("Hayfield", 29.803056, -97.309722, 1.4),
+    ("270_Jason", 29.797222, -97.305000, 1.0),
+    ("Sanctuary", 29.790556, -97.306944, 1.2),
+    ("TinMan", 29.782778, -97.310000, 0.8),
+    ("Camphouse", 29.800833, -97.305278, 0.6),
+    ("Phils_Secret_Spot", 29.783333, -97.313333, 0.9),
+]
+INDIVIDUALS = {"buck": 15, "doe": 24, "fawn": 11}
+OTHER_SPECIES = ["cattle", "pig", "raccoon", "coyote", "turkey", "human", "vehicle"]
+IMAGE_SIZE = (960, 540)
+
+# Hour-of-day weights: crepuscular peaks at dawn and dusk, some night activity, little at noon.
+HOUR_WEIGHTS = np.array([3, 3, 2, 2, 3, 6, 10, 12, 8, 4, 2, 1.5, 1.5, 1.5, 2, 2.5, 4, 7, 11, 12, 9, 6, 4, 3], float)
+# Month weights for deer visits, and the extra weight of bucks by month (rut peak Oct–Nov).
+MONTH_WEIGHTS = np.array([0.9, 0.8, 0.9, 1.0, 1.0, 1.1, 1.0, 0.9, 1.1, 1.4, 1.5, 1.1], float)
+BUCK_MONTH_FACTOR = np.array([1.3, 0.7, 0.5, 0.5, 0.5, 0.6, 0.7, 0.8, 1.2, 3.0, 3.2, 1.6], float)
+FAWN_MONTH_FACTOR = np.array([0.6, 0.4, 0.2, 0.0, 0.0, 0.5, 1.2, 1.4, 1.3, 1.1, 0.9, 0.8], float)
+
+
+@dataclass
+class Individual:
+    key: str
+    sex: str
+    home: list
+    latent: np.ndarray
+
+
+@dataclass
+class RanchSummary:
+    images: int = 0
+    detections: int = 0
+    by_class: dict = field(default_factory=dict)
+    individuals: int = 0
+    buck_by_month: dict = field(default_factory=dict)
+    ground_truth_rows: int = 0
+    start: date | None = None
+    end: date | None = None
+
+
+def seeded_uuid(rng):
+    return uuid.UUID(int=int(rng.integers(0, 2**63)) << 64 | int(rng.integers(0, 2**63)), version=4)
+
+
+def unit(vector):
+    return vector / np.linalg.norm(vector)
+
+
+def make_individuals(rng):
+    individuals = []
+    site_names = [loc[0] for loc in LOCATIONS]
+    for sex, count in INDIVIDUALS.items():
+        sex_mean = unit(rng.normal(size=EMBEDDING_DIM))
+        for index in range(count):
+            own = unit(rng.normal(size=EMBEDDING_DIM))
+            latent = unit(sex_mean + LATENT_SPREAD * own).astype(np.float32)
+            home = list(rng.choice(site_names, size=2, replace=False))
+            individuals.append(Individual(f"{sex[0].upper()}{index + 1:02d}", sex, home, latent))
+    return individuals
+
+
+def noisy_embedding(rng, latent):
+    scale = EMBEDDING_NOISE * rng.lognormal(0.0, 0.35)
+    noise = rng.normal(size=EMBEDDING_DIM) * (scale / np.sqrt(EMBEDDING_DIM))
+    return unit(latent + noise).astype(np.float32)
+
+
+def draw_picture(rng, local_dt, location_name, boxes):
+    """A trail-camera-like JPEG: day colours or night infrared grey, animals as shaded ellipses,
+    and the camera's info strip. Returns the JPEG bytes with EXIF DateTimeOriginal."""
+    width, height = IMAGE_SIZE
+    night = local_dt.hour < 6 or local_dt.hour >= 20
+    picture = PILImage.new("RGB", IMAGE_SIZE)
+    draw = ImageDraw.Draw(picture)
+    sky = (150, 150, 150) if night else (150, 185, 215)
+    ground = (95, 95, 95) if night else (110, 125, 70)
+    draw.rectangle([0, 0, width, height * 0.45], fill=sky)
+    draw.rectangle([0, height * 0.45, width, height], fill=ground)
+    for _ in range(6):  # trees
+        x = int(rng.integers(0, width))
+        draw.rectangle([x, int(height * 0.15), x + int(rng.integers(10, 30)), int(height * 0.6)], fill=(70, 60, 45) if not night else (60, 60, 60))
+    for (x, y, w, h), label in boxes:
+        body = {"buck": (120, 80, 45), "doe": (150, 105, 65), "fawn": (170, 120, 70)}.get(label, (60, 50, 40))
+        if night:
+            grey = sum(body) // 3 + 60
+            body = (grey, grey, grey)
+        draw.ellipse([x, y + h * 0.25, x + w, y + h * 0.85], fill=body)
+        draw.ellipse([x + w * 0.7, y, x + w, y + h * 0.4], fill=body)
+    draw.rectangle([0, height - 24, width, height], fill=(0, 0, 0))
+    draw.text((8, height - 19), f"{location_name}  {local_dt:%Y-%m-%d %H:%M:%S}  {'IR' if night else ''}", fill=(255, 255, 255))
+    exif = PILImage.Exif()
+    exif[0x0110] = "HerdbookCam DEMO"
+    exif[0x8769] = {0x9003: local_dt.strftime("%Y:%m:%d %H:%M:%S")}
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=80, exif=exif.tobytes())
+    return buffer.getvalue()
+
+
+def visit_times(rng, count, start, end, month_weights):
+    """`count` local datetimes between start and end (dates), by month and hour weights."""
+    days = np.array([start + timedelta(days=i) for i in range((end - start).days + 1)])
+    weights = np.array([month_weights[d.month - 1] for d in days])
+    chosen = rng.choice(days, size=count, p=weights / weights.sum())
+    hours = rng.choice(24, size=count, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
+    seconds = rng.integers(0, 3600, size=count)
+    return [datetime.combine(d, time(int(h))) + timedelta(seconds=int(s)) for d, h, s in zip(chosen, hours, seconds)]
+
+
+def pick_visit_kind(rng, month):
+    """What a visit shows: a deer group by sex mix, another species, or nothing (a false trigger)."""
+    roll = rng.random()
+    if roll < 0.10:
+        return "other"
+    if roll < 0.16:
+        return "empty"
+    buck_w = 0.30 * BUCK_MONTH_FACTOR[month - 1]
+    fawn_w = 0.18 * FAWN_MONTH_FACTOR[month - 1]
+    doe_w = 0.52
+    total = buck_w + fawn_w + doe_w
+    return rng.choice(["buck", "fawn", "doe"], p=[buck_w / total, fawn_w / total, doe_w / total])
+
+
+def random_box(rng, scale=1.0):
+    width, height = IMAGE_SIZE
+    w = int(rng.integers(120, 260) * scale)
+    h = int(w * rng.uniform(0.6, 0.85))
+    x = int(rng.integers(0, width - w))
+    y = int(rng.integers(int(height * 0.3), height - 24 - h))
+    return (x, y, w, h)
+
+
+def generate_ranch(images=3000, seed=7, end=None, days=365, stdout=None):
+    """Create the demo ranch. Deterministic for a given seed and end date (default: yesterday)."""
+    rng = np.random.default_rng(seed)
+    tz = ZoneInfo(settings.TIME_ZONE)
+    end = end or (timezone.localdate() - timedelta(days=1))
+    start = end - timedelta(days=days - 1)
+    summary = RanchSummary(start=start, end=end)
+    individuals = make_individuals(rng)
+    summary.individuals = len(individuals)
+    by_sex = {sex: [i for i in individuals if i.sex == sex] for sex in INDIVIDUALS}
+
+    locations = {}
+    for name, lat, lon, _ in LOCATIONS:
+        locations[name], _ = Location.objects.get_or_create(
+            name=name, defaults={"latitude": lat, "longitude": lon, "timezone": settings.TIME_ZONE,
+                                 "description": f"Trail camera at {name.replace('_', ' ')}"},
+        )
+    site_names = [loc[0] for loc in LOCATIONS]
+    site_weights = np.array([loc[3] for loc in LOCATIONS])
+    reviewer, _ = User.objects.get_or_create(username="demo-reviewer", defaults={"first_name": "Demo", "last_name": "Reviewer"})
+
+    image_rows, detection_rows, corrections, truth = [], [], [], []
+    # frames per burst (2–5), as many bursts as it takes to reach `images`
+    frame_counts = rng.integers(2, 6, size=images)
+    totals = np.cumsum(frame_counts)
+    n_visits = int(np.searchsorted(totals, images)) + 1
+    frame_counts = frame_counts[:n_visits]
+    frame_counts[-1] -= int(totals[n_visits - 1]) - images
+    visits = sorted(visit_times(rng, n_visits, start, end, MONTH_WEIGHTS))
+    image_root = Path(settings.IMAGE_ROOT)
+    for local_start, frames in zip(visits, frame_counts):
+        kind = pick_visit_kind(rng, local_start.month)
+        site = str(rng.choice(site_names, p=site_weights / site_weights.sum()))
+        members = []  # (label, individual or None, box)
+        if kind in by_sex:
+            group = int(rng.integers(1, 3 if kind == "buck" else 4))
+            local_pool = [i for i in by_sex[kind] if site in i.home] or by_sex[kind]
+            chosen = rng.choice(len(local_pool), size=min(group, len(local_pool)), replace=False)
+            members = [(kind, local_pool[c], random_box(rng)) for c in chosen]
+        elif kind == "other":
+            members = [(str(rng.choice(OTHER_SPECIES)), None, random_box(rng, 1.1))]
+        burst_id = seeded_uuid(rng)
+        for frame in range(int(frames)):
+            local_dt = local_start + timedelta(seconds=int(frame * rng.integers(1, 4)))
+            aware = local_dt.replace(tzinfo=tz)
+            boxes = [(m[2], m[0]) for m in members]
+            data = draw_picture(rng, local_dt, site, boxes)
+            digest = hashlib.sha256(data).hexdigest()
+            filename = f"{site.upper()}_{local_dt:%Y%m%d_%H%M%S}_{frame + 1:03d}.jpg"
+            relative = f"demo/{site}/{local_dt:%Y-%m}/{filename}"
+            path = image_root / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            image = Image(
+                id=seeded_uuid(rng), location=locations[site], file=relative, filename=filename, sha256=digest,
+                width=IMAGE_SIZE[0], height=IMAGE_SIZE[1], taken_at=aware,
+                exif={"DateTimeOriginal": local_dt.strftime("%Y:%m:%d %H:%M:%S"), "Model": "HerdbookCam DEMO"},
+                status=Image.Status.COMPLETED,
+            )
+            image_rows.append(image)
+            if kind == "empty":  # a false trigger: vegetation seen as an animal, low confidence
+                if rng.random() < 0.5:
+                    box = random_box(rng, 0.7)
+                    detection_rows.append(_detection(rng, image, box, "unknown", float(rng.uniform(0.2, 0.45)), burst_id))
+                continue
+            for label, individual, (x, y, w, h) in members:
+                # animals move a little between frames
+                box = (max(0, min(IMAGE_SIZE[0] - w, x + int(rng.integers(-15, 16)) * frame)), y, w, h)
+                model_label = label
+                if individual is not None and rng.random() < 0.08:
+                    model_label = "unknown"  # the model could not tell the sex
+                det = _detection(rng, image, box, model_label, float(np.clip(rng.normal(0.82, 0.1), 0.5, 0.99)), burst_id)
+                if individual is not None:
+                    det.set_embedding(noisy_embedding(rng, individual.latent), EMBEDDING_MODEL)
+                    truth.append((det.id, individual.key, individual.sex))
+                detection_rows.append(det)
+                if individual is not None and rng.random() < 0.03:
+                    # a second, weaker box over the same animal: a duplicate
+                    dup_box = (box[0] + 6, box[1] + 4, box[2] - 8, box[3] - 6)
+                    dup = _detection(rng, image, dup_box, model_label, det.confidence * 0.6, burst_id)
+                    dup.is_duplicate = True
+                    detection_rows.append(dup)
+
+    _review_some(rng, detection_rows, corrections, reviewer)
+    with transaction.atomic():
+        Image.objects.bulk_create(image_rows, batch_size=1000)
+        Detection.objects.bulk_create(detection_rows, batch_size=1000)
+        DetectionCorrection.objects.bulk_create(corrections, batch_size=1000)
+    write_ground_truth(truth)
+
+    summary.images = len(image_rows)
+    summary.detections = len(detection_rows)
+    summary.ground_truth_rows = len(truth)
+    for det in detection_rows:
+        label = det.corrected_classification or det.classification
+        summary.by_class[label] = summary.by_class.get(label, 0) + 1
+        if label == "buck" and det.is_valid and not det.is_duplicate:
+            month = det.taken_at.astimezone(tz).strftime("%Y-%m")
+            summary.buck_by_month[month] = summary.buck_by_month.get(month, 0) + 1
+    return summary
+
+
+def _detection(rng, image, box, label, confidence, burst_id):
+    return Detection(
+        id=seeded_uuid(rng), image=image, location_id=image.location_id, taken_at=image.taken_at,
+        bbox_x=box[0], bbox_y=box[1], bbox_width=box[2], bbox_height=box[3],
+        confidence=round(confidence, 4), classification=label, burst=burst_id,
+    )
+
+
+def _review_some(rng, detections, corrections, reviewer):
+    """A reviewer has gone through part of the data: some false positives marked invalid and a
+    few model labels corrected, each with its history row."""
+    now = timezone.now()
+    for det in detections:
+        if det.is_duplicate:
+            continue
+        if det.classification == "unknown" and det.embedding is None and rng.random() < 0.6:
+            det.is_valid, det.is_reviewed, det.reviewed_by, det.reviewed_at = False, True, reviewer, now
+            det.correction_notes = "Vegetation, no animal"
+            corrections.append(DetectionCorrection(detection=det, user=reviewer, field="is_valid", old_value="True", new_value="False"))
+        elif det.classification in ("doe", "buck") and rng.random() < 0.01:
+            new = "buck" if det.classification == "doe" else "doe"
+            corrections.append(DetectionCorrection(detection=det, user=reviewer, field="corrected_classification", old_value=None, new_value=new))
+            det.corrected_classification = new
+            det.is_reviewed, det.reviewed_by, det.reviewed_at = True, reviewer, now
+
+
+def write_ground_truth(truth):
+    path = Path(settings.GROUND_TRUTH_PATH)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["detection_id", "individual_id", "sex"])
+        writer.writerows((str(det_id), key, sex) for det_id, key, sex in truth)
+
+
+# --- bulk mode for benchmarks ------------------------------------------------------------------
+
+def seed_bulk(n_detections, seed=1, end=None, days=365, pool_size=64, per_image=2, batch_size=5000, stdout=None):
+    """Insert `n_detections` detections (`per_image` per image) spread over `days` days ending
+    `end` (default yesterday), with the demo ranch's daily, seasonal and class patterns, without
+    embeddings. Image files come from a pool of `pool_size` real JPEGs, so an Image row's sha256
+    is a synthetic, unique value rather than the hash of its (shared) file. Vectorised with
+    numpy and inserted with bulk_create; returns the number of detections created."""
+    rng = np.random.default_rng(seed)
+    tz = ZoneInfo(settings.TIME_ZONE)
+    end = end or (timezone.localdate() - timedelta(days=1))
+    start = end - timedelta(days=days - 1)
+    locations = []
+    for name, lat, lon, _ in LOCATIONS:
+        loc, _ = Location.objects.get_or_create(name=name, defaults={"latitude": lat, "longitude": lon})
+        locations.append(loc)
+    pool = []
+    for index in range(pool_size):
+        local_dt = datetime.combine(start, time(6)) + timedelta(hours=index)
+        relative = f"bulk-pool/pool_{index:03d}.jpg"
+        path = Path(settings.IMAGE_ROOT) / relative
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(draw_picture(rng, local_dt, "POOL", [(random_box(rng), "doe")]))
+        pool.append(relative)
+
+    n_images = -(-n_detections // per_image)
+    start_utc = datetime.combine(start, time(0), tzinfo=tz)
+    day_weights = np.array([MONTH_WEIGHTS[(start + timedelta(days=i)).month - 1] for i in range(days)])
+    site_weights = np.array([loc[3] for loc in LOCATIONS])
+    labels = np.array(["buck", "doe", "fawn", "unknown", "cattle", "raccoon", "coyote", "turkey"])
+    label_p = np.array([0.25, 0.42, 0.12, 0.06, 0.05, 0.04, 0.03, 0.03])
+    created = 0
+    for first in range(0, n_images, batch_size):
+        count = min(batch_size, n_images - first)
+        day = rng.choice(days, size=count, p=day_weights / day_weights.sum())
+        hour = rng.choice(24, size=count, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
+        second = rng.integers(0, 3600, size=count)
+        site = rng.choice(len(locations), size=count, p=site_weights / site_weights.sum())
+        images = []
+        for i in range(count):
+            taken = start_utc + timedelta(days=int(day[i]), hours=int(hour[i]), seconds=int(second[i]))
+            number = first + i
+            images.append(Image(
+                id=uuid.UUID(int=(seed << 96) | number, version=4), location=locations[site[i]],
+                file=pool[number % pool_size], filename=f"BULK_{number:08d}.jpg",
+                sha256=hashlib.sha256(f"bulk-{seed}-{number}".encode()).hexdigest(),
+                width=IMAGE_SIZE[0], height=IMAGE_SIZE[1], taken_at=taken, status=Image.Status.COMPLETED,
+            ))
+        n_det = min(count * per_image, n_detections - created)
+        cls = rng.choice(labels, size=n_det, p=label_p)
+        conf = np.clip(rng.normal(0.8, 0.12, size=n_det), 0.2, 0.99).round(4)
+        valid = rng.random(n_det) > 0.03
+        dup = rng.random(n_det) < 0.02
+        detections = []
+        for j in range(n_det):
+            image = images[j // per_image]
+            detections.append(Detection(
+                id=uuid.UUID(int=(seed << 100) | (created + j), version=4), image=image,
+                location_id=image.location_id, taken_at=image.taken_at,
+                bbox_x=50 + 10 * (j % per_image), bbox_y=200, bbox_width=200, bbox_height=150,
+                confidence=float(conf[j]), classification=str(cls[j]), is_valid=bool(valid[j]), is_duplicate=bool(dup[j]),
+            ))
+        with transaction.atomic():
+            Image.objects.bulk_create(images, batch_size=batch_size)
+            Detection.objects.bulk_create(detections, batch_size=batch_size)
+        created += n_det
+        if stdout is not None:
+            stdout.write(f"  {created:,} / {n_detections:,} detections\n")
+    return created
