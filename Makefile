@@ -1,0 +1,33 @@
+# Herdbook: `make run` starts everything with demo data; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export DJANGO_SETTINGS_MODULE := config.settings
+
+.PHONY: run test test-fast bench venv system-packages clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	scripts/system-packages.sh run
+	scripts/run.sh
+
+test: venv
+	scripts/system-packages.sh test
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+test-fast: venv
+	$(PY) -m pytest -q -m "not integration and not browser" $(PYTEST_ARGS)
+
+bench: venv
+	scripts/system-packages.sh test
+	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+clean:
+	rm -rf var/test-*.sqlite3 test-artifacts
