@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from reports.api import views
 
 app_name = "reports_api"
-urlpatterns = []
+urlpatterns = [
+    path("reports/activity", views.ActivityReportView.as_view(), name="activity"),
+    path("reports/comparison", views.ComparisonReportView.as_view(), name="comparison"),
+]
