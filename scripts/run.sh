@@ -30,7 +30,7 @@ $PY manage.py migrate --noinput -v0
 $PY manage.py seed_demo --if-empty
 $PY manage.py demo_users
 
-$PY manage.py rqworker default exports --with-scheduler --maintenance-interval 30 &
+$PY manage.py rqworker default exports --with-scheduler &
 pids+=($!)
 $PY manage.py runserver "127.0.0.1:${PORT}" --noreload &
 pids+=($!)
