@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
+
+from detections.api.detection_views import DetectionViewSet
+from detections.api.views import ImageViewSet, LocationViewSet
 
 app_name = "detections_api"
-urlpatterns = []
+
+router = SimpleRouter(trailing_slash="")
+router.register("locations", LocationViewSet, basename="location")
+router.register("images", ImageViewSet, basename="image")
+router.register("detections", DetectionViewSet, basename="detection")
+
+urlpatterns = router.urls

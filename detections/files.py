@@ -1,0 +1,54 @@
+"""Image files on disk: the original, cached thumbnails and cached detection crops.
+
+Thumbnails and crops are written once under THUMBNAIL_ROOT (default IMAGE_ROOT/.thumbnails) as
+``<image id>_<size>.jpg`` / ``crop_<detection id>_<size>.jpg`` and served from there afterwards.
+"""
+from pathlib import Path
+
+from django.conf import settings
+
+from detections import imaging
+
+MIN_SIZE, MAX_SIZE, DEFAULT_SIZE = 32, 1024, 300
+
+
+class ImageFileMissing(Exception):
+    """The stored file of an image is missing or unreadable."""
+
+
+def thumbnail_root():
+    configured = getattr(settings, "THUMBNAIL_ROOT", None)
+    return Path(configured) if configured else Path(settings.IMAGE_ROOT) / ".thumbnails"
+
+
+def original_path(image):
+    path = Path(settings.IMAGE_ROOT) / image.file
+    if not path.is_file():
+        raise ImageFileMissing(f"Image file not found: {image.file}")
+    return path
+
+
+def media_type(path):
+    return "image/png" if str(path).lower().endswith(".png") else "image/jpeg"
+
+
+def _cached(target, source, size, box=None):
+    if target.is_file():
+        return target
+    try:
+        return imaging.render_jpeg(source, target, size, box)
+    except OSError as error:
+        raise ImageFileMissing(f"The image file cannot be read: {error}") from error
+
+
+def thumbnail_path(image, size=DEFAULT_SIZE):
+    """Path of a JPEG thumbnail fitting size x size; made on first use."""
+    source = original_path(image)
+    return _cached(thumbnail_root() / str(image.pk)[:2] / f"{image.pk}_{size}.jpg", source, size)
+
+
+def crop_path(detection, size=DEFAULT_SIZE):
+    """Path of a JPEG of the detection's bounding box fitting size x size; made on first use."""
+    source = original_path(detection.image)
+    target = thumbnail_root() / "crops" / str(detection.pk)[:2] / f"crop_{detection.pk}_{size}.jpg"
+    return _cached(target, source, size, detection.bbox)

@@ -1,0 +1,83 @@
+"""django-filter FilterSets for the image and detection lists (API and staff UI)."""
+from datetime import datetime, time, timedelta
+
+import django_filters
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from rest_framework.filters import OrderingFilter
+
+from detections.models import Classification, Detection, Image, Location
+
+
+class ClassificationInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
+    """`classification=buck,doe` (comma separated, each a known class)."""
+
+
+def _day_start(value):
+    return timezone.make_aware(datetime.combine(value, time.min), timezone.get_default_timezone())
+
+
+class TakenRangeMixin(django_filters.FilterSet):
+    """start_date / end_date: local dates in TIME_ZONE, both inclusive; taken_after / taken_before: instants."""
+
+    start_date = django_filters.DateFilter(method="filter_start_date", help_text="YYYY-MM-DD, inclusive (local date)")
+    end_date = django_filters.DateFilter(method="filter_end_date", help_text="YYYY-MM-DD, inclusive (local date)")
+    taken_after = django_filters.IsoDateTimeFilter(field_name="taken_at", lookup_expr="gte")
+    taken_before = django_filters.IsoDateTimeFilter(field_name="taken_at", lookup_expr="lt")
+    location = django_filters.ModelMultipleChoiceFilter(
+        field_name="location", queryset=Location.objects.all(), help_text="location id; repeat for several"
+    )
+
+    def filter_start_date(self, queryset, name, value):
+        return queryset.filter(taken_at__gte=_day_start(value))
+
+    def filter_end_date(self, queryset, name, value):
+        return queryset.filter(taken_at__lt=_day_start(value + timedelta(days=1)))
+
+
+class ImageFilter(TakenRangeMixin):
+    status = django_filters.ChoiceFilter(choices=Image.Status.choices)
+    has_detections = django_filters.BooleanFilter(method="filter_has_detections")
+    filename = django_filters.CharFilter(lookup_expr="icontains")
+
+    class Meta:
+        model = Image
+        fields = ["location", "status", "filename"]
+
+    def filter_has_detections(self, queryset, name, value):
+        has = Exists(Detection.objects.filter(image=OuterRef("pk")))
+        return queryset.filter(has) if value else queryset.exclude(has)
+
+
+class DetectionFilter(TakenRangeMixin):
+    classification = ClassificationInFilter(
+        field_name="effective_classification", choices=Classification.choices,
+        help_text="effective class (corrected, else model); comma separated",
+    )
+    model_classification = ClassificationInFilter(field_name="classification", choices=Classification.choices)
+    min_confidence = django_filters.NumberFilter(field_name="confidence", lookup_expr="gte", min_value=0, max_value=1)
+    max_confidence = django_filters.NumberFilter(field_name="confidence", lookup_expr="lte", min_value=0, max_value=1)
+    reviewed = django_filters.BooleanFilter(field_name="is_reviewed")
+    valid = django_filters.BooleanFilter(field_name="is_valid")
+    duplicate = django_filters.BooleanFilter(field_name="is_duplicate")
+    corrected = django_filters.BooleanFilter(field_name="corrected_classification", lookup_expr="isnull", exclude=True)
+    deer = django_filters.UUIDFilter(field_name="deer")
+    has_deer = django_filters.BooleanFilter(field_name="deer", lookup_expr="isnull", exclude=True)
+    has_embedding = django_filters.BooleanFilter(field_name="embedding", lookup_expr="isnull", exclude=True)
+    embedding_model = django_filters.CharFilter()
+    image = django_filters.UUIDFilter(field_name="image")
+    burst = django_filters.UUIDFilter()
+
+    class Meta:
+        model = Detection
+        fields = ["location", "image", "deer", "burst", "embedding_model"]
+
+
+class StableOrderingFilter(OrderingFilter):
+    """OrderingFilter that always ends with the primary key, so pages never overlap or skip rows."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = list(super().get_ordering(request, queryset, view) or [])
+        if ordering and ordering[-1].lstrip("-") not in ("id", "pk"):
+            ordering.append("-id" if ordering[0].startswith("-") else "id")
+        return ordering

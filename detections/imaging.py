@@ -1,0 +1,210 @@
+"""Reading image files: format and size checks, EXIF timestamps, thumbnails and crops.
+
+Nothing here touches the database. Errors are Django ValidationErrors keyed by the request field
+they concern, so that the API can answer 400 naming the field.
+"""
+import hashlib
+import os
+import re
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from PIL import ExifTags, UnidentifiedImageError
+from PIL import Image as PILImage
+
+ACCEPTED_FORMATS = ("JPEG", "PNG")
+DEFAULT_MAX_PIXELS = 50_000_000
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+EXIF_IFD = 0x8769
+DATETIME_ORIGINAL = 0x9003
+OFFSET_TIME_ORIGINAL = 0x9011
+CHUNK = 1024 * 1024
+# 20241015_063015, 2024-10-15 06-30-15, IMG_20241015-063015, 2024:10:15 06:30:15 ...
+FILENAME_TIMESTAMP = re.compile(
+    r"(?<!\d)(\d{4})[-_:.]?(\d{2})[-_:.]?(\d{2})[ T_\-]?(\d{2})[-_:.]?(\d{2})[-_:.]?(\d{2})(?!\d)"
+)
+
+
+def max_pixels():
+    return getattr(settings, "IMAGE_MAX_PIXELS", DEFAULT_MAX_PIXELS)
+
+
+def max_bytes():
+    return getattr(settings, "IMAGE_MAX_BYTES", DEFAULT_MAX_BYTES)
+
+
+@dataclass
+class ImageProbe:
+    """What we learn from an image file without decoding its pixels."""
+
+    format: str
+    width: int
+    height: int
+    sha256: str
+    size_bytes: int
+    exif: dict = field(default_factory=dict)
+    exif_datetime: datetime | None = None  # naive local time from DateTimeOriginal
+    exif_offset: timedelta | None = None  # from OffsetTimeOriginal, when the camera wrote one
+
+    @property
+    def extension(self):
+        return ".png" if self.format == "PNG" else ".jpg"
+
+
+def sha256_of(fileobj):
+    """Streamed sha256 of a binary file object (rewound before and after)."""
+    digest = hashlib.sha256()
+    fileobj.seek(0)
+    for chunk in iter(lambda: fileobj.read(CHUNK), b""):
+        digest.update(chunk)
+    fileobj.seek(0)
+    return digest.hexdigest()
+
+
+def probe(fileobj, field_name="file"):
+    """Check that `fileobj` is a JPEG or PNG within the size limits and read its header and EXIF.
+
+    Raises ValidationError({field_name: ...}) naming the reason.
+    """
+    fileobj.seek(0, os.SEEK_END)
+    size = fileobj.tell()
+    fileobj.seek(0)
+    if size == 0:
+        raise ValidationError({field_name: "The file is empty."})
+    if size > max_bytes():
+        raise ValidationError({field_name: f"The file is {size} bytes; the limit is {max_bytes()} bytes."})
+    limit = max_pixels()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", PILImage.DecompressionBombWarning)
+            with PILImage.open(fileobj, formats=ACCEPTED_FORMATS) as picture:
+                width, height = picture.size
+                if width * height > limit:
+                    raise ValidationError({field_name: _too_many_pixels(width, height, limit)})
+                picture.verify()  # structure and checksums, without decoding the pixels
+            fileobj.seek(0)
+            with PILImage.open(fileobj, formats=ACCEPTED_FORMATS) as picture:
+                exif = picture.getexif()
+    except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning):
+        raise ValidationError({field_name: f"The image has too many pixels (decompression bomb); the limit is {limit} pixels."})
+    except UnidentifiedImageError:
+        raise ValidationError({field_name: "The file is not a JPEG or PNG image."})
+    except (OSError, SyntaxError, ValueError) as error:
+        raise ValidationError({field_name: f"The image file is damaged and cannot be read ({error})."})
+    fileobj.seek(0)
+    image_format = "PNG" if _is_png(fileobj) else "JPEG"
+    taken, offset, summary = read_exif(exif)
+    return ImageProbe(
+        format=image_format, width=width, height=height, sha256=sha256_of(fileobj), size_bytes=size,
+        exif=summary, exif_datetime=taken, exif_offset=offset,
+    )
+
+
+def _is_png(fileobj):
+    head = fileobj.read(8)
+    fileobj.seek(0)
+    return head == b"\x89PNG\r\n\x1a\n"
+
+
+def _too_many_pixels(width, height, limit):
+    return f"The image is {width}x{height} ({width * height} pixels); the limit is {limit} pixels."
+
+
+def read_exif(exif):
+    """(naive DateTimeOriginal, its UTC offset or None, a JSON-friendly summary of the tags)."""
+    summary = {}
+    for tag, value in exif.items():
+        _keep(summary, ExifTags.TAGS.get(tag, str(tag)), value)
+    try:
+        sub = exif.get_ifd(EXIF_IFD)
+    except (KeyError, ValueError, TypeError, OSError):
+        sub = {}
+    for tag, value in sub.items():
+        _keep(summary, ExifTags.TAGS.get(tag, str(tag)), value)
+    taken = parse_exif_datetime(sub.get(DATETIME_ORIGINAL))
+    offset = parse_exif_offset(sub.get(OFFSET_TIME_ORIGINAL))
+    return taken, offset, summary
+
+
+def _keep(summary, name, value):
+    if isinstance(value, bytes):
+        return  # maker notes and thumbnails: binary, large, not useful as JSON
+    if isinstance(value, (int, float, str)):
+        text = value if not isinstance(value, str) else value.strip("\x00 ")
+    else:
+        text = str(value)
+    if isinstance(text, str) and len(text) > 200:
+        return
+    summary[name] = text if isinstance(text, (int, str)) else float(text)
+
+
+def parse_exif_datetime(value):
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.strptime(value.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+
+
+def parse_exif_offset(value):
+    match = re.fullmatch(r"([+-])(\d{2}):(\d{2})", value.strip("\x00 ")) if isinstance(value, str) else None
+    if not match:
+        return None
+    delta = timedelta(hours=int(match.group(2)), minutes=int(match.group(3)))
+    return -delta if match.group(1) == "-" else delta
+
+
+def timestamp_from_filename(name):
+    """A naive datetime found in a file name such as IMG_20241015_063015.JPG, or None."""
+    match = FILENAME_TIMESTAMP.search(os.path.basename(name or ""))
+    if not match:
+        return None
+    try:
+        return datetime(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+
+
+def localize(naive, tzinfo, offset=None):
+    """A naive camera time as aware UTC: with the EXIF offset when known, else in `tzinfo`."""
+    if offset is not None:
+        return naive.replace(tzinfo=timezone(offset)).astimezone(timezone.utc)
+    return naive.replace(tzinfo=tzinfo).astimezone(timezone.utc)
+
+
+def write_atomically(path, chunks):
+    """Write `chunks` to `path` through a temporary file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def render_jpeg(source_path, target_path, size, box=None):
+    """Write a JPEG that fits into size x size (aspect kept) of the image, or of `box` (x, y, w, h)."""
+    import io
+
+    with PILImage.open(source_path) as picture:
+        if box is None:
+            picture.draft("RGB", (size, size))  # JPEG: decode at a reduced scale, much faster
+        else:
+            x, y, w, h = box
+            picture = picture.crop((x, y, x + w, y + h))
+        picture = picture.convert("RGB")
+        picture.thumbnail((size, size), PILImage.Resampling.LANCZOS)
+        buffer = io.BytesIO()
+        picture.save(buffer, "JPEG", quality=85)
+    write_atomically(target_path, [buffer.getvalue()])
+    return target_path

@@ -1,0 +1,94 @@
+"""Reads for the detections app: querysets for the API and the staff UI, review statistics."""
+import uuid
+
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
+
+from detections.models import Detection, DetectionCorrection, Image, Location
+from reid.models import Deer
+
+FLOAT32_BYTES = 4
+
+
+def location_by_reference(reference):
+    """The Location whose id or (case-insensitive) name is `reference`, or None."""
+    if reference is None or str(reference).strip() == "":
+        return None
+    text = str(reference).strip()
+    try:
+        by_id = Location.objects.filter(id=uuid.UUID(text)).first()
+    except ValueError:
+        by_id = None
+    return by_id or Location.objects.filter(name__iexact=text).first()
+
+
+def image_list():
+    return Image.objects.select_related("location")
+
+
+def detection_list():
+    """Detections with what a list shows beside them; the embedding bytes are deferred."""
+    return (
+        Detection.objects.select_related("image", "location", "deer", "reviewed_by")
+        .defer("embedding", "image__exif", "deer__centroid")
+        .annotate(has_embedding=ExpressionWrapper(Q(embedding__isnull=False), output_field=BooleanField()))
+    )
+
+
+def detection_detail():
+    return Detection.objects.select_related("image", "location", "deer", "reviewed_by")
+
+
+def detection_history(detection):
+    return DetectionCorrection.objects.filter(detection=detection).select_related("user").order_by("created_at", "id")
+
+
+def embedding_dimension(model_name):
+    """The dimension that embeddings of `model_name` already have in the database, or None.
+
+    Taken from one stored detection embedding of that model, else from a deer centroid of it.
+    """
+    if not model_name:
+        return None
+    stored = (
+        Detection.objects.filter(embedding_model=model_name, embedding__isnull=False)
+        .values_list("embedding", flat=True)[:1]
+    )
+    for blob in stored:
+        return len(bytes(blob)) // FLOAT32_BYTES
+    centroids = Deer.objects.filter(embedding_model=model_name, centroid__isnull=False).values_list("centroid", flat=True)[:1]
+    for blob in centroids:
+        return len(bytes(blob)) // FLOAT32_BYTES
+    return None
+
+
+def review_stats(queryset):
+    """Review progress over `queryset` (already filtered), aggregated in the database."""
+    totals = queryset.aggregate(
+        total=Count("id"),
+        reviewed=Count("id", filter=Q(is_reviewed=True)),
+        valid=Count("id", filter=Q(is_valid=True)),
+        invalid=Count("id", filter=Q(is_valid=False)),
+        corrected=Count("id", filter=Q(corrected_classification__isnull=False)),
+        duplicates=Count("id", filter=Q(is_duplicate=True)),
+    )
+    by_class = (
+        queryset.order_by()
+        .values("effective_classification")
+        .annotate(total=Count("id"), reviewed=Count("id", filter=Q(is_reviewed=True)))
+        .order_by("effective_classification")
+    )
+    total = totals["total"]
+    return {
+        "total_count": total,
+        "reviewed_count": totals["reviewed"],
+        "unreviewed_count": total - totals["reviewed"],
+        "valid_count": totals["valid"],
+        "invalid_count": totals["invalid"],
+        "corrected_count": totals["corrected"],
+        "duplicate_count": totals["duplicates"],
+        "progress_percent": round(100.0 * totals["reviewed"] / total, 1) if total else 0.0,
+        "by_classification": [
+            {"classification": row["effective_classification"], "total_count": row["total"], "reviewed_count": row["reviewed"]}
+            for row in by_class
+        ],
+    }
