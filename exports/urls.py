@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from exports import views
 
 app_name = "exports"
-urlpatterns = []
+urlpatterns = [
+    path("exports/", views.export_list, name="list"),
+    path("exports/<str:job_id>/", views.export_detail, name="detail"),
+    path("exports/<str:job_id>/status/", views.export_status_fragment, name="status"),
+    path("exports/<str:job_id>/cancel/", views.export_cancel, name="cancel"),
+]

@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path, re_path
+
+from exports.api import views
 
 app_name = "exports_api"
-urlpatterns = []
+urlpatterns = [
+    path("exports/pdf", views.PdfExportView.as_view(), name="pdf"),
+    path("exports/pdf/<str:job_id>", views.PdfExportStatusView.as_view(), name="pdf-status"),
+    path("exports/zip", views.ZipExportView.as_view(), name="zip"),
+    path("exports/zip/<str:job_id>", views.ZipExportStatusView.as_view(), name="zip-status"),
+    path("exports/<str:job_id>", views.ExportDeleteView.as_view(), name="delete"),
+    # Any path, so that traversal attempts reach the view and get a clean 404.
+    re_path(r"^static/exports/(?P<filename>.*)$", views.ExportDownloadView.as_view(), name="download"),
+]

@@ -1,0 +1,28 @@
+"""Shared helpers of export_pdf / export_zip: validate like the API, print errors clearly."""
+import uuid
+from pathlib import Path
+
+from django.core.management.base import CommandError
+
+from config.api_errors import flatten_errors
+
+
+def validated(serializer_class, data):
+    serializer = serializer_class(data=data)
+    if not serializer.is_valid():
+        lines = [f"  {field}: {' '.join(str(m) for m in messages)}" for field, messages in flatten_errors(serializer.errors).items()]
+        raise CommandError("Invalid export request:\n" + "\n".join(lines))
+    return serializer
+
+
+def output_path(option, default_name):
+    """--output as given (a directory gets the default name), else the default name in the cwd."""
+    path = Path(option) if option else Path.cwd() / default_name
+    if path.is_dir():
+        path = path / default_name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path.resolve()
+
+
+def new_id():
+    return uuid.uuid4()

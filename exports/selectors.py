@@ -1,0 +1,43 @@
+"""Reads for exports: which detections an export covers, streamed in a stable order."""
+from datetime import date
+
+from detections.models import Detection
+from exports.validation import local_day_bounds
+
+ZIP_FIELDS = (
+    "id", "image_id", "image__file", "image__filename", "image__width", "image__height", "taken_at",
+    "location__name", "location__timezone", "effective_classification", "classification", "confidence",
+    "bbox_x", "bbox_y", "bbox_width", "bbox_height", "deer_id", "deer__name", "is_reviewed",
+)
+
+
+def detections_for_filter(start_date, end_date, location_ids=None, classifications=None):
+    """Valid, non-duplicate detections taken in [start_date, end_date] (local dates, inclusive)."""
+    if isinstance(start_date, str):
+        start_date, end_date = date.fromisoformat(start_date), date.fromisoformat(end_date)
+    start, end = local_day_bounds(start_date, end_date)
+    queryset = Detection.objects.filter(is_valid=True, is_duplicate=False, taken_at__gte=start, taken_at__lt=end)
+    if location_ids:
+        queryset = queryset.filter(location_id__in=location_ids)
+    if classifications:
+        queryset = queryset.filter(effective_classification__in=classifications)
+    return queryset
+
+
+def detections_for_zip(params):
+    """The detections of a ZIP export (params as stored on the ExportJob), as a queryset."""
+    if "detection_ids" in params:
+        return Detection.objects.filter(id__in=params["detection_ids"])
+    return detections_for_filter(
+        params["start_date"], params["end_date"], params.get("location_ids"), params.get("classifications")
+    )
+
+
+def zip_rows(params, chunk_size=500):
+    """Dicts of ZIP_FIELDS, grouped by image (so each image file is decoded once), streamed."""
+    return (
+        detections_for_zip(params)
+        .order_by("image_id", "id")
+        .values(*ZIP_FIELDS)
+        .iterator(chunk_size=chunk_size)
+    )

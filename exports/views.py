@@ -1,0 +1,67 @@
+"""Staff pages: my exports, one export with live progress (htmx), cancel."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from exports import services
+from exports.models import ExportJob
+
+
+def _job_context(row, doc):
+    """What the templates show: the live document when the key exists, else the history row."""
+    live = doc is not None
+    state = doc["status"] if live else row.status
+    if not live and row.status == ExportJob.Status.COMPLETED:
+        state = "expired"
+    return {
+        "row": row,
+        "doc": doc,
+        "state": state,
+        "active": live and doc["status"] == "processing",
+        "stage": doc["stage"] if live else "",
+        "percent": doc["progress_percent"] if live else (100 if row.status == ExportJob.Status.COMPLETED else 0),
+        "processed": doc.get("processed_count") if live else None,
+        "total": doc.get("total_count") if live else None,
+        "download_url": doc["download_url"] if live and doc["status"] == "completed" else None,
+        "error": (doc.get("error") if live else row.error) or "",
+    }
+
+
+def _owned_row(request, job_id):
+    job_id = services.parse_uuid(job_id)
+    row = ExportJob.objects.filter(id=job_id).first() if job_id else None
+    if row is None or not (request.user.is_superuser or row.requested_by_id == request.user.pk):
+        raise Http404("Export not found")
+    return row
+
+
+@login_required
+def export_list(request):
+    jobs = [_job_context(row, doc) for row, doc in services.user_exports(request.user)]
+    return render(request, "exports/list.html", {"jobs": jobs, "any_active": any(job["active"] for job in jobs)})
+
+
+@login_required
+def export_detail(request, job_id):
+    row = _owned_row(request, job_id)
+    doc = services.status.read(row.id)[0]
+    return render(request, "exports/detail.html", {"job": _job_context(row, doc)})
+
+
+@login_required
+def export_status_fragment(request, job_id):
+    """The status card alone, for htmx polling; it stops polling once the job has ended."""
+    row = _owned_row(request, job_id)
+    doc = services.status.read(row.id)[0]
+    return render(request, "exports/_job_status.html", {"job": _job_context(row, doc)})
+
+
+@login_required
+@require_POST
+def export_cancel(request, job_id):
+    row = _owned_row(request, job_id)
+    services.cancel_export(request.user, row.id)
+    messages.info(request, f"Export {row.id} was cancelled and its file deleted.")
+    return redirect("exports:list")
