@@ -114,7 +114,11 @@ RQ_QUEUES = {
     "exports": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 900},
 }
 # Services enqueue inside transaction.on_commit themselves, so the queue enqueues at once.
-RQ = {"COMMIT_MODE": "auto"}
+RQ = {"COMMIT_MODE": "auto", "WORKER_CLASS": "exports.worker.HerdbookWorker"}
+# Worker tuning so that a dead or timed-out export job reads "failed" within 2 minutes (exports.worker).
+EXPORT_MAINTENANCE_INTERVAL = env_int("EXPORT_MAINTENANCE_INTERVAL", 30)
+EXPORT_JOB_MONITORING_INTERVAL = env_int("EXPORT_JOB_MONITORING_INTERVAL", 5)
+EXPORT_HEARTBEAT_GRACE = env_int("EXPORT_HEARTBEAT_GRACE", 30)
 RQ_SHOW_ADMIN_LINK = True
 
 # --- Auth, i18n, time -------------------------------------------------------------------------
