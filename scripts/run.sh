@@ -12,8 +12,8 @@ pids=()
 cleanup() {
   trap - INT TERM EXIT
   echo; echo "Stopping Herdbook..."
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  # web and worker first, Redis last
+  for ((i=${#pids[@]}-1; i>=0; i--)); do kill "${pids[i]}" 2>/dev/null || true; wait "${pids[i]}" 2>/dev/null || true; done
 }
 trap cleanup INT TERM EXIT
 
