@@ -1,7 +1,7 @@
 """Ingest: store images and the detections a pipeline found in them.
 
 Everything is validated before anything is written; a rejection is a Django ValidationError whose
-keys name the request field (``file``, ``taken_at``, ``detections[1].bbox``, ``images[3].file``).
+keys name the request field (``file``, ``taken_at``, ``metadata.detections.1.bbox``, ``images.3.file``).
 New detections are announced with the ``detections_created`` signal after the commit.
 """
 import os
@@ -124,7 +124,7 @@ def build_detections(specs, probe, dimensions, prefix=""):
     errors = {}
     detections = []
     for index, spec in enumerate(specs):
-        here = key(prefix, f"detections[{index}]")
+        here = key(prefix, f"detections.{index}")
         detection = Detection(
             confidence=float(spec["confidence"]),
             classification=str(spec["classification"]).lower(),
@@ -265,7 +265,7 @@ def images_ingest_batch(items):
         raise ValidationError({"images": f"At most {MAX_BATCH_IMAGES} images per batch, got {len(items)}."})
     errors, prepared, seen = {}, [], {}
     for index, item in enumerate(items):
-        prefix = f"images[{index}]"
+        prefix = f"images.{index}"
         try:
             path, relative = resolve_under_image_root(item.get("file"), f"{prefix}.file")
             with open(path, "rb") as handle:
@@ -275,7 +275,7 @@ def images_ingest_batch(items):
             prepared.append(None)
             continue
         if probe.sha256 in seen:
-            errors[f"{prefix}.file"] = [f"Same file content as images[{seen[probe.sha256]}]; list each image once."]
+            errors[f"{prefix}.file"] = [f"Same file content as images.{seen[probe.sha256]}; list each image once."]
         seen.setdefault(probe.sha256, index)
         prepared.append((relative, probe))
     existing = {
@@ -292,7 +292,7 @@ def images_ingest_batch(items):
         if probe.sha256 in existing:
             results.append({"image": existing[probe.sha256], "created": False, "detection_ids": []})
             continue
-        prefix = f"images[{index}]"
+        prefix = f"images.{index}"
         location = item["location"]
         try:
             when = resolve_taken_at(item.get("taken_at"), probe, relative, location, prefix)
