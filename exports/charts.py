@@ -5,10 +5,11 @@ import io
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 CLASS_COLOURS = {
     "buck": "#6b4f2a", "doe": "#c08a3e", "fawn": "#e7c98f", "unknown": "#9aa39a",
-    "cattle": "#3d6b8c", "pig": "#c96f6f", "raccoon": "#6f6f8f", "coyote": "#8f7f4f",
+    "cattle": "#3d6b8c", "pig": "#c96f6f", "raccoon": "#6f6f8f", "coyote": "#8c5fa8",
     "turkey": "#4f8f6f", "human": "#444444", "vehicle": "#a0a0c0",
 }
 FALLBACK_COLOUR = "#7f7f7f"
@@ -28,6 +29,7 @@ def _figure(width, height):
     axes.tick_params(labelsize=FONT["size"])
     axes.grid(axis="y", color="#e0e0e0", linewidth=0.6)
     axes.set_axisbelow(True)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     return figure, axes
 
 

@@ -133,3 +133,9 @@ def ranch(db, chicago):
     r.shoot(hay, local(2025, 1, 9, 1, 0), "fawn")                        # after the range
     r.start, r.end = date(2024, 12, 28), date(2025, 1, 8)
     return r
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The shared user fixtures hash passwords; a fast hasher keeps these tests quick."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
