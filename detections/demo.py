@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from PIL import Image as PILImage
 from PIL import ImageDraw
@@ -333,6 +333,7 @@ def seed_bulk(n_detections, seed=1, end=None, days=365, pool_size=64, per_image=
 
     n_images = -(-n_detections // per_image)
     start_utc = datetime.combine(start, time(0), tzinfo=tz)
+    now = timezone.now()
     day_weights = np.array([MONTH_WEIGHTS[(start + timedelta(days=i)).month - 1] for i in range(days)])
     site_weights = np.array([loc[3] for loc in LOCATIONS])
     labels = np.array(["buck", "doe", "fawn", "unknown", "cattle", "raccoon", "coyote", "turkey"])
@@ -343,35 +344,57 @@ def seed_bulk(n_detections, seed=1, end=None, days=365, pool_size=64, per_image=
         day = rng.choice(days, size=count, p=day_weights / day_weights.sum())
         hour = rng.choice(24, size=count, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
         second = rng.integers(0, 3600, size=count)
-        site = rng.choice(len(locations), size=count, p=site_weights / site_weights.sum())
-        images = []
-        for i in range(count):
-            taken = start_utc + timedelta(days=int(day[i]), hours=int(hour[i]), seconds=int(second[i]))
-            number = first + i
-            images.append(Image(
-                id=uuid.UUID(int=(seed << 96) | number, version=4), location=locations[site[i]],
-                file=pool[number % pool_size], filename=f"BULK_{number:08d}.jpg",
-                sha256=hashlib.sha256(f"bulk-{seed}-{number}".encode()).hexdigest(),
-                width=IMAGE_SIZE[0], height=IMAGE_SIZE[1], taken_at=taken, status=Image.Status.COMPLETED,
-            ))
+        offsets = (day * 86400 + hour * 3600 + second).tolist()
+        site = rng.choice(len(locations), size=count, p=site_weights / site_weights.sum()).tolist()
+        images = [
+            {
+                "id": uuid.UUID(int=(seed << 96) | (first + i), version=4),
+                "location_id": locations[site[i]].id,
+                "file": pool[(first + i) % pool_size],
+                "filename": f"BULK_{first + i:08d}.jpg",
+                "sha256": hashlib.sha256(f"bulk-{seed}-{first + i}".encode()).hexdigest(),
+                "width": IMAGE_SIZE[0], "height": IMAGE_SIZE[1],
+                "taken_at": start_utc + timedelta(seconds=offsets[i]),
+                "exif": "{}", "status": Image.Status.COMPLETED, "error_message": "", "created_at": now,
+            }
+            for i in range(count)
+        ]
         n_det = min(count * per_image, n_detections - created)
-        cls = rng.choice(labels, size=n_det, p=label_p)
-        conf = np.clip(rng.normal(0.8, 0.12, size=n_det), 0.2, 0.99).round(4)
-        valid = rng.random(n_det) > 0.03
-        dup = rng.random(n_det) < 0.02
-        detections = []
-        for j in range(n_det):
-            image = images[j // per_image]
-            detections.append(Detection(
-                id=uuid.UUID(int=(seed << 100) | (created + j), version=4), image=image,
-                location_id=image.location_id, taken_at=image.taken_at,
-                bbox_x=50 + 10 * (j % per_image), bbox_y=200, bbox_width=200, bbox_height=150,
-                confidence=float(conf[j]), classification=str(cls[j]), is_valid=bool(valid[j]), is_duplicate=bool(dup[j]),
-            ))
+        cls = rng.choice(labels, size=n_det, p=label_p).tolist()
+        conf = np.clip(rng.normal(0.8, 0.12, size=n_det), 0.2, 0.99).round(4).tolist()
+        valid = (rng.random(n_det) > 0.03).tolist()
+        dup = (rng.random(n_det) < 0.02).tolist()
+        detections = [
+            {
+                "id": uuid.UUID(int=(seed << 100) | (created + j), version=4),
+                "image_id": images[j // per_image]["id"],
+                "location_id": images[j // per_image]["location_id"],
+                "taken_at": images[j // per_image]["taken_at"],
+                "bbox_x": 50 + 10 * (j % per_image), "bbox_y": 200, "bbox_width": 200, "bbox_height": 150,
+                "confidence": conf[j], "classification": cls[j], "is_valid": valid[j], "is_duplicate": dup[j],
+                "is_reviewed": False, "correction_notes": "", "embedding_model": "", "created_at": now,
+            }
+            for j in range(n_det)
+        ]
         with transaction.atomic():
-            Image.objects.bulk_create(images, batch_size=batch_size)
-            Detection.objects.bulk_create(detections, batch_size=batch_size)
+            insert_rows(Image, images)
+            insert_rows(Detection, detections)
         created += n_det
         if stdout is not None:
             stdout.write(f"  {created:,} / {n_detections:,} detections\n")
     return created
+
+
+def insert_rows(model, rows):
+    """Insert dict rows (keys are field attnames) fast: COPY on PostgreSQL, bulk_create elsewhere."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**row) for row in rows], batch_size=1000)
+        return
+    names = list(rows[0])
+    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(n).column) for n in names)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[n] for n in names])
