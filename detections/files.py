@@ -32,9 +32,10 @@ def media_type(path):
     return "image/png" if str(path).lower().endswith(".png") else "image/jpeg"
 
 
-def _cached(target, source, size, box=None):
+def _cached(target, image, size, box=None):
     if target.is_file():
         return target
+    source = original_path(image)
     try:
         return imaging.render_jpeg(source, target, size, box)
     except OSError as error:
@@ -43,12 +44,10 @@ def _cached(target, source, size, box=None):
 
 def thumbnail_path(image, size=DEFAULT_SIZE):
     """Path of a JPEG thumbnail fitting size x size; made on first use."""
-    source = original_path(image)
-    return _cached(thumbnail_root() / str(image.pk)[:2] / f"{image.pk}_{size}.jpg", source, size)
+    return _cached(thumbnail_root() / str(image.pk)[:2] / f"{image.pk}_{size}.jpg", image, size)
 
 
 def crop_path(detection, size=DEFAULT_SIZE):
     """Path of a JPEG of the detection's bounding box fitting size x size; made on first use."""
-    source = original_path(detection.image)
     target = thumbnail_root() / "crops" / str(detection.pk)[:2] / f"crop_{detection.pk}_{size}.jpg"
-    return _cached(target, source, size, detection.bbox)
+    return _cached(target, detection.image, size, detection.bbox)

@@ -2,11 +2,36 @@
 from datetime import datetime, time, timedelta
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from rest_framework.filters import OrderingFilter
 
 from detections.models import Classification, Detection, Image, Location
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """true/false (also 1/0, yes/no); anything else is an error instead of being ignored."""
+
+    widget = forms.TextInput
+    TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
+
+    def to_python(self, value):
+        text = str(value).strip().lower() if value not in (None, "") else ""
+        if text == "":
+            return None
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError(f"'{value}' is not a boolean; use true or false.")
+
+    def validate(self, value):
+        pass
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
 
 
 class ClassificationInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
@@ -37,7 +62,7 @@ class TakenRangeMixin(django_filters.FilterSet):
 
 class ImageFilter(TakenRangeMixin):
     status = django_filters.ChoiceFilter(choices=Image.Status.choices)
-    has_detections = django_filters.BooleanFilter(method="filter_has_detections")
+    has_detections = BooleanFilter(method="filter_has_detections")
     filename = django_filters.CharFilter(lookup_expr="icontains")
 
     class Meta:
@@ -57,13 +82,13 @@ class DetectionFilter(TakenRangeMixin):
     model_classification = ClassificationInFilter(field_name="classification", choices=Classification.choices)
     min_confidence = django_filters.NumberFilter(field_name="confidence", lookup_expr="gte", min_value=0, max_value=1)
     max_confidence = django_filters.NumberFilter(field_name="confidence", lookup_expr="lte", min_value=0, max_value=1)
-    reviewed = django_filters.BooleanFilter(field_name="is_reviewed")
-    valid = django_filters.BooleanFilter(field_name="is_valid")
-    duplicate = django_filters.BooleanFilter(field_name="is_duplicate")
-    corrected = django_filters.BooleanFilter(field_name="corrected_classification", lookup_expr="isnull", exclude=True)
+    reviewed = BooleanFilter(field_name="is_reviewed")
+    valid = BooleanFilter(field_name="is_valid")
+    duplicate = BooleanFilter(field_name="is_duplicate")
+    corrected = BooleanFilter(field_name="corrected_classification", lookup_expr="isnull", exclude=True)
     deer = django_filters.UUIDFilter(field_name="deer")
-    has_deer = django_filters.BooleanFilter(field_name="deer", lookup_expr="isnull", exclude=True)
-    has_embedding = django_filters.BooleanFilter(field_name="embedding", lookup_expr="isnull", exclude=True)
+    has_deer = BooleanFilter(field_name="deer", lookup_expr="isnull", exclude=True)
+    has_embedding = BooleanFilter(field_name="embedding", lookup_expr="isnull", exclude=True)
     embedding_model = django_filters.CharFilter()
     image = django_filters.UUIDFilter(field_name="image")
     burst = django_filters.UUIDFilter()
