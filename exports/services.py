@@ -75,27 +75,24 @@ def _may_see(user, owner_id):
 
 
 def cancel_export(user, job_id):
-    """Cancel a queued job or stop a running one, delete its key and file. False when not visible.
+    """Cancel a queued job or stop a running one, delete its key and file.
 
-    A job whose key has expired can still be deleted by its owner (its file and row are cleaned).
+    False (-> 404) when the key is missing or expired, or the job belongs to someone else.
     """
     doc, _ = status.read(job_id)
-    row = ExportJob.objects.filter(id=job_id).only("id", "requested_by_id", "status", "filename").first()
-    owner_id = doc.get("owner_id") if doc else (row.requested_by_id if row else None)
-    if (doc is None and row is None) or not _may_see(user, owner_id):
+    if doc is None or not _may_see(user, doc.get("owner_id")):
         return False
     status.delete(job_id)  # from here on the worker can write nothing more
     _stop_rq_job(job_id)
-    filename = (doc or {}).get("filename") or (row.filename if row else "")
     root = Path(settings.EXPORT_ROOT)
-    if filename and EXPORT_FILENAME.match(filename):
+    filename = doc.get("filename") or ""
+    if EXPORT_FILENAME.match(filename):
         (root / filename).unlink(missing_ok=True)
     for leftover in root.glob(f"*_{job_id}_*"):
         leftover.unlink(missing_ok=True)
-    if row is not None and row.status == ExportJob.Status.PROCESSING:
-        ExportJob.objects.filter(id=job_id, status=ExportJob.Status.PROCESSING).update(
-            status=ExportJob.Status.CANCELLED, error="Cancelled by the user.", completed_at=timezone.now()
-        )
+    ExportJob.objects.filter(id=job_id, status=ExportJob.Status.PROCESSING).update(
+        status=ExportJob.Status.CANCELLED, error="Cancelled by the user.", completed_at=timezone.now()
+    )
     return True
 
 
