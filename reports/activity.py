@@ -50,17 +50,31 @@ def _filters(location_ids, classifications):
     }
 
 
+def rollup(counts, *positions):
+    """Sum aggregated {(period, class, location): n} rows over the other key positions."""
+    totals = {}
+    for key, n in counts.items():
+        part = key[positions[0]] if len(positions) == 1 else tuple(key[p] for p in positions)
+        totals[part] = totals.get(part, 0) + n
+    return totals
+
+
+PERIOD, CLASS, LOCATION = 0, 1, 2
+
+
 def _period_rows(start, end, group_by, detections, events, classes):
+    by_period_class = rollup(detections, PERIOD, CLASS)
+    events_by_period = rollup(events, PERIOD)
     rows = []
     for period in periods_for(start, end, group_by):
-        by_class = {name: detections.get((period.key, name), 0) for name in classes}
+        by_class = {name: by_period_class.get((period.key, name), 0) for name in classes}
         rows.append({
             "label": period.label,
             "start_date": period.start.isoformat(),
             "end_date": period.end.isoformat(),
             "days": period.days,
             "detections": sum(by_class.values()),
-            "events": sum(n for (key, _), n in events.items() if key == period.key),
+            "events": events_by_period.get(period.key, 0),
             "by_class": by_class,
         })
     return rows
@@ -77,9 +91,9 @@ def _hour_rows(by_hour, classes):
     ]
 
 
-def _location_rows(qs, start, end, location_ids):
-    counts = selectors.detections_by_location(qs)
-    events = selectors.events_by_location(qs)
+def _location_rows(detections, events, start, end, location_ids):
+    counts = rollup(detections, LOCATION)
+    events = rollup(events, LOCATION)
     camera_days = selectors.camera_days_by_location(start, end, location_ids)
     locations = selectors.locations_by_id(set(counts) | set(camera_days))
     rows = []
@@ -122,12 +136,12 @@ def build_activity_report(start, end, group_by="month", location_ids=None, class
     classifications = list(classifications or [])
     qs = selectors.counted_detections(start, end, location_ids, classifications)
 
-    by_class = selectors.totals_by_class(qs)
+    detections = selectors.detection_counts(qs, group_by)
+    events = selectors.event_counts(qs, group_by)
+    by_class = rollup(detections, CLASS)
     classes = ordered_classes(by_class)
-    detections = selectors.detections_by_period(qs, group_by)
-    events = selectors.events_by_period(qs, group_by)
     periods = _period_rows(start, end, group_by, detections, events, classes)
-    locations = _location_rows(qs, start, end, location_ids)
+    locations = _location_rows(detections, events, start, end, location_ids)
     individual_count, top = selectors.individuals_seen(qs, TOP_INDIVIDUALS)
     total = sum(by_class.values())
     camera_days = sum(row["camera_days"] for row in locations)

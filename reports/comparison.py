@@ -6,7 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from reports import selectors
-from reports.activity import _filters, ordered_classes, percent_change, sex_ratio
+from reports.activity import CLASS, _filters, ordered_classes, percent_change, rollup, sex_ratio
 from reports.periods import report_tz
 
 MAX_HIGHLIGHTS = 5
@@ -18,8 +18,9 @@ def _as_date(value):
 
 def period_figures(label, start, end, location_ids, classifications):
     qs = selectors.counted_detections(start, end, location_ids, classifications)
-    by_class = selectors.totals_by_class(qs)
-    events = selectors.events_by_location(qs)
+    detections = selectors.detection_counts(qs, "month")
+    by_class = rollup(detections, CLASS)
+    events = selectors.event_counts(qs, "month")
     individuals, _ = selectors.individuals_seen(qs, limit=0)
     days = (end - start).days + 1
     total = sum(by_class.values())

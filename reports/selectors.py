@@ -1,23 +1,22 @@
 """Report selectors: every figure is an aggregate query in the database.
 
 All figures count valid, non-duplicate detections by their effective classification, in the
-half-open window [start 00:00, end+1 00:00) of TIME_ZONE. Each function runs one query (two for
-locations: detections and camera-days) and returns aggregated rows only.
+half-open window [start 00:00, end+1 00:00) of TIME_ZONE. Each function runs one query (the
+individuals two) and returns aggregated rows only: never one row per detection.
 """
-from datetime import datetime, timedelta, timezone
+import uuid
+from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, Max, Min, Value
-from django.db.models.fields import DateTimeField
-from django.db.models.functions import ExtractHour, Lag, TruncDate, TruncDay, TruncMonth, TruncWeek
+from django.db import connections
+from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Max, Min
 from django.db.models.expressions import Window
+from django.db.models.functions import ExtractHour, Lag, TruncDate, TruncDay, TruncMonth, TruncWeek
 
 from detections.models import Detection, Image, Location
 from reports.periods import as_local_date, day_bounds, report_tz
 
 TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
-# Lag() default for the first detection of a (location, class) series: long before any photo.
-_DAWN_OF_TIME = datetime(1900, 1, 1, tzinfo=timezone.utc)
 
 
 def counted_detections(start, end, location_ids=None, classifications=None):
@@ -41,51 +40,59 @@ def totals_by_class(qs):
     return {row["effective_classification"]: row["n"] for row in rows}
 
 
-def detections_by_period(qs, group_by):
-    """{(period key date, class): detections}"""
+def detection_counts(qs, group_by):
+    """{(period key date, class, location id): detections} in one GROUP BY.
+
+    Totals by class, by period and by location are sums over these few aggregated rows (at most
+    periods x classes x locations), so the detections are scanned once for all three.
+    """
     rows = (
         qs.annotate(period=period_expression(group_by))
-        .values("period", "effective_classification")
+        .values_list("period", "effective_classification", "location_id")
         .annotate(n=Count("id"))
         .order_by()
     )
-    return {(as_local_date(row["period"]), row["effective_classification"]): row["n"] for row in rows}
+    return {(as_local_date(period), name, location_id): n for period, name, location_id, n in rows}
 
 
-def independent_event_starts(qs, minutes=None):
-    """The detections that start an independent event.
-
-    A detection starts an event when the previous detection of the same effective class at the
-    same location (within the selected detections) is more than `minutes` earlier, or there is none.
-    """
-    minutes = settings.INDEPENDENCE_MINUTES if minutes is None else minutes
-    previous = Window(
-        Lag("taken_at", default=Value(_DAWN_OF_TIME, output_field=DateTimeField())),
+def _previous_same_series():
+    """taken_at of the previous detection of the same class at the same location."""
+    return Window(
+        Lag("taken_at"),
         partition_by=[F("location_id"), F("effective_classification")],
         order_by=[F("taken_at").asc(), F("id").asc()],
     )
-    starts = qs.annotate(previous_at=previous).filter(previous_at__lt=F("taken_at") - timedelta(minutes=minutes))
-    # Django filters on a window in a wrapping subquery; aggregating that queryset directly would
-    # group before the window is evaluated, so callers aggregate over `pk IN (starts)` instead.
-    return qs.filter(pk__in=starts.values("pk"))
 
 
-def events_by_period(qs, group_by, minutes=None):
-    """{(period key date, class): independent events}"""
-    rows = (
-        independent_event_starts(qs, minutes)
-        .annotate(period=period_expression(group_by))
-        .values("period", "effective_classification")
-        .annotate(n=Count("id"))
-        .order_by()
+def event_counts(qs, group_by, minutes=None):
+    """{(period key date, class, location id): independent events}.
+
+    A detection starts an independent event when the previous detection of the same effective
+    class at the same location (among the selected detections) is more than `minutes`
+    (INDEPENDENCE_MINUTES) earlier, or when there is none. The window function runs in the
+    ORM-built inner query; a thin outer query keeps the event starts and groups them, so the
+    detections are sorted and scanned once. (Aggregating a window-filtered queryset directly
+    would group before the window is evaluated.)
+    """
+    minutes = settings.INDEPENDENCE_MINUTES if minutes is None else minutes
+    inner = qs.annotate(
+        period=period_expression(group_by),
+        previous_at=_previous_same_series(),
+        cutoff=ExpressionWrapper(F("taken_at") - timedelta(minutes=minutes), output_field=DateTimeField()),
+    ).values_list("period", "effective_classification", "location_id", "previous_at", "cutoff")
+    sql, params = inner.query.sql_with_params()
+    outer = (
+        'SELECT "period", "effective_classification", "location_id", COUNT(*) '
+        f'FROM ({sql}) "series" WHERE "previous_at" IS NULL OR "previous_at" < "cutoff" GROUP BY 1, 2, 3'
     )
-    return {(as_local_date(row["period"]), row["effective_classification"]): row["n"] for row in rows}
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(outer, params)
+        rows = cursor.fetchall()
+    return {(as_local_date(period), name, _uuid(location_id)): n for period, name, location_id, n in rows}
 
 
-def events_by_location(qs, minutes=None):
-    """{location id: independent events}"""
-    rows = independent_event_starts(qs, minutes).values("location_id").annotate(n=Count("id")).order_by()
-    return {row["location_id"]: row["n"] for row in rows}
+def _uuid(value):
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def detections_by_hour(qs):
@@ -97,12 +104,6 @@ def detections_by_hour(qs):
         .order_by()
     )
     return {(row["hour"], row["effective_classification"]): row["n"] for row in rows}
-
-
-def detections_by_location(qs):
-    """{location id: detections}"""
-    rows = qs.values("location_id").annotate(n=Count("id")).order_by()
-    return {row["location_id"]: row["n"] for row in rows}
 
 
 def camera_days_by_location(start, end, location_ids=None):
