@@ -50,7 +50,8 @@ class TakenRangeMixin(django_filters.FilterSet):
     taken_after = django_filters.IsoDateTimeFilter(field_name="taken_at", lookup_expr="gte")
     taken_before = django_filters.IsoDateTimeFilter(field_name="taken_at", lookup_expr="lt")
     location = django_filters.ModelMultipleChoiceFilter(
-        field_name="location", queryset=Location.objects.all(), help_text="location id; repeat for several"
+        field_name="location", queryset=Location.objects.all(), distinct=False,
+        help_text="location id; repeat for several",
     )
 
     def filter_start_date(self, queryset, name, value):

@@ -1,0 +1,190 @@
+"""Benchmark: GET /api/detections on 1,000,000 detections — first page and a deep page.
+
+Server time is measured in-process (Django test client: URL routing, auth, filters, cursor
+pagination, queries and JSON rendering; no network). Each scenario is repeated and its p50/p99
+printed next to the baseline measured in the same run: the same page fetched with page-number
+pagination (COUNT(*) + OFFSET), the usual default. Target: p99 under 100 ms for the first and a
+deep page.
+
+Uses its own PostgreSQL database (created and dropped here) and a temporary image root, never
+the dev database:
+
+    .venv/bin/python bench/detections_list.py                    # 1,000,000 detections
+    .venv/bin/python bench/detections_list.py --detections 50000 --repeats 10   # quick check
+    .venv/bin/python bench/detections_list.py --keep             # keep the database for a re-run
+
+BENCH_PG (default postgres://herdbook:herdbook@127.0.0.1:5432) names the server.
+"""
+import argparse
+import base64
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DB_NAME = "herdbook_bench_detections"
+TARGET_MS = 100.0
+
+
+def prepare_environment():
+    server = os.environ.get("BENCH_PG", "postgres://herdbook:herdbook@127.0.0.1:5432")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    os.environ["DATABASE_URL"] = f"{server}/{DB_NAME}"
+    os.environ["IMAGE_ROOT"] = tempfile.mkdtemp(prefix="bench-detections-images-")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    return server
+
+
+def ensure_database(server, drop_first):
+    import psycopg
+
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
+        if exists and drop_first:
+            conn.execute(f'DROP DATABASE "{DB_NAME}" WITH (FORCE)')
+            exists = None
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+
+
+def drop_database(server):
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+
+
+def cursor_at(position):
+    """A DRF cursor token that starts the page just after `position` (first ordering field)."""
+    return base64.b64encode(urlencode({"p": position}).encode("ascii")).decode("ascii")
+
+
+def timed(function, repeats):
+    function()  # warm-up (plans, caches)
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    p99 = samples[min(len(samples) - 1, int(round(0.99 * (len(samples) - 1))))]
+    return statistics.median(samples), p99
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--detections", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--keep", action="store_true", help="keep (and reuse) the benchmark database")
+    args = parser.parse_args()
+
+    server = prepare_environment()
+    ensure_database(server, drop_first=not args.keep)
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import Group, User
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from rest_framework.pagination import PageNumberPagination  # noqa: F401  (documents the baseline)
+
+    from detections import demo, selectors
+    from detections.api.serializers import DetectionSerializer
+    from detections.models import Detection, Location
+
+    call_command("migrate", verbosity=0)
+    have = Detection.objects.count()
+    if have < args.detections:
+        print(f"seeding {args.detections - have:,} detections (seed_bulk) ...", flush=True)
+        started = time.perf_counter()
+        demo.seed_bulk(args.detections - have, seed=1 + have)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        print(f"  seeded in {time.perf_counter() - started:.0f} s", flush=True)
+    total = Detection.objects.count()
+
+    user, _ = User.objects.get_or_create(username="bench-viewer")
+    user.groups.add(Group.objects.get(name="viewer"))
+    client = Client()
+    client.force_login(user)
+    location = Location.objects.order_by("name").first()
+
+    def deep_position(queryset, ordering, fraction=0.9):
+        count = queryset.count()
+        row = queryset.order_by(*ordering).values_list(ordering[0].lstrip("-"), flat=True)[int(count * fraction)]
+        return str(row), count
+
+    def get(url):
+        def call():
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code, response.content[:300])
+            assert len(response.json()["results"]) > 0
+        return call
+
+    def offset_page(queryset, offset):
+        def call():
+            page_count = queryset.count()
+            rows = list(queryset.order_by("-taken_at", "-id")[offset:offset + 50])
+            DetectionSerializer(rows, many=True).data
+            assert page_count and rows
+        return call
+
+    everything = selectors.detection_list()
+    filtered_qs = everything.filter(location=location, effective_classification__in=["buck", "doe"], confidence__gte=0.7)
+    filter_query = f"location={location.id}&classification=buck,doe&min_confidence=0.7"
+    deep_all, n_all = deep_position(Detection.objects.all(), ["-taken_at", "-id"])
+    deep_filtered, n_filtered = deep_position(
+        Detection.objects.filter(location=location, effective_classification__in=["buck", "doe"], confidence__gte=0.7),
+        ["-taken_at", "-id"],
+    )
+    deep_conf, _ = deep_position(Detection.objects.all(), ["-confidence", "-id"])
+
+    scenarios = [
+        ("all, first page", get("/api/detections"), offset_page(everything, 0)),
+        ("all, deep page (90%)", get(f"/api/detections?cursor={cursor_at(deep_all)}"), offset_page(everything, int(n_all * 0.9))),
+        (f"filtered ({n_filtered:,} rows), first page", get(f"/api/detections?{filter_query}"), offset_page(filtered_qs, 0)),
+        ("filtered, deep page (90%)", get(f"/api/detections?{filter_query}&cursor={cursor_at(deep_filtered)}"),
+         offset_page(filtered_qs, int(n_filtered * 0.9))),
+        ("ordering=-confidence, deep page", get(f"/api/detections?ordering=-confidence&cursor={cursor_at(deep_conf)}"), None),
+        ("review-stats (all rows)", get_stats(client), None),
+    ]
+
+    print(f"\nGET /api/detections on {total:,} detections ({connection.vendor}), page size 50, "
+          f"{args.repeats} repeats, server time in ms")
+    print(f"{'scenario':<40} {'p50':>8} {'p99':>8}   {'baseline p50':>12} {'baseline p99':>12}   target p99")
+    failures = 0
+    for name, call, baseline in scenarios:
+        p50, p99 = timed(call, args.repeats)
+        if baseline is not None:
+            b50, b99 = timed(baseline, max(3, args.repeats // 3))
+            base = f"{b50:>12.1f} {b99:>12.1f}"
+        else:
+            base = f"{'-':>12} {'-':>12}"
+        target = f"< {TARGET_MS:.0f}" if "review-stats" not in name else "(none)"
+        ok = "review-stats" in name or p99 < TARGET_MS
+        failures += 0 if ok else 1
+        print(f"{name:<40} {p50:>8.1f} {p99:>8.1f}   {base}   {target} {'ok' if ok else 'MISSED'}")
+    print("\nbaseline = the same page with page-number pagination (COUNT(*) + OFFSET + the same serializer)")
+
+    if not args.keep:
+        drop_database(server)
+    return 1 if failures else 0
+
+
+def get_stats(client):
+    def call():
+        response = client.get("/api/detections/review-stats")
+        assert response.status_code == 200
+    return call
+
+
+if __name__ == "__main__":
+    sys.exit(main())
