@@ -117,3 +117,85 @@ class SimilarityScore(models.Model):
 
     def __str__(self):
         return f"{self.detection_id} ~ {self.deer_id}: {self.score:.3f}"
+
+
+class MatchLock(models.Model):
+    """A row that matching runs lock (SELECT ... FOR UPDATE) so that two runs never decide at the
+    same time and create two profiles for one individual."""
+
+    key = models.CharField(max_length=50, primary_key=True)
+
+    def __str__(self):
+        return self.key
+
+
+class ReviewItem(models.Model):
+    """A detection (with its burst) whose best candidate scored between REID_REVIEW_THRESHOLD and
+    REID_THRESHOLD, waiting for a reviewer's decision."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        ACCEPTED = "accepted"
+        NEW_INDIVIDUAL = "new_individual"
+        UNIDENTIFIABLE = "unidentifiable"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    detection = models.OneToOneField("detections.Detection", on_delete=models.CASCADE, related_name="reid_review")
+    member_ids = models.JSONField(default=list, blank=True, help_text="All detections of the burst, as strings")
+    run = models.ForeignKey(ReidRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    best_score = models.FloatField(null=True, blank=True)
+    candidates = models.JSONField(default=list, blank=True, help_text='[{"deer_id": "...", "score": 0.71}, ...]')
+    threshold = models.FloatField(null=True, blank=True)
+    skipped_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["status", "skipped_at", "created_at"], name="review_status_order")]
+
+    def __str__(self):
+        return f"review {self.detection_id} ({self.status})"
+
+
+class ReviewAction(models.Model):
+    """One reviewer decision on a review item, kept so that it can be undone."""
+
+    class Action(models.TextChoices):
+        ACCEPT = "accept"
+        REJECT = "reject"
+        NEW_INDIVIDUAL = "new_individual"
+        UNIDENTIFIABLE = "unidentifiable"
+        SKIP = "skip"
+
+    id = models.BigAutoField(primary_key=True)
+    item = models.ForeignKey(ReviewItem, on_delete=models.CASCADE, related_name="actions")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    deer = models.ForeignKey(Deer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    linked_ids = models.JSONField(default=list, blank=True, help_text="Detections this action linked")
+    previous_status = models.CharField(max_length=20)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class RejectedCandidate(models.Model):
+    """A reviewer said this detection is not this deer: never offered or matched again."""
+
+    id = models.BigAutoField(primary_key=True)
+    detection = models.ForeignKey("detections.Detection", on_delete=models.CASCADE, related_name="+")
+    deer = models.ForeignKey(Deer, on_delete=models.CASCADE, related_name="+")
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["detection", "deer"], name="rejected_once")]

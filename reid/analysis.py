@@ -1,0 +1,258 @@
+"""Threshold analysis from the logged similarity scores (the seed's Option D, phase 2).
+
+For one run (by default the latest completed backfill) every matching attempt is reduced to its
+best and second-best allowed candidate (ranks 1 and 2, read with one query); the histogram of all
+logged scores is aggregated in the database. For each threshold the analysis gives the share of
+attempts that would be linked, the profiles that would be created, near-misses (best within 0.05
+below the threshold), per-sex figures and the best-vs-second margin; with ground truth (reviewer
+decisions from the review queue, or the demo's CSV at GROUND_TRUTH_PATH) also precision, recall and
+F1 per threshold and the recommended threshold (best F1 on a 0.01 grid).
+
+Scoring of an attempt against ground truth: linked (best >= t) to a deer whose identity is the
+detection's is a true positive, linked to another a false positive; a positive is an attempt whose
+individual has a profile to be found (a deer of that identity other than a one-member profile made
+of the detection itself). Identity of a deer: itself for reviewer decisions; the majority
+individual of its members for the CSV.
+"""
+import csv
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.db.models import Count, F
+from django.db.models.functions import Floor
+
+from detections.models import Detection
+from reid.models import ReidRun, ReviewItem, SimilarityScore
+
+NEAR_MISS = 0.05
+SEX_LABELS = ("buck", "doe", "fawn", "unknown")
+
+
+class AnalysisError(ValueError):
+    pass
+
+
+def default_run():
+    runs = ReidRun.objects.filter(status=ReidRun.Status.COMPLETED, dry_run=False)
+    run = runs.filter(kind=ReidRun.Kind.BACKFILL).order_by("-completed_at").first()
+    if run is None:
+        run = runs.filter(scores__isnull=False).order_by("-completed_at").first()
+    return run
+
+
+def thresholds(low=0.30, high=0.95, step=0.05):
+    count = int(round((high - low) / step)) + 1
+    return [round(low + i * step, 4) for i in range(count)]
+
+
+def load_attempts(run):
+    """Arrays per attempt: detection ids, best score, best deer, second score, class, own deer."""
+    rows = SimilarityScore.objects.filter(run=run, rank__lte=2).values_list(
+        "detection_id", "rank", "score", "deer_id", "detection__effective_classification", "detection__deer_id",
+    )
+    position, ids, best, second, best_deer, classes, own = {}, [], [], [], [], [], []
+    for detection_id, rank, score, deer_id, cls, own_deer in rows.iterator(chunk_size=20000):
+        i = position.get(detection_id)
+        if i is None:
+            i = position[detection_id] = len(ids)
+            ids.append(detection_id)
+            best.append(np.nan)
+            second.append(np.nan)
+            best_deer.append(None)
+            classes.append(cls)
+            own.append(own_deer)
+        if rank == 1:
+            best[i], best_deer[i] = score, deer_id
+        else:
+            second[i] = score
+    return {
+        "ids": ids, "best": np.array(best, dtype=float), "second": np.array(second, dtype=float),
+        "best_deer": best_deer, "classes": np.array(classes, dtype=object), "own": own,
+    }
+
+
+def score_histogram(run, width=0.05):
+    buckets = (
+        SimilarityScore.objects.filter(run=run).annotate(bucket=Floor(F("score") / width))
+        .values("bucket").annotate(n=Count("id")).order_by("bucket")
+    )
+    return [{"from": round(b["bucket"] * width, 4), "to": round((b["bucket"] + 1) * width, 4), "count": b["n"]}
+            for b in buckets]
+
+
+def best_histogram(best, width=0.05):
+    finite = best[np.isfinite(best)]
+    if not len(finite):
+        return []
+    edges = np.arange(np.floor(finite.min() / width) * width, finite.max() + width, width)
+    counts, edges = np.histogram(finite, bins=edges)
+    return [{"from": round(float(a), 4), "to": round(float(b), 4), "count": int(c)}
+            for a, b, c in zip(edges[:-1], edges[1:], counts)]
+
+
+# --- ground truth -------------------------------------------------------------------------------
+
+def reviewer_truth():
+    """{detection id: deer id} from review-queue decisions (accepted / new individual)."""
+    truth = {}
+    decided = ReviewItem.objects.filter(
+        status__in=[ReviewItem.Status.ACCEPTED, ReviewItem.Status.NEW_INDIVIDUAL]
+    ).values_list("member_ids", "detection_id")
+    member_ids = set()
+    for members, detection_id in decided:
+        member_ids.update(members or [str(detection_id)])
+    for pk, deer_id in Detection.objects.filter(id__in=list(member_ids), deer__isnull=False).values_list("id", "deer_id"):
+        truth[pk] = deer_id
+    return truth
+
+
+def file_truth(path=None):
+    path = Path(path or settings.GROUND_TRUTH_PATH)
+    if not path.exists():
+        return None
+    truth = {}
+    with path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        if not reader.fieldnames or not {"detection_id", "individual_id"} <= set(reader.fieldnames):
+            raise AnalysisError(f"{path} must have the columns detection_id,individual_id.")
+        for line in reader:
+            truth[line["detection_id"]] = line["individual_id"]
+    return truth
+
+
+def _deer_identities_from_file(truth):
+    votes = defaultdict(Counter)
+    sizes = Counter()
+    for pk, deer_id in Detection.objects.filter(deer__isnull=False).values_list("id", "deer_id").iterator(chunk_size=20000):
+        sizes[deer_id] += 1
+        label = truth.get(str(pk))
+        if label is not None:
+            votes[deer_id][label] += 1
+    return {deer: counter.most_common(1)[0][0] for deer, counter in votes.items()}, sizes
+
+
+def labels_for(attempts, source):
+    """(label per attempt or None, identity per deer, deer sizes, source used)."""
+    if source in ("auto", "file"):
+        truth = file_truth()
+        if truth is not None:
+            identities, sizes = _deer_identities_from_file(truth)
+            return [truth.get(str(pk)) for pk in attempts["ids"]], identities, sizes, "file"
+        if source == "file":
+            raise AnalysisError(f"No ground truth file at {settings.GROUND_TRUTH_PATH}.")
+    if source in ("auto", "reviewed"):
+        truth = reviewer_truth()
+        if truth:
+            deer_ids = set(truth.values())
+            sizes = Counter(dict(
+                Detection.objects.filter(deer__in=deer_ids).values("deer").annotate(n=Count("id")).values_list("deer", "n")
+            ))
+            identities = {deer: deer for deer in sizes}
+            return [truth.get(pk) for pk in attempts["ids"]], identities, sizes, "reviewed"
+    return None, None, None, None
+
+
+def _truth_arrays(attempts, labels, identities, sizes):
+    correct = np.array([
+        label is not None and deer is not None and identities.get(deer) == label
+        for label, deer in zip(labels, attempts["best_deer"])
+    ])
+    labelled = np.array([label is not None for label in labels])
+    # which identities have a profile other than a lone profile made of the attempt itself
+    holders = defaultdict(list)
+    for deer, label in identities.items():
+        holders[label].append(deer)
+    positive = np.array([
+        label is not None and any(d != own or sizes.get(d, 0) >= 2 for d in holders.get(label, ()))
+        for label, own in zip(labels, attempts["own"])
+    ])
+    return correct, labelled, positive
+
+
+def precision_recall(best, correct, labelled, positive, threshold):
+    linked = (best >= threshold) & labelled
+    tp = int(np.sum(linked & correct))
+    fp = int(np.sum(linked & ~correct))
+    p = int(np.sum(positive))
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / p if p else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4), "tp": tp, "fp": fp}
+
+
+def analyse(run=None, step=0.05, ground_truth="auto"):
+    run = run or default_run()
+    if run is None:
+        raise AnalysisError("No similarity scores have been logged yet: run a backfill (manage.py reid_backfill) first.")
+    attempts = load_attempts(run)
+    best, second, classes = attempts["best"], attempts["second"], attempts["classes"]
+    n = len(best)
+    known_sex = classes != "unknown"
+    margin = best - second
+    labels, identities, sizes, source = labels_for(attempts, ground_truth) if n else (None, None, None, None)
+    truth = _truth_arrays(attempts, labels, identities, sizes) if source else None
+    rows = []
+    for t in thresholds(step=step):
+        linked = best >= t
+        row = {
+            "threshold": t,
+            "assigned": int(linked.sum()),
+            "assignment_rate": round(float(linked.mean()), 4) if n else 0.0,
+            "new_profiles": int(np.sum(~linked & known_sex)),
+            "near_misses": int(np.sum((best >= t - NEAR_MISS) & ~linked)),
+            "median_margin_assigned": _round(np.nanmedian(margin[linked])) if np.any(linked & np.isfinite(margin)) else None,
+            "by_sex": {
+                sex: {"attempts": int(np.sum(classes == sex)),
+                      "assigned": int(np.sum(linked & (classes == sex)))}
+                for sex in SEX_LABELS if np.any(classes == sex)
+            },
+        }
+        if truth is not None:
+            row.update(precision_recall(best, *truth, t))
+        rows.append(row)
+    result = {
+        "run": {"id": str(run.id), "kind": run.kind, "threshold": run.threshold,
+                "completed_at": run.completed_at.isoformat() if run.completed_at else None},
+        "attempts": n,
+        "scores_logged": SimilarityScore.objects.filter(run=run).count(),
+        "histogram": score_histogram(run),
+        "best_histogram": best_histogram(best),
+        "margin": _summary(margin),
+        "best_score": _summary(best),
+        "per_sex": {
+            sex: {"attempts": int(np.sum(classes == sex)), "best_score": _summary(best[classes == sex]),
+                  "margin": _summary(margin[classes == sex])}
+            for sex in SEX_LABELS if np.any(classes == sex)
+        },
+        "thresholds": rows,
+        "ground_truth": source,
+        "labelled_attempts": int(truth[1].sum()) if truth is not None else 0,
+        "recommended_threshold": None,
+        "recommended": None,
+    }
+    if truth is not None and truth[1].any():
+        fine = [precision_recall(best, *truth, t) | {"threshold": t} for t in thresholds(step=0.01)]
+        top = max(fine, key=lambda r: (r["f1"], r["threshold"]))
+        result["recommended_threshold"] = top["threshold"]
+        result["recommended"] = top
+    else:
+        result["recommendation_note"] = (
+            "A recommended threshold needs ground truth: decisions in the review queue, or the ground truth CSV "
+            f"at {settings.GROUND_TRUTH_PATH}."
+        )
+    return result
+
+
+def _round(value):
+    return None if value is None or not np.isfinite(value) else round(float(value), 4)
+
+
+def _summary(values):
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return None
+    p10, p50, p90 = np.percentile(values, [10, 50, 90])
+    return {"count": int(len(values)), "mean": _round(values.mean()), "p10": _round(p10), "median": _round(p50),
+            "p90": _round(p90), "min": _round(values.min()), "max": _round(values.max())}

@@ -1,0 +1,79 @@
+"""Burst grouping: detections at one location, of one effective class, taken within
+REID_BURST_SECONDS of each other belong to one burst and get the same deer.
+
+Several animals of one class can stand in the same frames (a group of does); a burst is then split
+into tracks by bounding-box position, frame after frame, so that two animals seen at the same
+moment are never merged into one deer.
+"""
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass
+class BurstRow:
+    id: object
+    location_id: object
+    cls: str
+    taken_at: datetime
+    image_id: object
+    bbox: tuple
+    confidence: float
+    deer_id: object = None
+    embedding: object = None  # numpy vector, or None
+    model: str | None = None
+    in_unit: bool = False  # part of a matching attempt (its embedding enters the centroid there)
+
+    @property
+    def center(self):
+        x, y, w, h = self.bbox
+        return (x + w / 2.0, y + h / 2.0)
+
+
+def group_bursts(rows, seconds):
+    """Split rows into tracks: lists of rows that are one animal. Every row is in exactly one."""
+    ordered = sorted(rows, key=lambda r: (str(r.location_id), r.cls, r.taken_at, str(r.id)))
+    tracks, chain = [], []
+    for row in ordered:
+        if chain and (
+            row.location_id != chain[-1].location_id
+            or row.cls != chain[-1].cls
+            or (row.taken_at - chain[-1].taken_at).total_seconds() > seconds
+        ):
+            tracks.extend(split_tracks(chain))
+            chain = []
+        chain.append(row)
+    if chain:
+        tracks.extend(split_tracks(chain))
+    return tracks
+
+
+def split_tracks(chain):
+    """One track per animal: within a chain, detections of one image are different animals; a
+    detection continues the track whose last box centre is nearest (within the box size)."""
+    frames = {}
+    for row in chain:
+        frames.setdefault(row.image_id, []).append(row)
+    if all(len(members) == 1 for members in frames.values()):
+        return [chain]
+    tracks = []  # list of lists; last element is the track's latest box
+    for members in sorted(frames.values(), key=lambda m: m[0].taken_at):
+        pairs = []
+        for t, track in enumerate(tracks):
+            last = track[-1]
+            reach = max(last.bbox[2], last.bbox[3])
+            for d, row in enumerate(members):
+                dx, dy = row.center[0] - last.center[0], row.center[1] - last.center[1]
+                distance = (dx * dx + dy * dy) ** 0.5
+                if distance <= reach:
+                    pairs.append((distance, t, d))
+        used_tracks, placed = set(), set()
+        for _, t, d in sorted(pairs):
+            if t in used_tracks or d in placed:
+                continue
+            tracks[t].append(members[d])
+            used_tracks.add(t)
+            placed.add(d)
+        for d, row in enumerate(members):
+            if d not in placed:
+                tracks.append([row])
+    return tracks

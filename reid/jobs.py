@@ -1,0 +1,25 @@
+"""RQ jobs: thin wrappers that load by id and call a service. Enqueue them with reid.queueing."""
+from reid.models import ReidRun
+
+
+def match_new_detections(detection_ids):
+    """Live matching of newly ingested detections (queued by the detections_created signal)."""
+    from reid.services import run_matching
+
+    run = run_matching(detection_ids=detection_ids, kind=ReidRun.Kind.LIVE)
+    return str(run.id)
+
+
+def execute_run(run_id):
+    """Carry out a queued backfill or reprocess run."""
+    from reid.backfill import run_backfill
+    from reid.services import run_matching
+
+    run = ReidRun.objects.get(pk=run_id)
+    if run.status != ReidRun.Status.QUEUED:
+        return str(run.id)  # idempotent: a run is carried out once
+    if run.kind == ReidRun.Kind.BACKFILL:
+        run_backfill(run=run)
+    else:
+        run_matching(run=run, detection_ids=run.params.get("ids"))
+    return str(run.id)
