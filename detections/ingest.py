@@ -212,8 +212,12 @@ def _attach(detections, image):
 
 
 def _announce(detection_ids):
+    """Send detections_created after the commit. robust=True: the images are stored whatever a
+    receiver does; a receiver that fails (Redis down) is logged, and re-ID backfill catches up."""
     if detection_ids:
-        transaction.on_commit(lambda: detections_created.send(sender=Detection, detection_ids=list(detection_ids)))
+        transaction.on_commit(
+            lambda: detections_created.send(sender=Detection, detection_ids=list(detection_ids)), robust=True
+        )
 
 
 # --- services -----------------------------------------------------------------------------------------

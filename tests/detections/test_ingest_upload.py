@@ -120,3 +120,30 @@ def test_viewer_cannot_upload(alice_client, ranch):
 def test_anonymous_cannot_upload(client, ranch):
     response = client.post("/api/images", {})
     assert response.status_code in (401, 403)
+
+
+def test_a_failing_database_write_leaves_no_file(bob_client, ranch, stored_files, monkeypatch):
+    def explode(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(Detection.objects, "bulk_create", explode)
+    with pytest.raises(RuntimeError):
+        upload(bob_client, factories.jpeg_bytes(), {"location": "Hayfield", "taken_at": "2024-10-15T06:30:00Z", "detections": [det()]})
+    assert Image.objects.count() == 0
+    assert stored_files() == []
+
+
+def test_a_failing_signal_receiver_does_not_fail_the_upload(bob_client, ranch, django_capture_on_commit_callbacks):
+    from detections.signals import detections_created
+
+    def broken(sender, detection_ids, **kwargs):
+        raise ConnectionError("redis is down")
+
+    detections_created.connect(broken, dispatch_uid="tests-broken-receiver")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = upload(bob_client, factories.jpeg_bytes(), {"location": "Hayfield", "taken_at": "2024-10-15T06:30:00Z", "detections": [det()]})
+    finally:
+        detections_created.disconnect(dispatch_uid="tests-broken-receiver")
+    assert response.status_code == 201
+    assert Detection.objects.count() == 1
