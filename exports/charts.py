@@ -4,7 +4,9 @@ import base64
 import io
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 CLASS_COLOURS = {
@@ -13,7 +15,7 @@ CLASS_COLOURS = {
     "turkey": "#4f8f6f", "human": "#444444", "vehicle": "#a0a0c0",
 }
 FALLBACK_COLOUR = "#7f7f7f"
-DPI = 130
+DPI = 120
 FONT = {"family": "DejaVu Sans", "size": 8}
 
 
@@ -21,8 +23,10 @@ def colour(name):
     return CLASS_COLOURS.get(name, FALLBACK_COLOUR)
 
 
-def _figure(width, height):
+def _figure(width, height, bottom=0.14):
+    # Fixed margins instead of bbox_inches="tight", which draws every chart twice.
     figure = Figure(figsize=(width, height), dpi=DPI)
+    figure.subplots_adjust(left=0.08, right=0.99, top=0.86, bottom=bottom)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot(1, 1, 1)
     axes.spines[["top", "right"]].set_visible(False)
@@ -35,7 +39,7 @@ def _figure(width, height):
 
 def _data_uri(figure):
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
+    figure.savefig(buffer, format="png", dpi=DPI)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -45,27 +49,37 @@ def _thin_labels(labels, keep=24):
 
 
 def _stacked(axes, positions, series, classes, width=0.8):
+    """Stacked bars as one PolyCollection per class (one artist, not one patch per bar)."""
     bottoms = [0] * len(positions)
+    half = width / 2
     for name in classes:
         values = series[name]
-        axes.bar(positions, values, width, bottom=bottoms, color=colour(name), label=name, linewidth=0)
+        boxes = [
+            [(x - half, b), (x - half, b + v), (x + half, b + v), (x + half, b)]
+            for x, b, v in zip(positions, bottoms, values) if v
+        ]
+        axes.add_collection(PolyCollection(boxes, facecolors=colour(name), linewidths=0))
         bottoms = [b + v for b, v in zip(bottoms, values)]
+    axes.set_xlim(min(positions) - 0.6, max(positions) + 0.6)
+    axes.set_ylim(0, max(max(bottoms), 1) * 1.05)
 
 
-def _legend(axes, classes):
-    if classes:
-        axes.legend(fontsize=FONT["size"], frameon=False, ncol=min(len(classes), 6),
-                    loc="upper center", bbox_to_anchor=(0.5, 1.14))
+def _legend(axes, names, colours=None):
+    if names:
+        handles = [Patch(color=(colours or {}).get(name) or colour(name), label=name) for name in names]
+        axes.legend(handles=handles, fontsize=FONT["size"], frameon=False, ncol=min(len(names), 6),
+                    loc="lower center", bbox_to_anchor=(0.5, 1.0))
 
 
 def periods_chart(report):
     """Detections per period, stacked by class."""
     periods, classes = report["periods"], report["classes"]
-    figure, axes = _figure(7.2, 2.8)
+    rotate = len(periods) > 8
+    figure, axes = _figure(7.2, 2.8, bottom=0.24 if rotate else 0.12)
     positions = list(range(len(periods)))
     _stacked(axes, positions, {name: [p["by_class"].get(name, 0) for p in periods] for name in classes}, classes)
-    axes.set_xticks(positions, _thin_labels([p["label"] for p in periods]), rotation=60 if len(periods) > 8 else 0,
-                    ha="right" if len(periods) > 8 else "center")
+    axes.set_xticks(positions, _thin_labels([p["label"] for p in periods]), rotation=60 if rotate else 0,
+                    ha="right" if rotate else "center")
     axes.set_ylabel("Detections", fontsize=FONT["size"])
     _legend(axes, classes)
     return _data_uri(figure)
@@ -74,7 +88,7 @@ def periods_chart(report):
 def hours_chart(report):
     """Detections by local hour of day, stacked by class."""
     hours, classes = report["hours"], report["classes"]
-    figure, axes = _figure(7.2, 2.4)
+    figure, axes = _figure(7.2, 2.4, bottom=0.18)
     positions = [row["hour"] for row in hours]
     _stacked(axes, positions, {name: [row["by_class"].get(name, 0) for row in hours] for name in classes}, classes)
     axes.set_xticks(positions, [f"{h:02d}" for h in positions])
@@ -96,7 +110,8 @@ def comparison_chart(report):
                  color=palette[index % len(palette)], label=period["label"], linewidth=0)
     axes.set_xticks(list(range(len(classes))), classes)
     axes.set_ylabel("Detections", fontsize=FONT["size"])
-    _legend(axes, [p["label"] for p in periods])
+    _legend(axes, [p["label"] for p in periods],
+            {p["label"]: palette[index % len(palette)] for index, p in enumerate(periods)})
     return _data_uri(figure)
 
 

@@ -1,0 +1,189 @@
+"""Benchmark: a one-year activity report grouped by week over 1,000,000 detections on PostgreSQL.
+
+    .venv/bin/python bench/reports_pdf.py [--detections 1000000] [--keep]
+
+Uses its own database (herdbook_bench_reports, dropped and re-created unless --keep finds it
+already seeded) and its own temporary file roots, so it never touches the dev database.
+Measures, in the same run:
+  * the per-week aggregation through the ORM selector vs the same GROUP BY as raw SQL
+    (target: ORM within 1.5x of raw SQL);
+  * the independent-events query (window function) and the whole report document;
+  * the finished PDF (target: under 5 s and under 2 MB).
+"""
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DB_NAME = "herdbook_bench_reports"
+SERVER = os.environ.get("BENCH_PG", "postgres://herdbook:herdbook@127.0.0.1:5432")
+TARGET_RATIO, TARGET_PDF_SECONDS, TARGET_PDF_BYTES = 1.5, 5.0, 2 * 1024 * 1024
+BUDGET_SECONDS = 900  # the whole run, seeding included, stops early past this
+
+
+def prepare_environment(tmp):
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    os.environ["DATABASE_URL"] = f"{SERVER}/{DB_NAME}"
+    os.environ["DEBUG"] = "false"
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret")
+    os.environ["MEDIA_ROOT"] = str(tmp)
+    os.environ["IMAGE_ROOT"] = str(tmp / "images")
+    os.environ["EXPORT_ROOT"] = str(tmp / "exports")
+    os.environ["LOG_LEVEL"] = "WARNING"
+
+
+def ensure_database(keep):
+    import psycopg
+
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
+        if exists and keep:
+            return False
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
+        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+        return True
+
+
+def drop_database():
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
+
+
+def timed(fn, repeat):
+    """Median wall time of `repeat` runs (after one warm-up) and the last result."""
+    result = fn()
+    times = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - began)
+    return statistics.median(times), result
+
+
+# The same GROUP BY as selectors.detection_counts(qs, "week"), written by hand.
+RAW_WEEKLY = """
+SELECT date_trunc('week', taken_at AT TIME ZONE %s) AS period, effective_classification, location_id, COUNT(id)
+FROM detections_detection
+WHERE is_valid AND NOT is_duplicate AND taken_at >= %s AND taken_at < %s
+GROUP BY 1, 2, 3
+"""
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--detections", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="keep the seeded database for the next run")
+    args = parser.parse_args()
+    started = time.perf_counter()
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-reports-"))
+    prepare_environment(tmp)
+    fresh = ensure_database(args.keep)
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from detections.demo import seed_bulk
+    from detections.models import Detection
+    from exports.pdf import render_report_pdf
+    from reports import selectors
+    from reports.activity import build_activity_report
+    from reports.periods import day_bounds
+
+    call_command("migrate", verbosity=0)
+    end = timezone.localdate() - timedelta(days=1)
+    start = end - timedelta(days=364)
+    have = Detection.objects.count()
+    if fresh or have != args.detections:
+        if have:
+            Detection.objects.all().delete()
+        print(f"seeding {args.detections:,} detections over {start} .. {end} (PostgreSQL {DB_NAME}) ...", flush=True)
+        began = time.perf_counter()
+        seed_bulk(args.detections, seed=1, end=end, days=365)
+        print(f"  seeded in {time.perf_counter() - began:.1f} s", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE detections_detection")
+        cursor.execute("VACUUM ANALYZE detections_image")
+    if time.perf_counter() - started > BUDGET_SECONDS:
+        print("time budget spent while seeding; stopping")
+        return 2
+
+    qs = selectors.counted_detections(start, end)
+    low, high = day_bounds(start, end)
+
+    def orm_weekly():
+        return selectors.detection_counts(qs, "week")
+
+    def raw_weekly():
+        with connection.cursor() as cursor:
+            cursor.execute(RAW_WEEKLY, [settings.TIME_ZONE, low, high])
+            return cursor.fetchall()
+
+    # Interleave the two so that cache state and machine load affect both alike.
+    orm_times, raw_times = [], []
+    orm_result = raw_result = None
+    orm_weekly(), raw_weekly()
+    for _ in range(args.repeat):
+        began = time.perf_counter(); orm_result = orm_weekly(); orm_times.append(time.perf_counter() - began)
+        began = time.perf_counter(); raw_result = raw_weekly(); raw_times.append(time.perf_counter() - began)
+    orm_s, raw_s = statistics.median(orm_times), statistics.median(raw_times)
+    assert sum(orm_result.values()) == sum(row[3] for row in raw_result), "ORM and raw SQL disagree"
+    events_s, events = timed(lambda: selectors.event_counts(qs, "week"), max(1, args.repeat // 2))
+    report_s, report = timed(lambda: build_activity_report(start, end, "week"), 1)
+
+    pdf_path = tmp / "exports" / "bench-report.pdf"
+    pdf_path.parent.mkdir(parents=True, exist_ok=True)
+    params = {
+        "report_type": "seasonal_activity", "start_date": start.isoformat(), "end_date": end.isoformat(),
+        "group_by": "week", "location_ids": [], "classifications": [], "title": "Benchmark: one year by week",
+        "comparison_periods": [], "include_charts": True, "include_tables": True, "include_insights": True,
+    }
+    render_report_pdf(params, pdf_path)  # warm-up: fonts, matplotlib, templates
+    pdf_times = []
+    for _ in range(3):
+        began = time.perf_counter()
+        render_report_pdf(params, pdf_path)
+        pdf_times.append(time.perf_counter() - began)
+    pdf_s, pdf_bytes = statistics.median(pdf_times), pdf_path.stat().st_size
+
+    from pypdf import PdfReader
+
+    pages = len(PdfReader(pdf_path).pages)
+    ratio = orm_s / raw_s
+    counted = report["summary"]["total_detections"]
+    print()
+    print(f"reports_pdf benchmark  PostgreSQL, {Detection.objects.count():,} detections "
+          f"({counted:,} valid, non-duplicate in {start}..{end}), group_by=week, {len(report['periods'])} weeks")
+    print(f"  weekly aggregation  ORM selector {orm_s * 1000:8.1f} ms   raw SQL {raw_s * 1000:8.1f} ms   "
+          f"ratio {ratio:.2f}x  (target <= {TARGET_RATIO}x)  {'OK' if ratio <= TARGET_RATIO else 'MISSED'}")
+    print(f"  independent events  {events_s * 1000:8.1f} ms ({sum(events.values()):,} events)")
+    print(f"  whole report data   {report_s * 1000:8.1f} ms (all figure families)")
+    print(f"  finished PDF        {pdf_s:8.2f} s  (target < {TARGET_PDF_SECONDS} s)  "
+          f"{'OK' if pdf_s < TARGET_PDF_SECONDS else 'MISSED'}")
+    print(f"  PDF size            {pdf_bytes / 1024:8.0f} KiB, {pages} pages  (target < 2 MiB)  "
+          f"{'OK' if pdf_bytes < TARGET_PDF_BYTES else 'MISSED'}")
+    ok = ratio <= TARGET_RATIO and pdf_s < TARGET_PDF_SECONDS and pdf_bytes < TARGET_PDF_BYTES
+    if not args.keep:
+        drop_database()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
