@@ -8,10 +8,14 @@ below the threshold), per-sex figures and the best-vs-second margin; with ground
 decisions from the review queue, or the demo's CSV at GROUND_TRUTH_PATH) also precision, recall and
 F1 per threshold and the recommended threshold (best F1 on a 0.01 grid).
 
-Scoring of an attempt against ground truth: linked (best >= t) to a deer whose identity is the
-detection's is a true positive, linked to another a false positive; a positive is an attempt whose
-individual has a profile to be found (a deer of that identity other than a one-member profile made
-of the detection itself). Identity of a deer: itself for reviewer decisions; the majority
+Scoring against ground truth (open-set verification): every labelled attempt is tried twice, once
+with its genuine candidate (the best profile of its own identity, which exists unless the
+detection is its individual's only sighting) and once with its best impostor (the best profile of
+another identity: what it would be linked to if its individual had no profile yet, as happens at
+every first sighting). At threshold t a genuine trial >= t is a true positive and an impostor
+trial >= t a false positive; recall counts over attempts that have a genuine candidate. Plain
+"best candidate is right" scoring would hardly ever see the first-sighting case, which is the one
+that merges two individuals. Identity of a deer: itself for reviewer decisions; the majority
 individual of its members for the CSV.
 """
 import csv
@@ -154,32 +158,55 @@ def labels_for(attempts, source):
     return None, None, None, None
 
 
-def _truth_arrays(attempts, labels, identities, sizes):
-    correct = np.array([
-        label is not None and deer is not None and identities.get(deer) == label
-        for label, deer in zip(labels, attempts["best_deer"])
-    ])
-    labelled = np.array([label is not None for label in labels])
-    # which identities have a profile other than a lone profile made of the attempt itself
+TRUTH_RANKS = 5
+
+
+def trials(run, attempts, labels, identities, sizes):
+    """Two trials per labelled attempt: the genuine one (best candidate of the attempt's own
+    identity; None when it has no profile to be found) and the impostor one (best candidate of any
+    other identity, i.e. what would be linked if its own individual had no profile yet).
+    Returns (genuine scores, has-genuine flags, impostor scores); -inf = not among the top ranks."""
+    n = len(attempts["ids"])
+    position = {pk: i for i, pk in enumerate(attempts["ids"])}
+    genuine, impostor = np.full(n, -np.inf), np.full(n, -np.inf)
+    rows = SimilarityScore.objects.filter(run=run, rank__lte=TRUTH_RANKS).values_list("detection_id", "deer_id", "score")
+    for detection_id, deer_id, score in rows.iterator(chunk_size=20000):
+        i = position[detection_id]
+        label = labels[i]
+        if label is None:
+            continue
+        if identities.get(deer_id) == label:
+            genuine[i] = max(genuine[i], score)
+        else:
+            impostor[i] = max(impostor[i], score)
     holders = defaultdict(list)
     for deer, label in identities.items():
         holders[label].append(deer)
     positive = np.array([
         label is not None and any(d != own or sizes.get(d, 0) >= 2 for d in holders.get(label, ()))
         for label, own in zip(labels, attempts["own"])
-    ])
-    return correct, labelled, positive
+    ], dtype=bool)
+    labelled = np.array([label is not None for label in labels], dtype=bool)
+    return genuine[labelled], positive[labelled], impostor[labelled]
 
 
-def precision_recall(best, correct, labelled, positive, threshold):
-    linked = (best >= threshold) & labelled
-    tp = int(np.sum(linked & correct))
-    fp = int(np.sum(linked & ~correct))
+def precision_recall(genuine, positive, impostor, threshold):
+    tp = int(np.sum((genuine >= threshold) & positive))
+    fp = int(np.sum(impostor >= threshold))
     p = int(np.sum(positive))
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / p if p else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4), "tp": tp, "fp": fp}
+
+
+def recommend(truth):
+    """The threshold of best F1 on a 0.01 grid; of (near-)equal ones the highest, because false
+    links merge individuals (and spread to their later sightings) while a missed link only makes
+    a profile a reviewer can merge."""
+    fine = [precision_recall(*truth, t) | {"threshold": t} for t in thresholds(step=0.01)]
+    best_f1 = max(r["f1"] for r in fine)
+    return max((r for r in fine if r["f1"] >= best_f1 - 0.002), key=lambda r: r["threshold"])
 
 
 def analyse(run=None, step=0.05, ground_truth="auto"):
@@ -192,7 +219,7 @@ def analyse(run=None, step=0.05, ground_truth="auto"):
     known_sex = classes != "unknown"
     margin = best - second
     labels, identities, sizes, source = labels_for(attempts, ground_truth) if n else (None, None, None, None)
-    truth = _truth_arrays(attempts, labels, identities, sizes) if source else None
+    truth = trials(run, attempts, labels, identities, sizes) if source else None
     rows = []
     for t in thresholds(step=step):
         linked = best >= t
@@ -210,7 +237,7 @@ def analyse(run=None, step=0.05, ground_truth="auto"):
             },
         }
         if truth is not None:
-            row.update(precision_recall(best, *truth, t))
+            row.update(precision_recall(*truth, t))
         rows.append(row)
     result = {
         "run": {"id": str(run.id), "kind": run.kind, "threshold": run.threshold,
@@ -228,13 +255,12 @@ def analyse(run=None, step=0.05, ground_truth="auto"):
         },
         "thresholds": rows,
         "ground_truth": source,
-        "labelled_attempts": int(truth[1].sum()) if truth is not None else 0,
+        "labelled_attempts": int(len(truth[0])) if truth is not None else 0,
         "recommended_threshold": None,
         "recommended": None,
     }
     if truth is not None and truth[1].any():
-        fine = [precision_recall(best, *truth, t) | {"threshold": t} for t in thresholds(step=0.01)]
-        top = max(fine, key=lambda r: (r["f1"], r["threshold"]))
+        top = recommend(truth)
         result["recommended_threshold"] = top["threshold"]
         result["recommended"] = top
     else:

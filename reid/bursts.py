@@ -1,8 +1,8 @@
 """Burst grouping: detections at one location, of one effective class, taken within
 REID_BURST_SECONDS of each other belong to one burst and get the same deer.
 
-Several animals of one class can stand in the same frames (a group of does); a burst is then split
-into tracks by bounding-box position, frame after frame, so that two animals seen at the same
+Several animals of one class can stand in the same frames (a group of does), so a burst is split
+into tracks by bounding-box position and size, frame after frame, so that two animals seen at the same
 moment are never merged into one deer.
 """
 from dataclasses import dataclass
@@ -47,23 +47,28 @@ def group_bursts(rows, seconds):
     return tracks
 
 
+def box_distance(a, b):
+    """Distance between two boxes in (centre x, centre y, width, height) space: an animal's box
+    moves between frames but keeps its size."""
+    (ax, ay), (bx, by) = a.center, b.center
+    return ((ax - bx) ** 2 + (ay - by) ** 2 + (a.bbox[2] - b.bbox[2]) ** 2 + (a.bbox[3] - b.bbox[3]) ** 2) ** 0.5
+
+
 def split_tracks(chain):
-    """One track per animal: within a chain, detections of one image are different animals; a
-    detection continues the track whose last box centre is nearest (within the box size)."""
+    """One track per animal: frame after frame, each detection continues the track whose latest
+    box is nearest (greedy, nearest pairs first), if within the size of that box; detections of
+    one image are always different animals."""
     frames = {}
     for row in chain:
         frames.setdefault(row.image_id, []).append(row)
-    if all(len(members) == 1 for members in frames.values()):
-        return [chain]
-    tracks = []  # list of lists; last element is the track's latest box
+    tracks = []
     for members in sorted(frames.values(), key=lambda m: m[0].taken_at):
         pairs = []
         for t, track in enumerate(tracks):
             last = track[-1]
             reach = max(last.bbox[2], last.bbox[3])
             for d, row in enumerate(members):
-                dx, dy = row.center[0] - last.center[0], row.center[1] - last.center[1]
-                distance = (dx * dx + dy * dy) ** 0.5
+                distance = box_distance(row, last)
                 if distance <= reach:
                     pairs.append((distance, t, d))
         used_tracks, placed = set(), set()

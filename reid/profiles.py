@@ -31,3 +31,71 @@ def deer_recompute(deer, save=True):
     if save:
         deer.save(update_fields=["sighting_count", "first_seen", "last_seen", "centroid", "best_detection", "updated_at"])
     return deer
+
+
+# --- merge and split (reviewer actions) -------------------------------------------------------------
+
+class ProfileError(ValueError):
+    """A merge or split that cannot be done; the message says why."""
+
+
+def deer_merge(target, sources, user=None, force=False):
+    """Move every detection of `sources` to `target`, delete the sources and recompute the target.
+    Profiles of two different known sexes are only merged with force=True."""
+    from django.db import transaction
+
+    from reid.models import Deer
+
+    sources = [s for s in sources if s.pk != target.pk]
+    if not sources:
+        raise ProfileError("Name at least one other deer to merge into this one.")
+    sexes = {d.sex for d in [target, *sources]} - {Deer.Sex.UNKNOWN}
+    if len(sexes) > 1 and not force:
+        raise ProfileError(
+            f"These profiles have different sexes ({', '.join(sorted(sexes))}); send force=true to merge them anyway."
+        )
+    models = {d.embedding_model for d in [target, *sources] if d.embedding_model}
+    if len(models) > 1:
+        raise ProfileError(f"Profiles of different embedding models ({', '.join(sorted(models))}) cannot be merged.")
+    with transaction.atomic():
+        Detection.objects.filter(deer__in=sources).update(deer=target)
+        if target.sex == Deer.Sex.UNKNOWN and len(sexes) == 1:
+            target.sex = sexes.pop()
+        if not target.embedding_model and models:
+            target.embedding_model = models.pop()
+        notes = [s.notes for s in sources if s.notes]
+        if notes:
+            target.notes = "\n".join([target.notes, *notes]).strip()
+        if not target.name:
+            target.name = next((s.name for s in sources if s.name), "")
+        target.save()
+        Deer.objects.filter(pk__in=[s.pk for s in sources]).delete()
+        deer_recompute(target)
+    return target
+
+
+def deer_split(deer, detection_ids, user=None, name="", sex=None):
+    """Move the given detections of `deer` to a new profile; both are recomputed. The moved
+    detections are remembered as "not this deer" so that matching never puts them back."""
+    from django.db import transaction
+
+    from reid.models import Deer, RejectedCandidate
+
+    wanted = {str(pk) for pk in detection_ids}
+    if not wanted:
+        raise ProfileError("Name the detections to split off (detection_ids).")
+    members = set(str(pk) for pk in Detection.objects.filter(deer=deer).values_list("id", flat=True))
+    foreign = sorted(wanted - members)
+    if foreign:
+        raise ProfileError(f"Detection {foreign[0]} does not belong to this deer.")
+    if wanted == members:
+        raise ProfileError("A split must leave at least one detection with the original deer.")
+    with transaction.atomic():
+        new = Deer.objects.create(name=name, sex=sex or deer.sex, species=deer.species, embedding_model=deer.embedding_model)
+        Detection.objects.filter(deer=deer, id__in=wanted).update(deer=new)
+        RejectedCandidate.objects.bulk_create(
+            [RejectedCandidate(detection_id=pk, deer=deer, rejected_by=user) for pk in wanted], ignore_conflicts=True,
+        )
+        deer_recompute(deer)
+        deer_recompute(new)
+    return new

@@ -1,0 +1,162 @@
+from django.conf import settings
+from rest_framework import serializers
+
+from reid.models import Deer, ReidRun, ReviewItem
+
+
+class StrictMixin:
+    """Unknown fields in a request body are an error, not silently ignored."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "keys"):
+            unknown = sorted(set(data.keys()) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: [f"Unknown field '{name}'; allowed: {', '.join(self.fields)}."] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+def crop_url(detection_id):
+    return f"/api/detections/{detection_id}/crop" if detection_id else None
+
+
+class DeerSerializer(serializers.ModelSerializer):
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Deer
+        fields = ["id", "name", "sex", "status", "species", "notes", "first_seen", "last_seen", "sighting_count",
+                  "embedding_model", "best_detection", "thumbnail_url", "created_at", "updated_at"]
+        read_only_fields = ["first_seen", "last_seen", "sighting_count", "embedding_model", "best_detection",
+                            "created_at", "updated_at"]
+
+    def get_thumbnail_url(self, deer):
+        return crop_url(deer.best_detection_id)
+
+
+class DeerUpdateSerializer(StrictMixin, serializers.ModelSerializer):
+    class Meta:
+        model = Deer
+        fields = ["name", "sex", "status", "species", "notes"]
+
+
+class TimelineQuerySerializer(serializers.Serializer):
+    group_by = serializers.ChoiceField(choices=["day", "week", "month"], default="month",
+                                       error_messages={"invalid_choice": "group_by must be one of: day, month, week"})
+
+
+class MergeSerializer(StrictMixin, serializers.Serializer):
+    deer_ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=100,
+                                     help_text="Profiles to merge into this one; they are deleted.")
+    force = serializers.BooleanField(default=False, help_text="Merge profiles of different known sexes.")
+
+    def validate_deer_ids(self, value):
+        found = {d.pk: d for d in Deer.objects.filter(pk__in=value)}
+        missing = [str(pk) for pk in value if pk not in found]
+        if missing:
+            raise serializers.ValidationError(f"Deer {missing[0]} does not exist.")
+        return [found[pk] for pk in dict.fromkeys(value)]
+
+
+class SplitSerializer(StrictMixin, serializers.Serializer):
+    detection_ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=10000)
+    name = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
+    sex = serializers.ChoiceField(choices=Deer.Sex.choices, required=False)
+
+
+class ReidRunSerializer(serializers.ModelSerializer):
+    progress_percent = serializers.SerializerMethodField()
+    status_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReidRun
+        fields = ["id", "kind", "status", "threshold", "review_threshold", "dry_run", "params", "total_count",
+                  "processed_count", "progress_percent", "linked_count", "review_count", "created_count", "error",
+                  "created_at", "started_at", "completed_at", "status_url"]
+        read_only_fields = fields
+
+    def get_progress_percent(self, run):
+        if run.status == ReidRun.Status.COMPLETED:
+            return 100
+        if not run.total_count:
+            return 0
+        return min(100, int(100 * run.processed_count / run.total_count))
+
+    def get_status_url(self, run):
+        return f"/api/reid/runs/{run.id}"
+
+
+def _threshold(**kwargs):
+    return serializers.FloatField(min_value=0.0, max_value=1.0, **kwargs)
+
+
+class ReprocessSerializer(StrictMixin, serializers.Serializer):
+    threshold = _threshold()
+    review_threshold = _threshold(required=False, allow_null=True, default=None)
+    dry_run = serializers.BooleanField(default=True)
+
+    def validate(self, attrs):
+        if attrs.get("review_threshold") is not None and attrs["review_threshold"] > attrs["threshold"]:
+            raise serializers.ValidationError({"review_threshold": ["review_threshold must not be above threshold."]})
+        if attrs.get("review_threshold") is None:
+            attrs["review_threshold"] = min(settings.REID_REVIEW_THRESHOLD, attrs["threshold"])
+        return attrs
+
+
+class BackfillSerializer(StrictMixin, serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+
+
+class AnalysisQuerySerializer(serializers.Serializer):
+    run = serializers.UUIDField(required=False)
+    step = serializers.FloatField(min_value=0.01, max_value=0.65, default=0.05)
+    ground_truth = serializers.ChoiceField(choices=["auto", "file", "reviewed", "none"], default="auto")
+
+    def validate_run(self, value):
+        run = ReidRun.objects.filter(pk=value).first()
+        if run is None:
+            raise serializers.ValidationError(f"No re-ID run with id {value}.")
+        return run
+
+
+class CandidateSerializer(serializers.Serializer):
+    deer = DeerSerializer()
+    score = serializers.FloatField()
+
+
+class ReviewItemSerializer(serializers.ModelSerializer):
+    detection = serializers.SerializerMethodField()
+    candidates = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReviewItem
+        fields = ["id", "status", "detection", "member_ids", "best_score", "threshold", "candidates", "skipped_at",
+                  "decided_by", "decided_at", "created_at"]
+        read_only_fields = fields
+
+    def get_detection(self, item):
+        d = item.detection
+        return {"id": str(d.id), "taken_at": d.taken_at, "location": d.location.name, "location_id": str(d.location_id),
+                "classification": d.effective_classification, "confidence": d.confidence, "image_id": str(d.image_id),
+                "deer_id": str(d.deer_id) if d.deer_id else None, "crop_url": crop_url(d.id)}
+
+    def get_candidates(self, item):
+        from reid.selectors import offered_candidates
+
+        return CandidateSerializer(offered_candidates(item), many=True).data
+
+
+class DeerChoiceSerializer(StrictMixin, serializers.Serializer):
+    deer_id = serializers.UUIDField()
+
+    def validate_deer_id(self, value):
+        deer = Deer.objects.filter(pk=value).first()
+        if deer is None:
+            raise serializers.ValidationError(f"Deer {value} does not exist.")
+        return deer
+
+
+class NewIndividualSerializer(StrictMixin, serializers.Serializer):
+    name = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
+    sex = serializers.ChoiceField(choices=Deer.Sex.choices, required=False, allow_null=True, default=None)

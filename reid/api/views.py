@@ -1,0 +1,224 @@
+"""Re-ID API: deer profiles, the review queue, runs (backfill, reprocess) and the threshold analysis."""
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.roles import MANAGER, IsManager, IsReviewer, ReadOrReviewer, has_role
+from reid import review, selectors
+from reid.analysis import AnalysisError, analyse
+from reid.api import serializers as s
+from reid.models import ReidRun, ReviewItem
+from reid.profiles import ProfileError, deer_merge, deer_split
+from reid.queueing import create_queued_run, enqueue_run
+
+
+class DeerPermission(ReadOrReviewer):
+    """Read: signed in; edit/merge/split: reviewer; delete: manager."""
+
+    def has_permission(self, request, view):
+        if request.method == "DELETE":
+            self.message = IsManager.message
+            return has_role(request.user, MANAGER)
+        return super().has_permission(request, view)
+
+
+class DeerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
+                  mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    permission_classes = [DeerPermission]
+    serializer_class = s.DeerSerializer
+    filterset_fields = {"sex": ["exact"], "status": ["exact"], "sighting_count": ["gte", "lte"],
+                        "last_seen": ["gte", "lte"], "embedding_model": ["exact"]}
+
+    def get_queryset(self):
+        queryset = selectors.deer_list()
+        q = self.request.query_params.get("q")
+        if q:
+            queryset = queryset.filter(name__icontains=q)
+        return queryset
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return s.DeerUpdateSerializer
+        return s.DeerSerializer
+
+    def update(self, request, *args, **kwargs):
+        super().update(request, *args, **kwargs)
+        return Response(s.DeerSerializer(self.get_object()).data)
+
+    @extend_schema(parameters=[s.TimelineQuerySerializer], summary="Sightings per day, ISO week or month")
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def timeline(self, request, pk=None):
+        query = s.TimelineQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        deer = self.get_object()
+        return Response({"deer_id": str(deer.pk), "group_by": query.validated_data["group_by"],
+                         "periods": selectors.deer_timeline(deer, query.validated_data["group_by"])})
+
+    @extend_schema(summary="Sightings per camera site")
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def locations(self, request, pk=None):
+        deer = self.get_object()
+        return Response({"deer_id": str(deer.pk), "locations": selectors.deer_locations(deer)})
+
+    @extend_schema(request=s.MergeSerializer, responses=s.DeerSerializer, summary="Merge other profiles into this one")
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def merge(self, request, pk=None):
+        deer = self.get_object()
+        body = s.MergeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            deer = deer_merge(deer, body.validated_data["deer_ids"], user=request.user, force=body.validated_data["force"])
+        except ProfileError as exc:
+            raise ValidationError({"deer_ids": [str(exc)]})
+        return Response(s.DeerSerializer(deer).data)
+
+    @extend_schema(request=s.SplitSerializer, responses={201: s.DeerSerializer}, summary="Split detections off into a new profile")
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def split(self, request, pk=None):
+        deer = self.get_object()
+        body = s.SplitSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            new = deer_split(deer, body.validated_data["detection_ids"], user=request.user,
+                             name=body.validated_data["name"], sex=body.validated_data.get("sex"))
+        except ProfileError as exc:
+            raise ValidationError({"detection_ids": [str(exc)]})
+        deer.refresh_from_db()
+        return Response({"deer": s.DeerSerializer(deer).data, "new_deer": s.DeerSerializer(new).data},
+                        status=status.HTTP_201_CREATED)
+
+
+class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [IsReviewer]
+    serializer_class = s.ReviewItemSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        wanted = self.request.query_params.get("status", ReviewItem.Status.PENDING)
+        if wanted not in ReviewItem.Status.values:
+            raise ValidationError({"status": [f"status must be one of: {', '.join(ReviewItem.Status.values)}"]})
+        if self.action != "list":
+            return ReviewItem.objects.select_related("detection", "detection__location")
+        return selectors.review_queue(wanted)
+
+    def _answer(self, call):
+        try:
+            result = call()
+        except review.ReviewError as exc:
+            return Response({"detail": str(exc)}, status=exc.status)
+        item = result[0] if isinstance(result, tuple) else result
+        item.refresh_from_db()
+        return Response(s.ReviewItemSerializer(item).data)
+
+    @extend_schema(request=s.DeerChoiceSerializer, summary="This detection is that deer")
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        item = self.get_object()
+        body = s.DeerChoiceSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._answer(lambda: review.accept(item, body.validated_data["deer_id"], request.user))
+
+    @extend_schema(request=s.DeerChoiceSerializer, summary="This detection is not that deer (never offered again)")
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        item = self.get_object()
+        body = s.DeerChoiceSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._answer(lambda: review.reject(item, body.validated_data["deer_id"], request.user))
+
+    @extend_schema(request=s.NewIndividualSerializer, summary="A deer not seen before: create its profile")
+    @action(detail=True, methods=["post"], url_path="new")
+    def new_individual(self, request, pk=None):
+        item = self.get_object()
+        body = s.NewIndividualSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._answer(lambda: review.new_individual(item, request.user, name=body.validated_data["name"],
+                                                          sex=body.validated_data["sex"]))
+
+    @extend_schema(request=None, summary="Cannot be identified; leave it unassigned and out of matching")
+    @action(detail=True, methods=["post"])
+    def unidentifiable(self, request, pk=None):
+        item = self.get_object()
+        return self._answer(lambda: review.unidentifiable(item, request.user))
+
+    @extend_schema(request=None, summary="Decide later: move the item to the back of the queue")
+    @action(detail=True, methods=["post"])
+    def skip(self, request, pk=None):
+        item = self.get_object()
+        return self._answer(lambda: review.skip(item, request.user))
+
+    @extend_schema(request=None, summary="Undo the latest decision on this item")
+    @action(detail=True, methods=["post"])
+    def undo(self, request, pk=None):
+        item = self.get_object()
+        return self._answer(lambda: review.undo(item, request.user))
+
+    @extend_schema(request=None, summary="Undo my latest decision, whichever item it was on")
+    @action(detail=False, methods=["post"], url_path="undo")
+    def undo_last(self, request):
+        last = review.last_action_of(request.user)
+        if last is None:
+            return Response({"detail": "You have no decision to undo."}, status=status.HTTP_409_CONFLICT)
+        return self._answer(lambda: review.undo(last.item, request.user))
+
+
+class ReidRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.ReidRunSerializer
+    queryset = ReidRun.objects.all()
+    filterset_fields = ["kind", "status", "dry_run"]
+
+
+class ReprocessView(APIView):
+    permission_classes = [IsManager]
+
+    @extend_schema(request=s.ReprocessSerializer, responses={202: s.ReidRunSerializer},
+                   summary="Re-match unassigned detections with a new threshold (dry_run previews the counts)")
+    def post(self, request):
+        body = s.ReprocessSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        with transaction.atomic():
+            run = create_queued_run(ReidRun.Kind.REPROCESS, data["threshold"], requested_by=request.user,
+                                    review_threshold=data["review_threshold"], dry_run=data["dry_run"])
+            enqueue_run(run)
+        return Response(s.ReidRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class BackfillView(APIView):
+    permission_classes = [IsManager]
+
+    @extend_schema(request=s.BackfillSerializer, responses={202: s.ReidRunSerializer},
+                   summary="Re-score assigned detections against all profiles and log the scores")
+    def post(self, request):
+        from django.conf import settings
+
+        body = s.BackfillSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        limit = body.validated_data["limit"]
+        with transaction.atomic():
+            run = create_queued_run(ReidRun.Kind.BACKFILL, settings.REID_THRESHOLD, requested_by=request.user,
+                                    params={"limit": limit} if limit else {})
+            enqueue_run(run)
+        return Response(s.ReidRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class AnalysisView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=[s.AnalysisQuerySerializer], summary="Threshold analysis of the logged similarity scores")
+    def get(self, request):
+        query = s.AnalysisQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        try:
+            result = analyse(run=query.validated_data.get("run"), step=query.validated_data["step"],
+                             ground_truth=query.validated_data["ground_truth"])
+        except AnalysisError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_404_NOT_FOUND)
+        return Response(result)

@@ -1,0 +1,64 @@
+"""Reads for the deer and review APIs, aggregated in the database."""
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, Max, Min
+from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+
+from detections.models import Detection
+from reid.models import Deer, RejectedCandidate, ReviewItem
+
+TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+
+
+def deer_list():
+    return Deer.objects.all()
+
+
+def deer_sightings(deer):
+    return Detection.objects.filter(deer=deer, is_valid=True)
+
+
+def deer_timeline(deer, group_by="month"):
+    tz = ZoneInfo(settings.TIME_ZONE)
+    rows = (
+        deer_sightings(deer).annotate(period=TRUNC[group_by]("taken_at", tzinfo=tz))
+        .values("period").annotate(sightings=Count("id"), locations=Count("location", distinct=True))
+        .order_by("period")
+    )
+    return [{"period": r["period"].astimezone(tz).date().isoformat(), "sightings": r["sightings"],
+             "locations": r["locations"]} for r in rows]
+
+
+def deer_locations(deer):
+    rows = (
+        deer_sightings(deer).values("location", "location__name", "location__latitude", "location__longitude")
+        .annotate(sightings=Count("id"), first_seen=Min("taken_at"), last_seen=Max("taken_at"))
+        .order_by("-sightings", "location__name")
+    )
+    return [{"location_id": str(r["location"]), "name": r["location__name"], "latitude": r["location__latitude"],
+             "longitude": r["location__longitude"], "sightings": r["sightings"], "first_seen": r["first_seen"],
+             "last_seen": r["last_seen"]} for r in rows]
+
+
+def review_queue(status=ReviewItem.Status.PENDING):
+    items = ReviewItem.objects.filter(status=status).select_related("detection", "detection__location")
+    if status == ReviewItem.Status.PENDING:
+        # skipped items go to the back of the queue
+        from django.db.models import F
+
+        return items.order_by(F("skipped_at").asc(nulls_first=True), "created_at")
+    return items.order_by("-decided_at")
+
+
+def offered_candidates(item):
+    """The item's candidates that still exist and were not rejected, best first, with their deer."""
+    rejected = set(RejectedCandidate.objects.filter(detection=item.detection).values_list("deer_id", flat=True))
+    ids = [c["deer_id"] for c in item.candidates]
+    deer = {str(d.pk): d for d in Deer.objects.filter(pk__in=ids)}
+    out = []
+    for candidate in item.candidates:
+        d = deer.get(candidate["deer_id"])
+        if d is not None and d.pk not in rejected:
+            out.append({"deer": d, "score": candidate["score"]})
+    return out
