@@ -213,8 +213,12 @@ def generate_ranch(images=3000, seed=7, end=None, days=365, stdout=None):
         for frame in range(int(frames)):
             local_dt = local_start + timedelta(seconds=int(frame * rng.integers(1, 4)))
             aware = local_dt.replace(tzinfo=tz)
-            boxes = [(m[2], m[0]) for m in members]
-            data = draw_picture(rng, local_dt, site, boxes)
+            # animals move a little between frames
+            moved = [
+                (max(0, min(IMAGE_SIZE[0] - w, x + int(rng.integers(-15, 16)) * frame)), y, w, h)
+                for _, _, (x, y, w, h) in members
+            ]
+            data = draw_picture(rng, local_dt, site, [(box, m[0]) for box, m in zip(moved, members)])
             digest = hashlib.sha256(data).hexdigest()
             filename = f"{site.upper()}_{local_dt:%Y%m%d_%H%M%S}_{frame + 1:03d}.jpg"
             relative = f"demo/{site}/{local_dt:%Y-%m}/{filename}"
@@ -233,9 +237,7 @@ def generate_ranch(images=3000, seed=7, end=None, days=365, stdout=None):
                     box = random_box(rng, 0.7)
                     detection_rows.append(_detection(rng, image, box, "unknown", float(rng.uniform(0.2, 0.45)), burst_id))
                 continue
-            for label, individual, (x, y, w, h) in members:
-                # animals move a little between frames
-                box = (max(0, min(IMAGE_SIZE[0] - w, x + int(rng.integers(-15, 16)) * frame)), y, w, h)
+            for (label, individual, _), box in zip(members, moved):
                 model_label = label
                 if individual is not None and rng.random() < 0.08:
                     model_label = "unknown"  # the model could not tell the sex

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from detections import views
 
 app_name = "detections"
-urlpatterns = []
+urlpatterns = [
+    path("detections/", views.detection_browse, name="browse"),
+    path("detections/batch-review", views.detection_batch_review, name="batch-review"),
+    path("detections/<uuid:pk>/review", views.detection_review, name="review"),
+]

@@ -71,3 +71,12 @@ def unit_vector(dim=512, seed=0):
 
 def deer(sex="doe", name="", **fields):
     return Deer.objects.create(sex=sex, name=name, **fields)
+
+
+def artifact_path(name):
+    """Where tests leave files for a person to look at (test-artifacts/, ignored by git)."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "test-artifacts"
+    folder.mkdir(exist_ok=True)
+    return folder / name

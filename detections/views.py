@@ -1,0 +1,101 @@
+"""Staff UI: browse detections with their boxes drawn over the image, review and correct them
+(one at a time, in a batch, or from the keyboard)."""
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from config.roles import REVIEWER, has_role
+from detections import selectors, services
+from detections.filters import DetectionFilter
+from detections.models import CLASSIFICATIONS, DEER_CLASSES, OTHER_CLASSES, Detection, Location
+
+PAGE_SIZE = 24
+
+
+def _card_context(request, detection):
+    return {"d": detection, "can_review": has_role(request.user, REVIEWER), "deer_classes": DEER_CLASSES,
+            "other_classes": OTHER_CLASSES}
+
+
+@login_required
+def detection_browse(request):
+    queryset = selectors.detection_list().select_related("image", "location", "deer")
+    filterset = DetectionFilter(request.GET, queryset=queryset)
+    if not filterset.is_valid():
+        detections = Detection.objects.none()
+    else:
+        detections = filterset.qs.order_by("-taken_at", "id")
+    page = Paginator(detections, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "filter": filterset,
+        "stats": selectors.review_stats(detections) if filterset.is_valid() else None,
+        "locations": Location.objects.all(),
+        "classes": CLASSIFICATIONS,
+        "query": query.urlencode(),
+        "can_review": has_role(request.user, REVIEWER),
+        "deer_classes": DEER_CLASSES,
+        "other_classes": OTHER_CLASSES,
+    }
+    return render(request, "detections/browse.html", context)
+
+
+def _correction_from_post(post):
+    action = post.get("action") or post.get("other_action", "")
+    if action == "confirm":
+        return {}
+    if action == "invalid":
+        return {"is_valid": False}
+    if action == "valid":
+        return {"is_valid": True}
+    if action.startswith("class:"):
+        return {"corrected_classification": action.split(":", 1)[1]}
+    raise ValidationError(f"Unknown review action '{action}'.")
+
+
+@login_required
+@require_POST
+def detection_review(request, pk):
+    if not has_role(request.user, REVIEWER):
+        return HttpResponseForbidden("Correcting detections needs the reviewer or manager role.")
+    detection = get_object_or_404(Detection, pk=pk)
+    try:
+        changes = _correction_from_post(request.POST)
+        if request.POST.get("notes"):
+            changes["correction_notes"] = request.POST["notes"][:1000]
+        detection = services.detection_correct(detection.pk, request.user, **changes)
+    except ValidationError as error:
+        return HttpResponseBadRequest("; ".join(error.messages))
+    detection = selectors.detection_list().select_related("image", "location", "deer").get(pk=detection.pk)
+    return render(request, "detections/_card.html", _card_context(request, detection))
+
+
+@login_required
+@require_POST
+def detection_batch_review(request):
+    if not has_role(request.user, REVIEWER):
+        return HttpResponseForbidden("Correcting detections needs the reviewer or manager role.")
+    back = request.POST.get("next") or "/detections/"
+    if not back.startswith("/"):
+        back = "/detections/"
+    try:
+        ids = [uuid.UUID(value) for value in request.POST.getlist("ids")]
+    except ValueError:
+        messages.error(request, "The selection holds an id that is not a detection id.")
+        return redirect(back)
+    try:
+        changes = _correction_from_post(request.POST)
+        result = services.detections_batch_correct(ids, request.user, **changes)
+    except ValidationError as error:
+        messages.error(request, "; ".join(error.messages))
+        return redirect(back)
+    messages.success(request, f"Reviewed {len(result['corrected_ids'])} detections.")
+    return redirect(back)
