@@ -10,6 +10,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import django_rq
+import django_rq.connection_utils
 from django.conf import settings
 from redis.exceptions import WatchError
 
@@ -20,8 +21,21 @@ STAGES = ("queued", "collecting", "rendering", "writing", "done")
 PRIVATE_FIELDS = {"owner_id"}
 
 
+_client = {"factory": None, "config": None, "conn": None}
+
+
 def connection():
-    return django_rq.get_connection("exports")
+    """The Redis client of the "exports" queue, reused across requests (one connection pool).
+
+    django-rq builds a new client (and pool) on every call, which costs a TCP connect per
+    request; the client is rebuilt only when the factory or the queue's URL changes (tests swap
+    the factory for fakeredis or a private redis-server).
+    """
+    factory = django_rq.connection_utils.get_redis_connection
+    config = settings.RQ_QUEUES["exports"].get("URL")
+    if _client["conn"] is None or _client["factory"] is not factory or _client["config"] != config:
+        _client.update(factory=factory, config=config, conn=django_rq.get_connection("exports"))
+    return _client["conn"]
 
 
 def key(job_id):
