@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/", include("reid.api.urls")),
     path("api/", include("exports.api.urls")),
     path("api/", include("reports.api.urls")),
+    path("deer/", include("reid.deer_urls")),
     path("", include("detections.urls")),
     path("", include("reid.urls")),
     path("", include("exports.urls")),
