@@ -91,7 +91,7 @@ def detection_correct(detection_id, user, **changes):
     """
     changes = _clean_changes(changes)
     with transaction.atomic():
-        detection = Detection.objects.select_for_update().select_related("deer").get(pk=detection_id)
+        detection = Detection.objects.select_for_update(of=("self",)).select_related("deer").get(pk=detection_id)
         rows, deer = _apply(detection, changes, user, timezone.now())
         detection.save(update_fields=UPDATED_FIELDS)
         DetectionCorrection.objects.bulk_create(rows)
@@ -114,7 +114,7 @@ def detections_batch_correct(detection_ids, user, **changes):
     with transaction.atomic():
         found = {
             d.pk: d
-            for d in Detection.objects.select_for_update().select_related("deer").filter(pk__in=unique_ids).order_by("pk")
+            for d in Detection.objects.select_for_update(of=("self",)).select_related("deer").filter(pk__in=unique_ids).order_by("pk")
         }
         all_rows, to_recompute = [], {}
         for detection in found.values():

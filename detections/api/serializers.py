@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from detections.models import CLASSIFICATIONS, Detection, DetectionCorrection, Image, Location
+from detections.selectors import detection_list
 
 
 @extend_schema_field({"type": "string", "enum": list(CLASSIFICATIONS)})
@@ -51,7 +52,7 @@ class ImageDetailSerializer(ImageSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_detections(self, image):
-        rows = image.detections.select_related("deer", "reviewed_by", "location").defer("embedding").order_by("-confidence", "id")
+        rows = detection_list().filter(image=image).order_by("-confidence", "id")
         return DetectionSerializer(rows, many=True, context=self.context).data
 
 
