@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from exports import services
+from exports import services, status
 from exports.models import ExportJob
 
 
@@ -46,7 +46,7 @@ def export_list(request):
 @login_required
 def export_detail(request, job_id):
     row = _owned_row(request, job_id)
-    doc = services.status.read(row.id)[0]
+    doc = status.read(row.id)[0]
     return render(request, "exports/detail.html", {"job": _job_context(row, doc)})
 
 
@@ -54,7 +54,7 @@ def export_detail(request, job_id):
 def export_status_fragment(request, job_id):
     """The status card alone, for htmx polling; it stops polling once the job has ended."""
     row = _owned_row(request, job_id)
-    doc = services.status.read(row.id)[0]
+    doc = status.read(row.id)[0]
     return render(request, "exports/_job_status.html", {"job": _job_context(row, doc)})
 
 
@@ -62,6 +62,8 @@ def export_status_fragment(request, job_id):
 @require_POST
 def export_cancel(request, job_id):
     row = _owned_row(request, job_id)
-    services.cancel_export(request.user, row.id)
-    messages.info(request, f"Export {row.id} was cancelled and its file deleted.")
+    if services.cancel_export(request.user, row.id):
+        messages.info(request, f"Export {row.id} was cancelled and its file deleted.")
+    else:
+        messages.info(request, f"Export {row.id} had already expired; nothing left to delete.")
     return redirect("exports:list")

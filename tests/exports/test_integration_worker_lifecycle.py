@@ -106,3 +106,18 @@ def test_queued_job_waits_for_a_worker_and_lists_missing_ids(alice_client, start
     start_worker("exports")
     doc = wait_for(lambda: (d := alice_client.get(body["status_url"]).json())["status"] != "processing" and d, 120)
     assert doc["status"] == "completed" and doc["processed_count"] == 2
+
+
+def test_worker_maintenance_deletes_files_of_expired_jobs(start_worker, redis_conn):
+    """The worker's maintenance pass (at start-up, then every EXPORT_MAINTENANCE_INTERVAL s)."""
+    from exports import status
+
+    live_id, expired_id = uuid.uuid4(), uuid.uuid4()
+    status.create(live_id, "zip", owner_id=1, conn=redis_conn)
+    live = settings.EXPORT_ROOT / f"detections_{live_id}_20240101_000000.zip"
+    expired = settings.EXPORT_ROOT / f"detections_{expired_id}_20240101_000000.zip"
+    live.write_bytes(b"PK")
+    expired.write_bytes(b"PK")
+    start_worker("exports")
+    assert wait_for(lambda: not expired.exists(), 90), "the worker did not delete the expired file"
+    assert live.exists()
