@@ -5,7 +5,8 @@ from reid.api.views import AnalysisView, BackfillView, DeerViewSet, ReidRunViewS
 
 app_name = "reid_api"
 
-router = SimpleRouter(trailing_slash="/?")
+router = SimpleRouter()
+router.trailing_slash = "/?"  # both /api/deer/ and /api/deer (the detections API has no slashes)
 router.register("deer", DeerViewSet, basename="deer")
 router.register("reid/review", ReviewViewSet, basename="review")
 router.register("reid/runs", ReidRunViewSet, basename="reid-run")
