@@ -170,3 +170,11 @@ def test_missing_file(bob_client, ranch):
     response = bob_client.post("/api/images", {"metadata": "{}"}, format="multipart")
     assert response.status_code == 400
     assert "file" in response.json()["errors"]
+
+
+@pytest.mark.parametrize("embedding", [["a", 1.0], [], [[1.0, 2.0], [3.0]], "0.1,0.2", [True, False]])
+def test_embedding_that_is_not_a_list_of_numbers(refused, embedding):
+    _, errors = refused(factories.jpeg_bytes(), {
+        "location": "Hayfield", "taken_at": TAKEN, "detections": [det(embedding=embedding, embedding_model="m")],
+    })
+    assert errors == {"metadata.detections.0.embedding": ["The embedding must be a non-empty list of numbers."]}
