@@ -9,10 +9,12 @@ path: multipart parsing, hashing and image checks, no writes).
 Target: at least 20 images/s (40 detections/s) on a 2-core machine with 2 gunicorn workers.
 
 Everything is temporary: its own SQLite database (or --database-url), image root, a private
-redis-server on a free port (the re-ID signal queues its jobs there), and gunicorn.
+redis-server on a free port (the re-ID signal queues its jobs there), and gunicorn. With
+--postgres it creates and drops its own PostgreSQL database instead of SQLite.
 
     .venv/bin/python bench/detections_ingest.py                      # 200 images, 4 client threads
     .venv/bin/python bench/detections_ingest.py --images 50          # quick check
+    .venv/bin/python bench/detections_ingest.py --postgres           # production database
 """
 import argparse
 import io
@@ -36,6 +38,19 @@ from PIL import Image as PILImage
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 TARGET_IMAGES_PER_SECOND = 20.0
+PG_DB = "herdbook_bench_ingest"
+
+
+def pg_database(create):
+    """Create (fresh) or drop the benchmark's own PostgreSQL database; returns its URL."""
+    import psycopg
+
+    server = os.environ.get("BENCH_PG", "postgres://herdbook:herdbook@127.0.0.1:5432")
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
+        if create:
+            conn.execute(f'CREATE DATABASE "{PG_DB}"')
+    return f"{server}/{PG_DB}"
 SETUP = """
 from django.contrib.auth.models import Group, User
 from rest_framework.authtoken.models import Token
@@ -144,7 +159,8 @@ def main():
     parser.add_argument("--images", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--database-url", default="", help="PostgreSQL URL of an empty database (default: temporary SQLite)")
+    parser.add_argument("--postgres", action="store_true",
+                        help=f"use a temporary PostgreSQL database {PG_DB} on BENCH_PG (default: temporary SQLite)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
@@ -152,8 +168,8 @@ def main():
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings", DEBUG="0", SECRET_KEY="bench-only-secret",
                ALLOWED_HOSTS="127.0.0.1", IMAGE_ROOT=str(workdir / "images"), MEDIA_ROOT=str(workdir / "media"),
                EXPORT_ROOT=str(workdir / "exports"), REDIS_URL=f"redis://127.0.0.1:{redis_port}/0", LOG_LEVEL="WARNING")
-    if args.database_url:
-        env["DATABASE_URL"] = args.database_url
+    if args.postgres:
+        env["DATABASE_URL"] = pg_database(create=True)
     else:
         env.pop("DATABASE_URL", None)
         env["SQLITE_PATH"] = str(workdir / "bench.sqlite3")
@@ -187,7 +203,7 @@ def main():
             uploads.append(("POST", "/api/images", body, {**auth, "Content-Type": content_type}))
 
         print(f"\nPOST /api/images under gunicorn ({args.workers} workers), {args.concurrency} client threads, "
-              f"{'PostgreSQL' if args.database_url else 'SQLite'}")
+              f"{'PostgreSQL' if args.postgres else 'SQLite'}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         seconds, lat, statuses = run_clients(web_port, [("GET", "/healthz", None, {})] * (args.images * 2), args.concurrency)
         report("baseline: GET /healthz", seconds, lat, len(lat), "requests/s")
         seconds, lat, statuses = run_clients(web_port, uploads, args.concurrency)
@@ -207,6 +223,8 @@ def main():
             except subprocess.TimeoutExpired:
                 process.kill()
         shutil.rmtree(workdir, ignore_errors=True)
+        if args.postgres:
+            pg_database(create=False)
 
 
 if __name__ == "__main__":
