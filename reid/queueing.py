@@ -1,28 +1,46 @@
 """Putting re-ID work on the "default" queue, after the surrounding transaction commits."""
+import logging
+
 import django_rq
 from django.db import transaction
+from redis.exceptions import RedisError
 
 from reid.models import ReidRun
 
 JOB_TIMEOUT = 3600
+logger = logging.getLogger(__name__)
 
 
 def enqueue_matching(detection_ids):
+    """Queue live matching of new detections. They are already stored: if Redis is down the
+    ingest must not fail, and `manage.py reid_match` matches them later."""
     ids = [str(pk) for pk in detection_ids]
     if not ids:
         return
-    transaction.on_commit(
-        lambda: django_rq.get_queue("default").enqueue("reid.jobs.match_new_detections", ids, job_timeout=JOB_TIMEOUT)
-    )
+
+    def send():
+        try:
+            django_rq.get_queue("default").enqueue("reid.jobs.match_new_detections", ids, job_timeout=JOB_TIMEOUT)
+        except RedisError as exc:
+            logger.warning("Could not queue re-ID of %d new detections (%s); run manage.py reid_match.", len(ids), exc)
+
+    transaction.on_commit(send)
 
 
 def enqueue_run(run):
-    """Queue a ReidRun (already saved with status queued); the RQ job id is the run id."""
-    transaction.on_commit(
-        lambda: django_rq.get_queue("default").enqueue(
-            "reid.jobs.execute_run", str(run.id), job_id=f"reid-run-{run.id}", job_timeout=JOB_TIMEOUT,
-        )
-    )
+    """Queue a ReidRun (already saved with status queued); the RQ job id is derived from the run id.
+    With Redis down the run is marked failed and the error re-raised (the API answers 503)."""
+
+    def send():
+        try:
+            django_rq.get_queue("default").enqueue(
+                "reid.jobs.execute_run", str(run.id), job_id=f"reid-run-{run.id}", job_timeout=JOB_TIMEOUT,
+            )
+        except RedisError:
+            ReidRun.objects.filter(pk=run.pk).update(status=ReidRun.Status.FAILED, error="Job queue unavailable")
+            raise
+
+    transaction.on_commit(send)
     return run
 
 

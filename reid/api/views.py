@@ -1,5 +1,4 @@
 """Re-ID API: deer profiles, the review queue, runs (backfill, reprocess) and the threshold analysis."""
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -184,10 +183,9 @@ class ReprocessView(APIView):
         body = s.ReprocessSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        with transaction.atomic():
-            run = create_queued_run(ReidRun.Kind.REPROCESS, data["threshold"], requested_by=request.user,
-                                    review_threshold=data["review_threshold"], dry_run=data["dry_run"])
-            enqueue_run(run)
+        run = create_queued_run(ReidRun.Kind.REPROCESS, data["threshold"], requested_by=request.user,
+                                review_threshold=data["review_threshold"], dry_run=data["dry_run"])
+        enqueue_run(run)  # after the run row is committed; Redis down -> run failed, 503
         return Response(s.ReidRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -202,10 +200,9 @@ class BackfillView(APIView):
         body = s.BackfillSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         limit = body.validated_data["limit"]
-        with transaction.atomic():
-            run = create_queued_run(ReidRun.Kind.BACKFILL, settings.REID_THRESHOLD, requested_by=request.user,
-                                    params={"limit": limit} if limit else {})
-            enqueue_run(run)
+        run = create_queued_run(ReidRun.Kind.BACKFILL, settings.REID_THRESHOLD, requested_by=request.user,
+                                params={"limit": limit} if limit else {})
+        enqueue_run(run)
         return Response(s.ReidRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 

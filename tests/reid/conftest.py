@@ -1,4 +1,6 @@
+import django_rq
 import pytest
+from rq import SimpleWorker
 
 
 @pytest.fixture(autouse=True)
@@ -8,4 +10,18 @@ def reid_settings(settings):
     settings.REID_BURST_SECONDS = 5
     settings.REID_LOG_TOP_K = 10
     settings.REID_AUTO_CREATE = True
+    # the named test users get a password: hash it cheaply
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return settings
+
+
+@pytest.fixture
+def run_jobs(redis_conn):
+    """Run every job queued on "default" now, in this process (fakeredis + SimpleWorker burst)."""
+
+    def run():
+        queue = django_rq.get_queue("default")
+        SimpleWorker([queue], connection=redis_conn).work(burst=True)
+        return queue
+
+    return run
