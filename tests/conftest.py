@@ -140,7 +140,8 @@ def start_worker(worker_env):
 def make_user(username, role=None, **fields):
     user = User.objects.create_user(username=username, password="pw-" + username, **fields)
     if role:
-        user.groups.add(Group.objects.get(name=role))
+        # get_or_create: a transaction=True test elsewhere may have flushed the migration's groups
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
     return user
 
 
