@@ -27,7 +27,7 @@ test-fast: venv
 
 bench: venv
 	scripts/system-packages.sh test
-	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+	@for script in $$(grep -l '__main__' bench/*.py); do echo "== $$script"; $(PY) $$script || exit 1; done
 
 clean:
 	rm -rf var/test-*.sqlite3 test-artifacts
