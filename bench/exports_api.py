@@ -84,7 +84,7 @@ def main():
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
-    with Environment(keep=args.keep, settings_module="exports_bench_settings"):
+    with Environment(keep=args.keep, settings_module="exports_bench_settings") as env:
         total = seed(args.detections)
         from rest_framework.authtoken.models import Token
 
@@ -98,11 +98,12 @@ def main():
         status.complete(job.id, f"report_{job.id}_20240101_000000.pdf", 123456)
 
         port = free_port()
+        log = open(env.tmp / "gunicorn.log", "w")  # Django logs each 400 as a warning, as in production
         gunicorn = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{port}",
              "-k", "gthread", "-w", str(args.workers), "--threads", str(args.threads), "--keep-alive", "30",
              "--log-level", "warning"],
-            cwd=ROOT, env=dict(os.environ), stdout=subprocess.DEVNULL,
+            cwd=ROOT, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=log,
         )
         try:
             import urllib.request
@@ -129,6 +130,7 @@ def main():
         finally:
             gunicorn.terminate()
             gunicorn.wait(timeout=20)
+            log.close()
 
     base = results[0][1]["rps"]
     print(f"\nExport API under gunicorn ({args.workers} gthread workers x {args.threads} threads), "

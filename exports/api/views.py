@@ -3,11 +3,15 @@ from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status as http
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from exports import services
+from exports.api.auth import CachedTokenAuthentication
 from exports.api.serializers import PdfExportRequestSerializer, ZipExportRequestSerializer
 from exports.models import ExportJob
 from exports.status import public
@@ -36,6 +40,14 @@ STATUS_DOC = inline_serializer("ExportStatus", {
 UNAVAILABLE = OpenApiResponse(ERROR, description='Redis unreachable: {"detail": "Job queue unavailable, try again later"}')
 
 
+class ExportAPIView(APIView):
+    """JSON only (no browsable API negotiation), token lookups cached briefly (exports.api.auth)."""
+
+    authentication_classes = [SessionAuthentication, CachedTokenAuthentication]
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser]
+
+
 def status_document(request, job_id, kind):
     job_id = services.parse_uuid(job_id)
     doc, ttl = services.visible_status(request.user, job_id) if job_id else (None, None)
@@ -47,7 +59,7 @@ def status_document(request, job_id, kind):
     return Response(answer)
 
 
-class PdfExportView(APIView):
+class PdfExportView(ExportAPIView):
     @extend_schema(
         tags=["Exports"], request=PdfExportRequestSerializer,
         responses={202: ACCEPTED, 400: ERROR, 503: UNAVAILABLE},
@@ -68,13 +80,13 @@ class PdfExportView(APIView):
         }, status=http.HTTP_202_ACCEPTED)
 
 
-class PdfExportStatusView(APIView):
+class PdfExportStatusView(ExportAPIView):
     @extend_schema(tags=["Exports"], responses={200: STATUS_DOC, 404: ERROR, 503: UNAVAILABLE}, summary="PDF job status")
     def get(self, request, job_id):
         return status_document(request, job_id, ExportJob.Kind.PDF)
 
 
-class ZipExportView(APIView):
+class ZipExportView(ExportAPIView):
     @extend_schema(
         tags=["Exports"], request=ZipExportRequestSerializer,
         responses={202: ACCEPTED, 400: ERROR, 503: UNAVAILABLE},
@@ -100,13 +112,13 @@ class ZipExportView(APIView):
         }, status=http.HTTP_202_ACCEPTED)
 
 
-class ZipExportStatusView(APIView):
+class ZipExportStatusView(ExportAPIView):
     @extend_schema(tags=["Exports"], responses={200: STATUS_DOC, 404: ERROR, 503: UNAVAILABLE}, summary="ZIP job status")
     def get(self, request, job_id):
         return status_document(request, job_id, ExportJob.Kind.ZIP)
 
 
-class ExportDeleteView(APIView):
+class ExportDeleteView(ExportAPIView):
     @extend_schema(tags=["Exports"], responses={204: None, 404: ERROR, 503: UNAVAILABLE}, summary="Cancel or delete a job")
     def delete(self, request, job_id):
         job_id = services.parse_uuid(job_id)
