@@ -49,3 +49,24 @@ def test_pdf_progress_reaches_done_with_stages(alice_client, post_export, run_jo
     run_jobs()
     assert seen[0] == "collecting" and "rendering" in seen and seen[-1] == "done"
     assert alice_client.get(f"/api/exports/pdf/{job_id}").json()["status"] == "completed"
+
+
+def test_crafted_fields_cannot_pull_local_files_into_the_pdf(alice_client, post_export, run_jobs, settings):
+    import os
+    from pathlib import Path
+
+    secret = Path(f"/tmp/hb-{os.getpid()}.css")
+    secret.write_text("body::after { content: 'TOP-SECRET-CONTENT' }")
+    title = f'<img src="file://{secret}"><link rel="stylesheet" href="file://{secret}">'
+    job_id = post_export(alice_client, "pdf", {
+        "report_type": "seasonal_activity", "start_date": "2024-10-01", "end_date": "2024-10-31",
+        "title": title, "include_charts": False,
+    }).json()["job_id"]
+    run_jobs()
+    doc = alice_client.get(f"/api/exports/pdf/{job_id}").json()
+    assert doc["status"] == "completed", doc
+    data = (settings.EXPORT_ROOT / doc["filename"]).read_bytes()
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    assert "TOP-SECRET-CONTENT" not in text and b"TOP-SECRET-CONTENT" not in data
+    assert "<img src=" in text  # the title is shown as text
+    secret.unlink()
