@@ -62,33 +62,34 @@ def embedding_dimension(model_name):
 
 
 def review_stats(queryset):
-    """Review progress over `queryset` (already filtered), aggregated in the database."""
-    totals = queryset.aggregate(
-        total=Count("id"),
-        reviewed=Count("id", filter=Q(is_reviewed=True)),
-        valid=Count("id", filter=Q(is_valid=True)),
-        invalid=Count("id", filter=Q(is_valid=False)),
-        corrected=Count("id", filter=Q(corrected_classification__isnull=False)),
-        duplicates=Count("id", filter=Q(is_duplicate=True)),
-    )
-    by_class = (
+    """Review progress over `queryset` (already filtered): one grouped scan in the database,
+    the per-class rows (a dozen at most) summed up here."""
+    rows = list(
         queryset.order_by()
         .values("effective_classification")
-        .annotate(total=Count("id"), reviewed=Count("id", filter=Q(is_reviewed=True)))
+        .annotate(
+            total=Count("id"),
+            reviewed=Count("id", filter=Q(is_reviewed=True)),
+            valid=Count("id", filter=Q(is_valid=True)),
+            corrected=Count("id", filter=Q(corrected_classification__isnull=False)),
+            duplicates=Count("id", filter=Q(is_duplicate=True)),
+        )
         .order_by("effective_classification")
     )
-    total = totals["total"]
+    total = sum(row["total"] for row in rows)
+    reviewed = sum(row["reviewed"] for row in rows)
+    valid = sum(row["valid"] for row in rows)
     return {
         "total_count": total,
-        "reviewed_count": totals["reviewed"],
-        "unreviewed_count": total - totals["reviewed"],
-        "valid_count": totals["valid"],
-        "invalid_count": totals["invalid"],
-        "corrected_count": totals["corrected"],
-        "duplicate_count": totals["duplicates"],
-        "progress_percent": round(100.0 * totals["reviewed"] / total, 1) if total else 0.0,
+        "reviewed_count": reviewed,
+        "unreviewed_count": total - reviewed,
+        "valid_count": valid,
+        "invalid_count": total - valid,
+        "corrected_count": sum(row["corrected"] for row in rows),
+        "duplicate_count": sum(row["duplicates"] for row in rows),
+        "progress_percent": round(100.0 * reviewed / total, 1) if total else 0.0,
         "by_classification": [
             {"classification": row["effective_classification"], "total_count": row["total"], "reviewed_count": row["reviewed"]}
-            for row in by_class
+            for row in rows
         ],
     }
