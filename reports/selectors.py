@@ -72,25 +72,38 @@ def event_counts(qs, group_by, minutes=None):
     A detection starts an independent event when the previous detection of the same effective
     class at the same location (among the selected detections) is more than `minutes`
     (INDEPENDENCE_MINUTES) earlier, or when there is none. The window function runs in the
-    ORM-built inner query; a thin outer query keeps the event starts and groups them, so the
-    detections are sorted and scanned once. (Aggregating a window-filtered queryset directly
-    would group before the window is evaluated.)
+    ORM-built inner query (fed in order by the partial index reports_det_series, no sort); a thin
+    outer query keeps the event starts, truncates only those to periods and groups them.
+    (Aggregating a window-filtered queryset directly would group before the window is evaluated.)
     """
     minutes = settings.INDEPENDENCE_MINUTES if minutes is None else minutes
     inner = qs.annotate(
-        period=period_expression(group_by),
         previous_at=_previous_same_series(),
         cutoff=ExpressionWrapper(F("taken_at") - timedelta(minutes=minutes), output_field=DateTimeField()),
-    ).values_list("period", "effective_classification", "location_id", "previous_at", "cutoff")
+    ).values_list("taken_at", "effective_classification", "location_id", "previous_at", "cutoff")
     sql, params = inner.query.sql_with_params()
+    connection = connections[qs.db]
+    period_sql, period_params = _period_sql_on_alias(group_by, "series", connection)
     outer = (
-        'SELECT "period", "effective_classification", "location_id", COUNT(*) '
+        f'SELECT {period_sql}, "effective_classification", "location_id", COUNT(*) '
         f'FROM ({sql}) "series" WHERE "previous_at" IS NULL OR "previous_at" < "cutoff" GROUP BY 1, 2, 3'
     )
-    with connections[qs.db].cursor() as cursor:
-        cursor.execute(outer, params)
+    with connection.cursor() as cursor:
+        cursor.execute(outer, (*period_params, *params))
         rows = cursor.fetchall()
     return {(as_local_date(period), name, _uuid(location_id)): n for period, name, location_id, n in rows}
+
+
+def _period_sql_on_alias(group_by, alias, connection):
+    """The SQL of period_expression(group_by) applied to `alias`.taken_at instead of the table's."""
+    query = Detection.objects.all().query
+    compiler = query.get_compiler(connection=connection)
+    sql, params = compiler.compile(period_expression(group_by).resolve_expression(query))
+    quote = connection.ops.quote_name
+    column = f"{quote(Detection._meta.db_table)}.{quote('taken_at')}"
+    if column not in sql:
+        raise RuntimeError(f"Unexpected period SQL: {sql}")
+    return sql.replace(column, f"{quote(alias)}.{quote('taken_at')}"), params
 
 
 def _uuid(value):

@@ -35,3 +35,11 @@ def test_planner_estimates_few_week_groups_on_postgresql(ranch):
     plan = plan if isinstance(plan, list) else json.loads(plan)
     # The statistics object is used: the estimate is the real number of weeks, not one per row.
     assert plan[0]["Plan"]["Plan Rows"] <= 3
+
+
+@pytest.mark.django_db
+def test_partial_series_index_for_independent_events_exists():
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, "detections_detection")
+    index = constraints["reports_det_series"]
+    assert index["index"] and index["columns"] == ["location_id", "effective_classification", "taken_at"]
