@@ -4,6 +4,7 @@ Nothing here touches the database. Errors are Django ValidationErrors keyed by t
 they concern, so that the API can answer 400 naming the field.
 """
 import hashlib
+import io
 import os
 import re
 import tempfile
@@ -194,8 +195,6 @@ def write_atomically(path, chunks):
 
 def render_jpeg(source_path, target_path, size, box=None):
     """Write a JPEG that fits into size x size (aspect kept) of the image, or of `box` (x, y, w, h)."""
-    import io
-
     with PILImage.open(source_path) as picture:
         if box is None:
             picture.draft("RGB", (size, size))  # JPEG: decode at a reduced scale, much faster
