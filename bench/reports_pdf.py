@@ -39,16 +39,27 @@ def prepare_environment(tmp):
     os.environ["LOG_LEVEL"] = "WARNING"
 
 
-def ensure_database(keep):
+def seeded_count():
+    """Detections in an existing benchmark database, or None."""
     import psycopg
 
+    try:
+        with psycopg.connect(f"{SERVER}/{DB_NAME}") as conn:
+            return conn.execute("SELECT COUNT(*) FROM detections_detection").fetchone()[0]
+    except psycopg.Error:
+        return None
+
+
+def ensure_database(keep, detections):
+    """True when a fresh, empty database was created; False when --keep reuses a seeded one."""
+    import psycopg
+
+    if keep and seeded_count() == detections:
+        return False
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
-        if exists and keep:
-            return False
         conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
         conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-        return True
+    return True
 
 
 def drop_database():
@@ -90,7 +101,7 @@ def main():
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-reports-"))
     prepare_environment(tmp)
-    fresh = ensure_database(args.keep)
+    fresh = ensure_database(args.keep, args.detections)
 
     import django
 
@@ -110,10 +121,7 @@ def main():
     call_command("migrate", verbosity=0)
     end = timezone.localdate() - timedelta(days=1)
     start = end - timedelta(days=364)
-    have = Detection.objects.count()
-    if fresh or have != args.detections:
-        if have:
-            Detection.objects.all().delete()
+    if fresh:
         print(f"seeding {args.detections:,} detections over {start} .. {end} (PostgreSQL {DB_NAME}) ...", flush=True)
         began = time.perf_counter()
         seed_bulk(args.detections, seed=1, end=end, days=365)
@@ -147,6 +155,15 @@ def main():
     assert sum(orm_result.values()) == sum(row[3] for row in raw_result), "ORM and raw SQL disagree"
     events_s, events = timed(lambda: selectors.event_counts(qs, "week"), max(1, args.repeat // 2))
     report_s, report = timed(lambda: build_activity_report(start, end, "week"), 1)
+    figure_times = {
+        "counts": timed(lambda: selectors.detection_counts(qs, "week"), 1)[0],
+        "events": events_s,
+        "hours": timed(lambda: selectors.detections_by_hour(qs), 1)[0],
+        "camera-days": timed(lambda: selectors.camera_days_by_location(start, end), 1)[0],
+        "individuals": timed(lambda: selectors.individuals_seen(qs), 1)[0],
+        "previous": timed(lambda: selectors.totals_by_class(selectors.counted_detections(
+            start - timedelta(days=365), start - timedelta(days=1))), 1)[0],
+    }
 
     pdf_path = tmp / "exports" / "bench-report.pdf"
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
@@ -156,12 +173,16 @@ def main():
         "comparison_periods": [], "include_charts": True, "include_tables": True, "include_insights": True,
     }
     render_report_pdf(params, pdf_path)  # warm-up: fonts, matplotlib, templates
-    pdf_times = []
+    pdf_times, stage_runs = [], []
     for _ in range(3):
+        marks = []
         began = time.perf_counter()
-        render_report_pdf(params, pdf_path)
+        render_report_pdf(params, pdf_path, progress=lambda stage, pct: marks.append(time.perf_counter()))
         pdf_times.append(time.perf_counter() - began)
+        # collecting -> rendering: database; rendering -> writing: charts + layout; then PDF writing.
+        stage_runs.append((marks[1] - marks[0], marks[2] - marks[1], marks[3] - marks[2]))
     pdf_s, pdf_bytes = statistics.median(pdf_times), pdf_path.stat().st_size
+    data_s, layout_s, write_s = (statistics.median(run[i] for run in stage_runs) for i in range(3))
 
     from pypdf import PdfReader
 
@@ -174,9 +195,13 @@ def main():
     print(f"  weekly aggregation  ORM selector {orm_s * 1000:8.1f} ms   raw SQL {raw_s * 1000:8.1f} ms   "
           f"ratio {ratio:.2f}x  (target <= {TARGET_RATIO}x)  {'OK' if ratio <= TARGET_RATIO else 'MISSED'}")
     print(f"  independent events  {events_s * 1000:8.1f} ms ({sum(events.values()):,} events)")
-    print(f"  whole report data   {report_s * 1000:8.1f} ms (all figure families)")
+    print(f"  whole report data   {report_s * 1000:8.1f} ms (all figure families: "
+          + ", ".join(f"{name} {seconds * 1000:.0f}" for name, seconds in figure_times.items()) + " ms)")
+    load = os.getloadavg()
+    print(f"  machine             {os.cpu_count()} CPUs, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
     print(f"  finished PDF        {pdf_s:8.2f} s  (target < {TARGET_PDF_SECONDS} s)  "
           f"{'OK' if pdf_s < TARGET_PDF_SECONDS else 'MISSED'}")
+    print(f"    of which          data {data_s:.2f} s, charts + layout {layout_s:.2f} s, writing {write_s:.2f} s")
     print(f"  PDF size            {pdf_bytes / 1024:8.0f} KiB, {pages} pages  (target < 2 MiB)  "
           f"{'OK' if pdf_bytes < TARGET_PDF_BYTES else 'MISSED'}")
     ok = ratio <= TARGET_RATIO and pdf_s < TARGET_PDF_SECONDS and pdf_bytes < TARGET_PDF_BYTES
