@@ -6,9 +6,19 @@ from rest_framework.utils import html
 from exports.validation import (
     ClassificationListField, DateField, IdListField, PeriodSerializer, ReportQuerySerializer, StrictSerializer,
 )
+from detections.models import Location
 from reports.seasons import season_dates, season_names
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+def known_locations(value):
+    """The ids unchanged when every location exists; otherwise a 400 naming the unknown ones."""
+    found = {str(pk) for pk in Location.objects.filter(id__in=value).values_list("id", flat=True)}
+    missing = [str(v) for v in value if str(v) not in found]
+    if missing:
+        raise ValidationError(f"Unknown location id(s): {', '.join(missing[:5])}.")
+    return value
 
 
 def _plain(data):
@@ -28,6 +38,9 @@ class ActivityQuerySerializer(ReportQuerySerializer):
         "min_value": f"year must be between {MIN_YEAR} and {MAX_YEAR}.",
         "max_value": f"year must be between {MIN_YEAR} and {MAX_YEAR}.",
     })
+
+    def validate_location_ids(self, value):
+        return known_locations(value)
 
     def to_internal_value(self, data):
         if not isinstance(data, dict) and not html.is_html_input(data):
@@ -77,6 +90,9 @@ class ComparisonRequestSerializer(StrictSerializer):
     location_ids = IdListField(required=False, default=list, max_length=100)
     classifications = ClassificationListField(required=False, default=list)
     title = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+    def validate_location_ids(self, value):
+        return known_locations(value)
 
     def rule_errors(self, values, errors):
         labels = [p["label"] for p in values.get("periods") or []]

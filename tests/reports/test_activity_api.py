@@ -54,6 +54,8 @@ def test_season_and_year_resolve_to_dates(alice_client, chicago):
     ("start_date=2024-01-01&end_date=2024-02-01&colour=red", "colour", "Unknown field 'colour'"),
     ("start_date=2024-01-01&end_date=2024-02-01&location_ids=12", "location_ids.0", "'12' is not a valid UUID."),
     ("start_date=2024-01-01&end_date=2024-02-01&classifications=zebra", "classifications", "'zebra' is not a known classification"),
+    ("start_date=2024-01-01&end_date=2024-02-01&location_ids=6d3f1c2e-0000-4000-8000-000000000000", "location_ids",
+     "Unknown location id(s): 6d3f1c2e-0000-4000-8000-000000000000."),
     ("season=monsoon&year=2024", "season", "Invalid season: monsoon. Valid values: fall, rut, spring, summer, winter"),
     ("season=rut", "year", "year is required with season, for example season=rut&year=2024."),
     ("season=rut&year=soon", "year", "year must be a whole number such as 2024."),

@@ -87,6 +87,8 @@ def test_no_data_at_all(alice_client, chicago):
     ({"periods": [SEP, {**OCT, "label": "September"}]}, "periods", "Each period needs a different label."),
     ({"periods": [SEP, {**OCT, "start_date": "01/10/2024"}]}, "periods.1.start_date", "start_date must be a valid date"),
     ({"periods": [SEP, NOV], "location_ids": ["nope"]}, "location_ids.0", "'nope' is not a valid UUID."),
+    ({"periods": [SEP, NOV], "location_ids": ["6d3f1c2e-0000-4000-8000-000000000000"]}, "location_ids",
+     "Unknown location id(s): 6d3f1c2e-0000-4000-8000-000000000000."),
 ])
 def test_bad_comparison_requests(alice_client, chicago, body, field, message):
     response = alice_client.post(URL, body, format="json")
