@@ -122,3 +122,16 @@ def test_batched_decisions_equal_one_at_a_time():
         np.testing.assert_allclose(x.top_scores, y.top_scores, atol=1e-5)
     np.testing.assert_allclose(batched.centroids, single.centroids, atol=1e-5)
     assert {d.kind for d in together} >= {matching.LINK, matching.CREATE}
+
+
+def test_top_columns_by_blocks_equals_a_full_selection():
+    rng = np.random.default_rng(0)
+    scores = rng.normal(size=(50, 10_007)).astype(np.float32)  # the last block is short
+    scores[:, ::3] = -np.inf
+    scores[7, :] = -np.inf  # a row with no candidate at all
+    keep = 26
+    picked = matching.top_columns(scores, keep)
+    for row in range(len(scores)):
+        expected = np.sort(scores[row])[-keep:]
+        np.testing.assert_array_equal(np.sort(scores[row, picked[row]]), expected)
+    assert all(len(set(row)) == keep for row in picked.tolist() if row)
