@@ -10,6 +10,9 @@ from reports.activity import CLASS, _filters, ordered_classes, percent_change, r
 from reports.periods import report_tz
 
 MAX_HIGHLIGHTS = 5
+# Changes between counts this small (e.g. 7 -> 0) are listed after the others: a 100% change of a
+# handful of detections is rarely the story of the period.
+SMALL_COUNT = 10
 
 
 def _as_date(value):
@@ -74,9 +77,11 @@ def differences(periods, classes):
 
 
 def highlights(rows):
-    """The largest changes first; 'appeared' changes (baseline zero) after the measurable ones."""
+    """The largest relative changes of substantial counts first, then changes of small counts,
+    then 'appeared' changes (baseline zero)."""
     worded = [row for row in rows if row["interpretation"]]
     worded.sort(key=lambda row: (row["percent_change"] is None,
+                                 max(row["baseline_value"], row["value"]) < SMALL_COUNT,
                                  -abs(row["percent_change"] or 0), -abs(row["absolute_change"])))
     lines = [row["interpretation"] + "." for row in worded[:MAX_HIGHLIGHTS]]
     return lines or ["No notable differences between the periods."]

@@ -96,3 +96,14 @@ def test_bad_comparison_requests(alice_client, chicago, body, field, message):
     data = response.json()
     assert data["detail"].startswith(message)
     assert any(m.startswith(message) for m in data["errors"][field])
+
+
+def test_changes_of_small_counts_come_after_substantial_ones(rut, alice_client):
+    loc = rut
+    burst_of(loc, local(2024, 9, 20, 0), "pig", 3)  # 3 pigs in September, none in November: -100%
+    body = alice_client.post(URL, {"periods": [SEP, NOV]}, format="json").json()
+    assert body["highlights"][0] == "November shows 45% more buck detections than September."
+    assert body["highlights"][3:] == [
+        "November shows 100% fewer pig detections than September.",
+        "November has 4 fawn detections where September had none.",
+    ]
