@@ -10,7 +10,7 @@ from tests import factories
 
 pytestmark = [
     pytest.mark.browser, pytest.mark.integration, pytest.mark.slow,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
 

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from tests import factories
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def poll(client, url, timeout=180):

@@ -14,7 +14,7 @@ from PIL import Image as PILImage
 
 from detections.models import Detection, Image, Location
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def slow_export_ids(n_images=60, per_image=4):

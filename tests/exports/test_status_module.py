@@ -2,8 +2,6 @@
 import json
 import re
 
-import pytest
-
 from exports import status
 
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
