@@ -26,7 +26,7 @@ def colour(name):
 def _figure(width, height, bottom=0.14):
     # Fixed margins instead of bbox_inches="tight", which draws every chart twice.
     figure = Figure(figsize=(width, height), dpi=DPI)
-    figure.subplots_adjust(left=0.08, right=0.99, top=0.86, bottom=bottom)
+    figure.subplots_adjust(left=0.08, right=0.87, top=0.96, bottom=bottom)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot(1, 1, 1)
     axes.spines[["top", "right"]].set_visible(False)
@@ -65,10 +65,11 @@ def _stacked(axes, positions, series, classes, width=0.8):
 
 
 def _legend(axes, names, colours=None):
+    """One column to the right of the plot (room for all eleven classes)."""
     if names:
         handles = [Patch(color=(colours or {}).get(name) or colour(name), label=name) for name in names]
-        axes.legend(handles=handles, fontsize=FONT["size"], frameon=False, ncol=min(len(names), 6),
-                    loc="lower center", bbox_to_anchor=(0.5, 1.0))
+        axes.legend(handles=handles, fontsize=FONT["size"] - 1, frameon=False, ncol=1,
+                    loc="upper left", bbox_to_anchor=(1.01, 1.0), handlelength=1.0, labelspacing=0.3)
 
 
 def periods_chart(report):
