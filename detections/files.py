@@ -22,8 +22,9 @@ def thumbnail_root():
 
 
 def original_path(image):
-    path = Path(settings.IMAGE_ROOT) / image.file
-    if not path.is_file():
+    root = Path(settings.IMAGE_ROOT).resolve()
+    path = (root / image.file).resolve()
+    if root not in path.parents or not path.is_file():
         raise ImageFileMissing(f"Image file not found: {image.file}")
     return path
 

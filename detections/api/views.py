@@ -36,9 +36,7 @@ def size_parameter(request):
 
 
 def image_response(path, filename=None, cache="private, max-age=86400"):
-    response = FileResponse(open(path, "rb"), content_type=files.media_type(path))
-    if filename:
-        response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response = FileResponse(open(path, "rb"), content_type=files.media_type(path), filename=filename or "")
     response["Cache-Control"] = cache
     return response
 

@@ -67,3 +67,11 @@ def test_detection_crop(alice_client):
 def test_files_need_login(client):
     img = factories.image()
     assert client.get(f"/api/images/{img.id}/file").status_code in (401, 403)
+
+
+def test_a_stored_path_leaving_the_image_root_is_not_served(alice_client, settings):
+    secret = settings.IMAGE_ROOT.parent / "secret.jpg"
+    secret.write_bytes(factories.jpeg_bytes())
+    img = factories.image(write_file=False)
+    type(img).objects.filter(pk=img.pk).update(file="../secret.jpg")
+    assert alice_client.get(f"/api/images/{img.id}/file").status_code == 404
