@@ -19,16 +19,19 @@ that merges two individuals. Identity of a deer: itself for reviewer decisions; 
 individual of its members for the CSV.
 """
 import csv
+import uuid
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, F
 from django.db.models.functions import Floor
 
 from detections.models import Detection
 from reid.models import ReidRun, ReviewItem, SimilarityScore
+from reid.scorelog import db_uuid
 
 NEAR_MISS = 0.05
 SEX_LABELS = ("buck", "doe", "fawn", "unknown")
@@ -52,29 +55,54 @@ def thresholds(low=0.30, high=0.95, step=0.05):
 
 
 def load_attempts(run):
-    """Arrays per attempt: detection ids, best score, best deer, second score, class, own deer."""
-    rows = SimilarityScore.objects.filter(run=run, rank__lte=2).values_list(
-        "detection_id", "rank", "score", "deer_id", "detection__effective_classification", "detection__deer_id",
+    """Arrays per attempt: detection ids, best score, best deer, second score, class, own deer.
+
+    One query over ranks 1 and 2, ordered by detection and rank (raw SQL: up to a few hundred
+    thousand rows, read as plain tuples), then aligned with numpy.
+    """
+    score_table = connection.ops.quote_name(SimilarityScore._meta.db_table)
+    detection_table = connection.ops.quote_name(Detection._meta.db_table)
+    sql = (
+        f"SELECT s.detection_id, s.rank, s.score, s.deer_id, d.effective_classification, d.deer_id "
+        f"FROM {score_table} s JOIN {detection_table} d ON d.id = s.detection_id "
+        f"WHERE s.run_id = %s AND s.rank <= 2 ORDER BY s.detection_id, s.rank"
     )
-    position, ids, best, second, best_deer, classes, own = {}, [], [], [], [], [], []
-    for detection_id, rank, score, deer_id, cls, own_deer in rows.iterator(chunk_size=20000):
-        i = position.get(detection_id)
-        if i is None:
-            i = position[detection_id] = len(ids)
-            ids.append(detection_id)
-            best.append(np.nan)
-            second.append(np.nan)
-            best_deer.append(None)
-            classes.append(cls)
-            own.append(own_deer)
-        if rank == 1:
-            best[i], best_deer[i] = score, deer_id
-        else:
-            second[i] = score
-    return {
-        "ids": ids, "best": np.array(best, dtype=float), "second": np.array(second, dtype=float),
-        "best_deer": best_deer, "classes": np.array(classes, dtype=object), "own": own,
-    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [db_uuid(run.id)])
+        rows = cursor.fetchall()
+    if not rows:
+        empty = np.array([], dtype=float)
+        return _Attempts(empty, empty, np.array([], dtype=object), ((), (), ()), np.array([], dtype=int))
+    detection_ids, ranks, scores, deer_ids, classes, own = zip(*rows)
+    ranks = np.array(ranks)
+    scores = np.array(scores, dtype=float)
+    first = ranks == 1
+    attempt = np.cumsum(first) - 1  # rows come per detection, rank 1 first
+    n = int(first.sum())
+    best = scores[first]
+    second = np.full(n, np.nan)
+    second[attempt[~first]] = scores[~first]
+    return _Attempts(best=best, second=second, classes=np.array(classes, dtype=object)[first],
+                     raw=(detection_ids, deer_ids, own), keep=np.flatnonzero(first))
+
+
+class _Attempts(dict):
+    """Arrays per attempt; the ids ("ids", "best_deer", "own") are turned into UUIDs only when
+    asked for (ground truth needs them, the plain figures do not)."""
+
+    def __init__(self, best, second, classes, raw, keep):
+        super().__init__(best=best, second=second, classes=classes)
+        self._raw, self._keep = raw, keep
+
+    def __missing__(self, key):
+        column = {"ids": 0, "best_deer": 1, "own": 2}[key]
+        values = self._raw[column]
+        self[key] = [as_uuid(values[i]) if values[i] is not None else None for i in self._keep]
+        return self[key]
+
+
+def as_uuid(value):
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
 
 
 def score_histogram(run, width=0.05):

@@ -13,8 +13,9 @@ from django.db import transaction
 
 from detections.models import DEER_CLASSES, Detection
 from reid import matching
-from reid.models import Deer, ReidRun, SimilarityScore
+from reid.models import Deer, ReidRun
 from reid.runs import ReidError, execute, save_progress
+from reid.scorelog import db_uuid, write_scores
 
 CHUNK = 1000
 
@@ -61,6 +62,7 @@ def _backfill(run, limit, progress):
     run.total_count = total
     save_progress(run, processed_count=0)
     done, cross_sex, scored = 0, 0, 0
+    run_key = db_uuid(run.id)
     top_k = settings.REID_LOG_TOP_K
     for model_name in models:
         model_qs = queryset.filter(embedding_model=model_name)
@@ -69,6 +71,7 @@ def _backfill(run, limit, progress):
         if not deer_rows:
             continue
         keys = [d for d, _ in deer_rows]
+        deer_keys = [db_uuid(key) for key in keys]
         col_of = {key: col for col, key in enumerate(keys)}
         sexes = np.array([matching.SEX_CODE[s] for _, s in deer_rows], dtype=np.int8)
         # pass 1: per-deer sums and member counts over ALL assigned members (not only the limit)
@@ -106,19 +109,16 @@ def _backfill(run, limit, progress):
             order = np.argsort(-part_scores, axis=1, kind="stable")
             part = np.take_along_axis(part, order, axis=1)
             part_scores = np.take_along_axis(part_scores, order, axis=1)
-            objects = []
+            log = []
+            finite = np.isfinite(part_scores)
             for i, row in enumerate(rows):
-                for rank in range(k):
-                    score = part_scores[i, rank]
-                    if not np.isfinite(score):
-                        break
-                    objects.append(SimilarityScore(
-                        run=run, detection_id=row[0], deer_id=keys[part[i, rank]], score=float(score), rank=rank + 1,
-                        sex_match=True, matched=rank == 0 and score >= run.threshold, threshold_used=run.threshold,
-                    ))
+                detection = db_uuid(row[0])
+                for rank in range(int(finite[i].sum())):
+                    score = float(part_scores[i, rank])
+                    log.append((run_key, detection, deer_keys[part[i, rank]], score, rank + 1, True,
+                                rank == 0 and score >= run.threshold, run.threshold))
             with transaction.atomic():
-                SimilarityScore.objects.bulk_create(objects, batch_size=5000)
-            scored += len(objects)
+                scored += write_scores(log)
             done += len(rows)
             run.params = {**run.params, "scores_logged": scored, "cross_sex_best": cross_sex}
             save_progress(run, processed_count=done)

@@ -18,9 +18,10 @@ from django.utils import timezone
 from detections.models import DEER_CLASSES, Detection
 from reid import matching
 from reid.bursts import BurstRow, group_bursts
-from reid.models import Deer, MatchLock, ReidRun, RejectedCandidate, ReviewItem, SimilarityScore
+from reid.models import Deer, MatchLock, ReidRun, RejectedCandidate, ReviewItem
 from reid.profiles import deer_recompute
 from reid.runs import ReidError, execute, save_progress
+from reid.scorelog import db_uuid, write_scores
 
 CHUNK = 2000
 MAX_ERRORS_SHOWN = 20
@@ -219,10 +220,8 @@ def _match_chunk(run, chunk, auto_create, state, errors):
             else:
                 counts["unmatched"] += 1
             for rank, (key, score) in enumerate(candidates, start=1):
-                scores.append(SimilarityScore(
-                    run=run, detection_id=unit.rep.id, deer_id=key, score=score, rank=rank, sex_match=True,
-                    matched=decision.kind == matching.LINK and rank == 1, threshold_used=run.threshold,
-                ))
+                scores.append((run.id, unit.rep.id, key, score, rank, True,
+                               decision.kind == matching.LINK and rank == 1, run.threshold))
     counts["linked"] = sum(len(members) for members in links.values())
     if not run.dry_run:
         _write(run, links, created, indexes, reviews, scores, units)
@@ -303,7 +302,7 @@ def _write(run, links, created, indexes, reviews, scores, units):
         )
         for unit, score, candidates in reviews
     ], batch_size=1000)
-    SimilarityScore.objects.bulk_create(scores, batch_size=5000)
+    write_scores([(db_uuid(r), db_uuid(d), db_uuid(k), *rest) for r, d, k, *rest in scores])
 
 
 def reset_automatic_matches():
