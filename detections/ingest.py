@@ -4,6 +4,7 @@ Everything is validated before anything is written; a rejection is a Django Vali
 keys name the request field (``file``, ``taken_at``, ``metadata.detections.1.bbox``, ``images.3.file``).
 New detections are announced with the ``detections_created`` signal after the commit.
 """
+import math
 import os
 from datetime import timezone as dt_timezone
 from pathlib import Path
@@ -56,6 +57,8 @@ def bbox_to_pixels(bbox, bbox_format, width, height):
     if len(bbox) != 4:
         raise ValueError("bbox must have four numbers: [x, y, width, height].")
     x, y, w, h = (float(v) for v in bbox)
+    if not all(math.isfinite(v) for v in (x, y, w, h)):
+        raise ValueError(f"bbox {list(bbox)} must hold finite numbers.")
     if bbox_format == "normalized":
         if min(x, y, w, h) < 0 or max(x, y, w, h) > 1 or x + w > 1.0001 or y + h > 1.0001:
             raise ValueError(f"normalized bbox {list(bbox)} must lie within 0..1 (x + width and y + height at most 1).")
@@ -102,7 +105,10 @@ def resolve_taken_at(given, probe, filename, location, prefix=""):
     Times without an offset are read in the location's timezone.
     """
     if given not in (None, ""):
-        value = given if not isinstance(given, str) else parse_datetime(given.strip())
+        try:
+            value = given if not isinstance(given, str) else parse_datetime(given.strip())
+        except ValueError:  # well formed but impossible, e.g. month 13
+            value = None
         if value is None:
             raise ValidationError({key(prefix, "taken_at"): f"'{given}' is not an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS, optional offset)."})
         if value.tzinfo is None:

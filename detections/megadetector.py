@@ -83,11 +83,15 @@ def convert(document, location_for, min_confidence=0.2, animal_class="unknown", 
         relative = str(PurePosixPath(prefix) / name) if prefix else name
         detections = []
         for position, found in enumerate(entry.get("detections") or []):
-            if float(found.get("conf", 0)) < min_confidence:
+            try:
+                confidence = float(found["conf"])
+            except (KeyError, TypeError, ValueError):
+                raise FormatError(f"{name}: detection {position} has no numeric 'conf'.")
+            if confidence < min_confidence:
                 result.below_threshold += 1
                 continue
             spec = {
-                "bbox": found.get("bbox"), "bbox_format": "normalized", "confidence": float(found["conf"]),
+                "bbox": found.get("bbox"), "bbox_format": "normalized", "confidence": confidence,
                 "classification": label_for(found, categories, classifier_categories, animal_class),
             }
             vector = vectors.get((name, position))

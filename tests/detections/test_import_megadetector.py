@@ -116,3 +116,11 @@ def test_unknown_folder_location(tmp_path, settings):
 def test_not_megadetector_output(tmp_path, document, message):
     with pytest.raises(CommandError, match=message):
         run(write_json(tmp_path, "md.json", document))
+
+
+def test_non_finite_numbers_are_rejected_not_crashing(tmp_path, camera_folder):
+    path = tmp_path / "md.json"
+    path.write_text('{"images": [{"file": "Hayfield/IMG_0.JPG", "detections": [{"category": "1", "conf": 0.9, "bbox": [Infinity, 0, 0.1, 0.1]}]}]}')
+    out, err = run(str(path))
+    assert "1 rejected" in out
+    assert "must hold finite numbers" in err

@@ -112,6 +112,23 @@ def test_malformed_taken_at(refused):
     ]
 
 
+def test_impossible_taken_at(refused):
+    _, errors = refused(factories.jpeg_bytes(), {"location": "Hayfield", "taken_at": "2024-13-45T06:30:00"})
+    assert list(errors) == ["metadata.taken_at"]
+
+
+def test_infinite_bbox(refused):
+    metadata = '{"location": "Hayfield", "taken_at": "2024-10-15T06:30:00Z", "detections": [{"bbox": [Infinity, 0, 10, 10], "confidence": 0.5, "classification": "doe"}]}'
+    _, errors = refused(factories.jpeg_bytes(), metadata)
+    assert [key.startswith("metadata.detections.0.bbox") for key in errors] == [True]
+
+
+def test_nan_confidence(refused):
+    metadata = '{"location": "Hayfield", "taken_at": "2024-10-15T06:30:00Z", "detections": [{"bbox": [0, 0, 10, 10], "confidence": NaN, "classification": "doe"}]}'
+    _, errors = refused(factories.jpeg_bytes(), metadata)
+    assert list(errors) == ["metadata.detections.0.confidence"]
+
+
 def test_no_time_anywhere(refused):
     _, errors = refused(factories.jpeg_bytes(), {"location": "Hayfield"}, name="photo.jpg")
     assert errors["metadata.taken_at"][0].startswith("The capture time is unknown")
