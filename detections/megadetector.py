@@ -76,6 +76,8 @@ def convert(document, location_for, min_confidence=0.2, animal_class="unknown", 
     vectors, model = embeddings or ({}, "")
     result = Conversion()
     for entry in document["images"]:
+        if not isinstance(entry, dict) or not isinstance(entry.get("detections") or [], list):
+            raise FormatError(f"Bad image entry {str(entry)[:120]}: expected {{\"file\", \"detections\": [...]}}.")
         name = str(entry.get("file", ""))
         if entry.get("failure"):
             result.failed.append((name, str(entry["failure"])))
@@ -83,6 +85,8 @@ def convert(document, location_for, min_confidence=0.2, animal_class="unknown", 
         relative = str(PurePosixPath(prefix) / name) if prefix else name
         detections = []
         for position, found in enumerate(entry.get("detections") or []):
+            if not isinstance(found, dict):
+                raise FormatError(f"{name}: detection {position} is not an object.")
             try:
                 confidence = float(found["conf"])
             except (KeyError, TypeError, ValueError):
