@@ -23,6 +23,7 @@ import argparse
 import base64
 import gc
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -198,6 +199,7 @@ def main():
 
     if not args.keep:
         drop_database(server)
+    shutil.rmtree(os.environ["IMAGE_ROOT"], ignore_errors=True)
     return 1 if failures else 0
 
 
