@@ -41,7 +41,7 @@ def sex_ratio(by_class):
     }
 
 
-def _filters(location_ids, classifications):
+def filters_summary(location_ids, classifications):
     names = list(Location.objects.filter(id__in=location_ids).values_list("name", flat=True)) if location_ids else []
     return {
         "location_ids": [str(i) for i in location_ids or []],
@@ -169,7 +169,7 @@ def build_activity_report(start, end, group_by="month", location_ids=None, class
         "group_by": group_by,
         "time_zone": settings.TIME_ZONE,
         "independence_minutes": settings.INDEPENDENCE_MINUTES,
-        "filters": _filters(location_ids, classifications),
+        "filters": filters_summary(location_ids, classifications),
         "generated_at": timezone.now().astimezone(report_tz()).isoformat(timespec="seconds"),
         "empty": total == 0,
         "classes": classes,

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from reports import selectors
-from reports.activity import CLASS, _filters, ordered_classes, percent_change, rollup, sex_ratio
+from reports.activity import CLASS, filters_summary, ordered_classes, percent_change, rollup, sex_ratio
 from reports.periods import report_tz
 
 MAX_HIGHLIGHTS = 5
@@ -112,7 +112,7 @@ def build_comparison_report(comparison_periods, location_ids=None, classificatio
         "end_date": max(p["end_date"] for p in periods),
         "time_zone": settings.TIME_ZONE,
         "independence_minutes": settings.INDEPENDENCE_MINUTES,
-        "filters": _filters(location_ids, classifications),
+        "filters": filters_summary(location_ids, classifications),
         "generated_at": timezone.now().astimezone(report_tz()).isoformat(timespec="seconds"),
         "empty": total == 0,
         "classes": classes,
