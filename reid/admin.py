@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from reid.models import Deer, ReidRun, SimilarityScore
+from reid.models import Deer, ReidRun, RejectedCandidate, ReviewItem, SimilarityScore
 
 
 @admin.register(Deer)
@@ -26,3 +26,16 @@ class SimilarityScoreAdmin(admin.ModelAdmin):
     list_filter = ["matched", "sex_match"]
     raw_id_fields = ["run", "detection", "deer"]
     show_full_result_count = False
+
+
+@admin.register(ReviewItem)
+class ReviewItemAdmin(admin.ModelAdmin):
+    list_display = ["detection", "status", "best_score", "created_at", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["detection", "run", "decided_by"]
+
+
+@admin.register(RejectedCandidate)
+class RejectedCandidateAdmin(admin.ModelAdmin):
+    list_display = ["detection", "deer", "rejected_by", "created_at"]
+    raw_id_fields = ["detection", "deer", "rejected_by"]
