@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from reid import views
 
 app_name = "reid"
-urlpatterns = []
+urlpatterns = [
+    path("reid/analysis/", views.analysis_page, name="analysis"),
+    path("reid/review/", views.review_page, name="review"),
+    path("reid/review/<uuid:pk>/decide", views.review_decide, name="review-decide"),
+]

@@ -1,0 +1,76 @@
+"""Staff pages: the threshold analysis with charts, and the review queue (crop beside candidates)."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
+
+from config.roles import REVIEWER, has_role
+from reid import review, selectors
+from reid.analysis import AnalysisError, analyse
+from reid.charts import curves_svg, histogram_svg
+from reid.models import Deer, ReviewItem
+
+
+@login_required
+def analysis_page(request):
+    try:
+        result = analyse()
+    except AnalysisError as exc:
+        return render(request, "reid/analysis.html", {"error": str(exc)})
+    charts = [histogram_svg(result["histogram"], "All logged scores"),
+              histogram_svg(result["best_histogram"], "Best candidate per attempt"),
+              curves_svg(result["thresholds"], {"assignment_rate": "assignment rate"}, "Assignment rate by threshold")]
+    if result["ground_truth"]:
+        charts.append(curves_svg(result["thresholds"], {"precision": "precision", "recall": "recall", "f1": "F1"},
+                                 "Precision, recall and F1 by threshold"))
+    return render(request, "reid/analysis.html", {"result": result, "charts": [mark_safe(c) for c in charts if c]})
+
+
+def _reviewer(request):
+    if not has_role(request.user, REVIEWER):
+        raise PermissionDenied("The review queue needs the reviewer role.")
+
+
+@login_required
+def review_page(request):
+    _reviewer(request)
+    queue = selectors.review_queue()
+    item = queue.first()
+    return render(request, "reid/review.html", {
+        "item": item, "remaining": queue.count(),
+        "candidates": selectors.offered_candidates(item) if item else [],
+    })
+
+
+@login_required
+@require_POST
+def review_decide(request, pk):
+    _reviewer(request)
+    item = get_object_or_404(ReviewItem, pk=pk)
+    verb = request.POST.get("action")
+    deer = Deer.objects.filter(pk=request.POST.get("deer_id")).first() if request.POST.get("deer_id") else None
+    try:
+        if verb == "accept" and deer:
+            review.accept(item, deer, request.user)
+        elif verb == "reject" and deer:
+            review.reject(item, deer, request.user)
+        elif verb == "new":
+            review.new_individual(item, request.user, name=request.POST.get("name", "")[:100])
+        elif verb == "unidentifiable":
+            review.unidentifiable(item, request.user)
+        elif verb == "skip":
+            review.skip(item, request.user)
+        elif verb == "undo":
+            last = review.last_action_of(request.user)
+            if last is None:
+                messages.info(request, "You have no decision to undo.")
+            else:
+                review.undo(last.item, request.user)
+                messages.info(request, f"Undid {last.action}.")
+        else:
+            messages.error(request, "Unknown action or missing deer.")
+    except review.ReviewError as exc:
+        messages.error(request, str(exc))
+    return redirect("reid:review")

@@ -1,0 +1,40 @@
+"""The staff pages: analysis with charts, and the review queue."""
+import pytest
+from django.test import Client
+
+from reid.models import ReviewItem
+from tests.reid.test_analysis_numbers import scores  # noqa: F401 - fixture
+from tests.reid.test_review_queue import queue  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.django_db
+
+
+def logged_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_analysis_page_shows_table_charts_and_recommendation(alice, scores):  # noqa: F811
+    page = logged_in(alice).get("/reid/analysis/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert '<strong id="recommended">0.65</strong>' in html and html.count("<svg") == 4
+    assert '<tr class="recommended">' in html
+
+
+def test_analysis_page_without_scores(alice):
+    assert "run a backfill" in logged_in(alice).get("/reid/analysis/").content.decode()
+
+
+def test_review_page_needs_a_reviewer_and_decides(alice, bob, queue):  # noqa: F811
+    assert logged_in(alice).get("/reid/review/").status_code == 403
+    client = logged_in(bob)
+    html = client.get("/reid/review/").content.decode()
+    assert f"/api/detections/{queue['detection'].id}/crop" in html and "Same deer" in html
+    answer = client.post(f"/reid/review/{queue['item'].id}/decide", {"action": "accept", "deer_id": str(queue["first"].id)})
+    assert answer.status_code == 302
+    assert ReviewItem.objects.get().status == "accepted"
+    assert 'id="empty"' in client.get("/reid/review/").content.decode()
+    client.post(f"/reid/review/{queue['item'].id}/decide", {"action": "undo"})
+    assert ReviewItem.objects.get().status == "pending"
