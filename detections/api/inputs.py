@@ -22,7 +22,7 @@ class StrictSerializer(serializers.Serializer):
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
+            unknown = sorted(set(data) - set(self.fields) - {"csrfmiddlewaretoken"})
             if unknown:
                 raise serializers.ValidationError(
                     {name: [f"Unknown field. Allowed fields: {', '.join(self.fields)}."] for name in unknown}
