@@ -12,6 +12,8 @@ from reports.periods import periods_for, previous_range, report_tz
 
 RATIO_CLASSES = ("buck", "doe", "fawn")
 TOP_INDIVIDUALS = 10
+# Positions in the (period, class, location) keys of selectors.detection_counts / event_counts.
+PERIOD, CLASS, LOCATION = 0, 1, 2
 
 
 def ordered_classes(counts):
@@ -57,9 +59,6 @@ def rollup(counts, *positions):
         part = key[positions[0]] if len(positions) == 1 else tuple(key[p] for p in positions)
         totals[part] = totals.get(part, 0) + n
     return totals
-
-
-PERIOD, CLASS, LOCATION = 0, 1, 2
 
 
 def _period_rows(start, end, group_by, detections, events, classes):

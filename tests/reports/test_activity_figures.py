@@ -149,3 +149,19 @@ def test_range_without_data_is_a_clear_empty_report(chicago):
     assert report["summary"]["peak_period"] is None
     assert [p["detections"] for p in report["periods"]] == [0, 0, 0]
     assert report["insights"] == ["No detections were recorded between 1 Mar 2023 and 31 May 2023 for the selected filters."]
+
+
+def test_daylight_saving_days_are_whole_local_days(db, chicago):
+    """Nov 3 2024 has 25 hours in Chicago; 00:30 and 23:30 local are both on that day."""
+    from tests import factories
+    from tests.reports.conftest import local
+
+    loc = factories.location()
+    for when in (local(2024, 11, 2, 23, 30), local(2024, 11, 3, 0, 30), local(2024, 11, 3, 23, 30),
+                 local(2024, 11, 4, 0, 30)):
+        factories.detection(factories.image(loc, taken_at=when, write_file=False), "doe")
+    periods = build_activity_report(date(2024, 11, 2), date(2024, 11, 4), "day")["periods"]
+    assert [(p["start_date"], p["detections"]) for p in periods] == [
+        ("2024-11-02", 1), ("2024-11-03", 2), ("2024-11-04", 1)]
+    hours = build_activity_report(date(2024, 11, 2), date(2024, 11, 4), "day")["hours"]
+    assert hours[23]["detections"] == 2 and hours[0]["detections"] == 2
