@@ -102,7 +102,12 @@ else:
             "NAME": env("SQLITE_PATH", str(BASE_DIR / "var" / "herdbook.sqlite3")),
             # A web process and a worker write to the same file: take the write lock at BEGIN
             # and wait for it instead of failing with "database is locked".
-            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                # readers do not block the writer (web + worker), commits do not wait for fsync
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
             # A file (one per test process), so that worker processes started by integration
             # tests can open the test database too.
             "TEST": {"NAME": env("SQLITE_TEST_PATH", str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3"))},
@@ -187,6 +192,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ImageStatusEnum": "detections.models.Image.Status",
+        "DeerStatusEnum": "reid.models.Deer.Status",
+        "ReidRunStatusEnum": "reid.models.ReidRun.Status",
+        "ExportJobStatusEnum": "exports.models.ExportJob.Status",
+    },
 }
 
 LOGGING = {
