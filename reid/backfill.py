@@ -40,16 +40,13 @@ def run_backfill(run=None, requested_by=None, threshold=None, limit=None, progre
 
 
 def _iter_chunks(queryset, fields):
-    last = None
-    while True:
-        page = queryset.order_by("id")
-        if last is not None:
-            page = page.filter(id__gt=last)
-        rows = list(page.values_list(*fields)[:CHUNK])
-        if not rows:
-            return
-        last = rows[-1][0]
-        yield rows
+    """Rows of `queryset` in chunks of CHUNK, by primary key: the ids first (small), then each chunk
+    by id, so the database never sorts or scans the embeddings more than once."""
+    ids = list(queryset.order_by().values_list("id", flat=True))
+    ids.sort()
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        yield list(Detection.objects.filter(id__in=chunk).order_by("id").values_list(*fields))
 
 
 def _backfill(run, limit, progress):

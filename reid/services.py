@@ -306,11 +306,16 @@ def _write(run, links, created, indexes, reviews, scores, units):
 
 
 def reset_automatic_matches():
-    """Unlink every detection that no reviewer confirmed, delete the profiles left empty that nobody
-    named or annotated, and clear pending review items. Returns (unlinked, deleted profiles)."""
+    """Unlink every detection whose deer no reviewer confirmed in the review queue, delete the
+    profiles left empty that nobody named or annotated, and clear pending review items.
+    Returns (unlinked, deleted profiles)."""
     with transaction.atomic():
         lock_matching()
-        unlinked = Detection.objects.filter(deer__isnull=False, is_reviewed=False).update(deer=None)
+        confirmed = set()
+        decided = ReviewItem.objects.filter(status__in=[ReviewItem.Status.ACCEPTED, ReviewItem.Status.NEW_INDIVIDUAL])
+        for members, detection_id in decided.values_list("member_ids", "detection_id"):
+            confirmed.update(members or [str(detection_id)])
+        unlinked = Detection.objects.filter(deer__isnull=False).exclude(id__in=list(confirmed)).update(deer=None)
         ReviewItem.objects.filter(status=ReviewItem.Status.PENDING).delete()
         empty = Deer.objects.filter(detections__isnull=True, name="", notes="")
         deleted = empty.count()
