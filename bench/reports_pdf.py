@@ -12,6 +12,7 @@ Measures, in the same run:
 """
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -91,7 +92,7 @@ GROUP BY 1, 2, 3
 """
 
 
-def main():
+def main(tmp):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--detections", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
@@ -99,7 +100,6 @@ def main():
     args = parser.parse_args()
     started = time.perf_counter()
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-reports-"))
     prepare_environment(tmp)
     fresh = ensure_database(args.keep, args.detections)
 
@@ -210,5 +210,13 @@ def main():
     return 0 if ok else 1
 
 
+def run():
+    tmp = Path(tempfile.mkdtemp(prefix="bench-reports-"))
+    try:
+        return main(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())
