@@ -9,6 +9,8 @@ deactivated user is therefore refused by these endpoints at most that many secon
 import time
 
 from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework.authentication import TokenAuthentication
 
 _MAX_ENTRIES = 2048
@@ -29,3 +31,13 @@ class CachedTokenAuthentication(TokenAuthentication):
                 self._cache.clear()
             self._cache[key] = (now + ttl, result)
         return result
+
+
+class CachedTokenScheme(OpenApiAuthenticationExtension):
+    """OpenAPI: the same `Authorization: Token <key>` header as tokenAuth."""
+
+    target_class = CachedTokenAuthentication
+    name = "exportsTokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix=self.target.keyword)
