@@ -109,7 +109,7 @@ def test_queued_job_waits_for_a_worker_and_lists_missing_ids(alice_client, start
 
 
 def test_worker_maintenance_deletes_files_of_expired_jobs(start_worker, redis_conn):
-    """The worker's maintenance pass (at start-up, then every EXPORT_MAINTENANCE_INTERVAL s)."""
+    """The worker's maintenance pass (at start-up, then every EXPORT_MAINTENANCE_INTERVAL s), no cron needed."""
     from exports import status
 
     live_id, expired_id = uuid.uuid4(), uuid.uuid4()
@@ -118,6 +118,6 @@ def test_worker_maintenance_deletes_files_of_expired_jobs(start_worker, redis_co
     expired = settings.EXPORT_ROOT / f"detections_{expired_id}_20240101_000000.zip"
     live.write_bytes(b"PK")
     expired.write_bytes(b"PK")
-    start_worker("exports")
+    start_worker("default", "exports", extra_args=("--with-scheduler",))  # as `make run` starts it
     assert wait_for(lambda: not expired.exists(), 90), "the worker did not delete the expired file"
     assert live.exists()
