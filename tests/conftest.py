@@ -80,6 +80,12 @@ def redis_conn(request, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Hashing with the production hasher costs over a second per user on this machine."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def file_roots(settings, tmp_path):
     settings.IMAGE_ROOT = tmp_path / "images"
     settings.EXPORT_ROOT = tmp_path / "exports"

@@ -4,12 +4,6 @@ import pytest
 from tests import factories
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The test users are made with create_user: skip the deliberately slow production hasher."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def ranch(db):
     """A location in America/Chicago."""

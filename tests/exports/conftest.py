@@ -8,12 +8,6 @@ from exports.services import queue
 from tests import factories
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    """The named test users are created with a password; hash it cheaply in these tests."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def run_jobs(redis_conn):
     """Run every queued export job now, in this process (fakeredis + SimpleWorker burst)."""
