@@ -96,10 +96,12 @@ DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 else:
+    SQLITE_PATH = Path(env("SQLITE_PATH", str(BASE_DIR / "var" / "herdbook.sqlite3")))
+    SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": env("SQLITE_PATH", str(BASE_DIR / "var" / "herdbook.sqlite3")),
+            "NAME": str(SQLITE_PATH),
             # A web process and a worker write to the same file: take the write lock at BEGIN
             # and wait for it instead of failing with "database is locked".
             "OPTIONS": {
@@ -110,7 +112,7 @@ else:
             },
             # A file (one per test process), so that worker processes started by integration
             # tests can open the test database too.
-            "TEST": {"NAME": env("SQLITE_TEST_PATH", str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3"))},
+            "TEST": {"NAME": env("SQLITE_TEST_PATH", str(SQLITE_PATH.parent / f"test-{os.getpid()}.sqlite3"))},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
