@@ -26,11 +26,10 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F
-from django.db.models.functions import Floor
+from django.db.models import Count
 
 from detections.models import Detection
-from reid.models import ReidRun, ReviewItem, SimilarityScore
+from reid.models import ReidAttempt, ReidRun, ReviewItem, SimilarityScore
 from reid.scorelog import db_uuid
 
 NEAR_MISS = 0.05
@@ -55,35 +54,52 @@ def thresholds(low=0.30, high=0.95, step=0.05):
 
 
 def load_attempts(run):
-    """Arrays per attempt: detection ids, best score, best deer, second score, class, own deer.
+    """Arrays per attempt: best score, second score, class; ids on demand (see _Attempts).
 
-    One query over ranks 1 and 2, ordered by detection and rank (raw SQL: up to a few hundred
-    thousand rows, read as plain tuples), then aligned with numpy.
+    From the run's ReidAttempt rows (one narrow row per attempt); runs logged without them fall
+    back to reading ranks 1 and 2 of the scores joined with the detections.
+    """
+    table = connection.ops.quote_name(ReidAttempt._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT detection_id, classification, best_score, second_score, best_deer_id, own_deer_id "
+            f"FROM {table} WHERE run_id = %s AND best_score IS NOT NULL", [db_uuid(run.id)])
+        rows = cursor.fetchall()
+    if rows:
+        ids, classes, best, second, best_deer, own = zip(*rows)
+        return _Attempts(best=np.array(best, dtype=float), second=np.array(second, dtype=float),
+                         classes=np.array(classes, dtype=object), raw=(ids, best_deer, own), keep=range(len(rows)))
+    return _load_attempts_from_scores(run)
+
+
+def _load_attempts_from_scores(run):
+    """The same from the similarity log alone.
+
+    One query over ranks 1 and 2 (raw SQL, no ORDER BY: up to a few hundred thousand rows read as
+    plain tuples), aligned per detection with a dict.
     """
     score_table = connection.ops.quote_name(SimilarityScore._meta.db_table)
     detection_table = connection.ops.quote_name(Detection._meta.db_table)
     sql = (
         f"SELECT s.detection_id, s.rank, s.score, s.deer_id, d.effective_classification, d.deer_id "
         f"FROM {score_table} s JOIN {detection_table} d ON d.id = s.detection_id "
-        f"WHERE s.run_id = %s AND s.rank <= 2 ORDER BY s.detection_id, s.rank"
+        f"WHERE s.run_id = %s AND s.rank <= 2"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [db_uuid(run.id)])
         rows = cursor.fetchall()
-    if not rows:
-        empty = np.array([], dtype=float)
-        return _Attempts(empty, empty, np.array([], dtype=object), ((), (), ()), np.array([], dtype=int))
-    detection_ids, ranks, scores, deer_ids, classes, own = zip(*rows)
-    ranks = np.array(ranks)
-    scores = np.array(scores, dtype=float)
-    first = ranks == 1
-    attempt = np.cumsum(first) - 1  # rows come per detection, rank 1 first
-    n = int(first.sum())
-    best = scores[first]
-    second = np.full(n, np.nan)
-    second[attempt[~first]] = scores[~first]
-    return _Attempts(best=best, second=second, classes=np.array(classes, dtype=object)[first],
-                     raw=(detection_ids, deer_ids, own), keep=np.flatnonzero(first))
+    firsts = [row for row in rows if row[1] == 1]
+    position = {row[0]: i for i, row in enumerate(firsts)}
+    best = np.fromiter((row[2] for row in firsts), dtype=float, count=len(firsts))
+    second = np.full(len(firsts), np.nan)
+    for row in rows:
+        if row[1] == 2:
+            i = position.get(row[0])
+            if i is not None:
+                second[i] = row[2]
+    columns = list(zip(*firsts)) if firsts else [(), (), (), (), (), ()]
+    return _Attempts(best=best, second=second, classes=np.array(columns[4], dtype=object),
+                     raw=(columns[0], columns[3], columns[5]), keep=range(len(firsts)))
 
 
 class _Attempts(dict):
@@ -106,12 +122,17 @@ def as_uuid(value):
 
 
 def score_histogram(run, width=0.05):
-    buckets = (
-        SimilarityScore.objects.filter(run=run).annotate(bucket=Floor(F("score") / width))
-        .values("bucket").annotate(n=Count("id")).order_by("bucket")
-    )
-    return [{"from": round(b["bucket"] * width, 4), "to": round((b["bucket"] + 1) * width, 4), "count": b["n"]}
-            for b in buckets]
+    """Counts of all logged scores of the run in buckets of `width`, aggregated in the database."""
+    table = connection.ops.quote_name(SimilarityScore._meta.db_table)
+    if connection.vendor == "sqlite":
+        bucket = "CAST(score / %s + 1000 AS INTEGER) - 1000"  # floor without a Python function per row
+    else:
+        bucket = "FLOOR(score / %s)"
+    sql = f"SELECT {bucket} AS b, COUNT(*) FROM {table} WHERE run_id = %s GROUP BY b ORDER BY b"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [width, db_uuid(run.id)])
+        buckets = cursor.fetchall()
+    return [{"from": round(int(b) * width, 4), "to": round((int(b) + 1) * width, 4), "count": n} for b, n in buckets]
 
 
 def best_histogram(best, width=0.05):

@@ -15,7 +15,7 @@ from detections.models import DEER_CLASSES, Detection
 from reid import matching
 from reid.models import Deer, ReidRun
 from reid.runs import ReidError, execute, save_progress
-from reid.scorelog import db_uuid, write_scores
+from reid.scorelog import db_uuid, write_attempts, write_scores
 
 CHUNK = 1000
 
@@ -106,16 +106,23 @@ def _backfill(run, limit, progress):
             order = np.argsort(-part_scores, axis=1, kind="stable")
             part = np.take_along_axis(part, order, axis=1)
             part_scores = np.take_along_axis(part_scores, order, axis=1)
-            log = []
+            log, attempts = [], []
             finite = np.isfinite(part_scores)
             for i, row in enumerate(rows):
                 detection = db_uuid(row[0])
-                for rank in range(int(finite[i].sum())):
+                found = int(finite[i].sum())
+                attempts.append((
+                    run_key, detection, row[3], float(part_scores[i, 0]) if found else None,
+                    float(part_scores[i, 1]) if found > 1 else None, deer_keys[part[i, 0]] if found else None,
+                    db_uuid(row[1]),
+                ))
+                for rank in range(found):
                     score = float(part_scores[i, rank])
                     log.append((run_key, detection, deer_keys[part[i, rank]], score, rank + 1, True,
                                 rank == 0 and score >= run.threshold, run.threshold))
             with transaction.atomic():
                 scored += write_scores(log)
+                write_attempts(attempts)
             done += len(rows)
             run.params = {**run.params, "scores_logged": scored, "cross_sex_best": cross_sex}
             save_progress(run, processed_count=done)

@@ -199,3 +199,21 @@ class RejectedCandidate(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["detection", "deer"], name="rejected_once")]
+
+
+class ReidAttempt(models.Model):
+    """One matching attempt of a run, summarised (class, best and second score, best candidate,
+    the deer it belongs to) so that the analysis reads one narrow row per attempt."""
+
+    id = models.BigAutoField(primary_key=True)
+    run = models.ForeignKey(ReidRun, on_delete=models.CASCADE, related_name="attempts")
+    detection = models.ForeignKey("detections.Detection", on_delete=models.CASCADE, related_name="+")
+    classification = models.CharField(max_length=20)
+    best_score = models.FloatField(null=True, blank=True)
+    second_score = models.FloatField(null=True, blank=True)
+    best_deer = models.ForeignKey(Deer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    own_deer = models.ForeignKey(Deer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                 help_text="The deer the detection belonged to (backfill) or was linked to")
+
+    class Meta:
+        indexes = [models.Index(fields=["run"], name="attempt_run")]

@@ -29,3 +29,23 @@ def write_scores(rows):
         for start in range(0, len(rows), BATCH):
             cursor.executemany(sql, [(*row, now) for row in rows[start:start + BATCH]])
     return len(rows)
+
+
+_ATTEMPT_COLUMNS = ("run_id", "detection_id", "classification", "best_score", "second_score", "best_deer_id",
+                    "own_deer_id")
+
+
+def write_attempts(rows):
+    """rows: (run_id, detection_id, classification, best, second, best_deer_id, own_deer_id), ids
+    converted by db_uuid (None allowed for the scores and deer)."""
+    from reid.models import ReidAttempt
+
+    if not rows:
+        return 0
+    table = connection.ops.quote_name(ReidAttempt._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in _ATTEMPT_COLUMNS)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(_ATTEMPT_COLUMNS))})"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH):
+            cursor.executemany(sql, rows[start:start + BATCH])
+    return len(rows)

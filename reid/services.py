@@ -21,7 +21,7 @@ from reid.bursts import BurstRow, group_bursts
 from reid.models import Deer, MatchLock, ReidRun, RejectedCandidate, ReviewItem
 from reid.profiles import deer_recompute
 from reid.runs import ReidError, execute, save_progress
-from reid.scorelog import db_uuid, write_scores
+from reid.scorelog import db_uuid, write_attempts, write_scores
 
 CHUNK = 2000
 MAX_ERRORS_SHOWN = 20
@@ -181,7 +181,7 @@ def _match_chunk(run, chunk, auto_create, state, errors):
     by_model = defaultdict(list)
     for unit in units:
         by_model[unit.model].append(unit)
-    created, reviews, scores = {}, [], []
+    created, reviews, scores, attempts = {}, [], [], []
     for model_name, model_units in by_model.items():
         if model_name not in indexes:
             indexes[model_name] = load_index(model_name, len(model_units[0].embedding))
@@ -222,9 +222,14 @@ def _match_chunk(run, chunk, auto_create, state, errors):
             for rank, (key, score) in enumerate(candidates, start=1):
                 scores.append((run.id, unit.rep.id, key, score, rank, True,
                                decision.kind == matching.LINK and rank == 1, run.threshold))
+            attempts.append((run.id, unit.rep.id, unit.sex, candidates[0][1] if candidates else None,
+                             candidates[1][1] if len(candidates) > 1 else None,
+                             candidates[0][0] if candidates else None, linked_key))
     counts["linked"] = sum(len(members) for members in links.values())
     if not run.dry_run:
         _write(run, links, created, indexes, reviews, scores, units)
+        write_attempts([(db_uuid(r), db_uuid(d), c, b, s, db_uuid(bd) if bd else None, db_uuid(o) if o else None)
+                        for r, d, c, b, s, bd, o in attempts])
     return counts
 
 

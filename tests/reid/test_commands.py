@@ -76,3 +76,22 @@ def test_backfill_queue_mode(sightings, capsys, django_capture_on_commit_callbac
 def test_analysis_without_scores_is_a_clear_error():
     with pytest.raises(CommandError, match="run a backfill"):
         call_command("reid_analysis")
+
+
+def test_attempt_rows_agree_with_the_similarity_log(sightings):
+    import numpy as np
+
+    from reid.analysis import _load_attempts_from_scores, load_attempts
+    from reid.models import ReidAttempt
+
+    call_command("reid_match")
+    call_command("reid_backfill")
+    run = ReidRun.objects.get(kind="backfill")
+    assert ReidAttempt.objects.filter(run=run).count() == 9
+    fast, slow = load_attempts(run), _load_attempts_from_scores(run)
+    order_fast, order_slow = np.argsort([str(i) for i in fast["ids"]]), np.argsort([str(i) for i in slow["ids"]])
+    np.testing.assert_allclose(fast["best"][order_fast], slow["best"][order_slow])
+    np.testing.assert_allclose(fast["second"][order_fast], slow["second"][order_slow])
+    assert [str(x) for x in np.array(fast["best_deer"], dtype=object)[order_fast]] == \
+        [str(x) for x in np.array(slow["best_deer"], dtype=object)[order_slow]]
+    assert list(fast["classes"][order_fast]) == list(slow["classes"][order_slow])
