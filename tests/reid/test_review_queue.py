@@ -138,3 +138,13 @@ def test_bad_requests_are_400(bob_client, queue):
     bad_status = bob_client.get("/api/reid/review/?status=maybe")
     assert bad_status.status_code == 400
     assert Detection.objects.exclude(deer=None).count() == 2
+
+
+def test_reset_keeps_links_a_reviewer_confirmed(bob_client, queue):
+    from reid.services import reset_automatic_matches
+
+    bob_client.post(url(queue["item"], "accept"), {"deer_id": str(queue["first"].id)}, format="json")
+    unlinked, _ = reset_automatic_matches()
+    queue["detection"].refresh_from_db()
+    assert queue["detection"].deer_id == queue["first"].id
+    assert unlinked == 2 and Detection.objects.exclude(deer=None).count() == 1
