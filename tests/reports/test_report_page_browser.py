@@ -2,6 +2,7 @@
 import shutil
 
 import pytest
+from django.db import connections
 from django.test import Client
 
 from exports.models import ExportJob
@@ -31,6 +32,9 @@ def page(live_server, alice, monkeypatch):
         page.base_url = live_server.url
         yield page
         browser.close()
+        # ORM calls made while Playwright's loop runs get their own connection; close it so the
+        # test database is not held open at teardown.
+        connections.close_all()
 
 
 def test_preview_then_export_pdf(ranch, page, alice):
