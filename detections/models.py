@@ -151,6 +151,12 @@ class Detection(models.Model):
             models.Index(fields=["is_reviewed"], name="det_reviewed"),
             models.Index(fields=["confidence"], name="det_confidence"),
             models.Index(fields=["burst"], name="det_burst"),
+            # the rows reports count, already ordered for the independent-events window
+            models.Index(
+                fields=["location", "effective_classification", "taken_at"],
+                condition=models.Q(is_valid=True, is_duplicate=False),
+                name="det_counted_series",
+            ),
         ]
 
     def __str__(self):

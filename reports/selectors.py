@@ -72,7 +72,7 @@ def event_counts(qs, group_by, minutes=None):
     A detection starts an independent event when the previous detection of the same effective
     class at the same location (among the selected detections) is more than `minutes`
     (INDEPENDENCE_MINUTES) earlier, or when there is none. The window function runs in the
-    ORM-built inner query (fed in order by the partial index reports_det_series, no sort); a thin
+    ORM-built inner query (fed in order by the partial index det_counted_series, no sort); a thin
     outer query keeps the event starts, truncates only those to periods and groups them.
     (Aggregating a window-filtered queryset directly would group before the window is evaluated.)
     """

@@ -41,5 +41,5 @@ def test_planner_estimates_few_week_groups_on_postgresql(ranch):
 def test_partial_series_index_for_independent_events_exists():
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, "detections_detection")
-    index = constraints["reports_det_series"]
+    index = constraints["det_counted_series"]
     assert index["index"] and index["columns"] == ["location_id", "effective_classification", "taken_at"]
