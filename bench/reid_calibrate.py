@@ -47,12 +47,21 @@ from reid.analysis import analyse, file_truth  # noqa: E402
 from reid.backfill import run_backfill  # noqa: E402
 from reid.bursts import BurstRow, group_bursts  # noqa: E402
 from reid.models import Deer, ReidRun  # noqa: E402
-from reid.services import matchable_detections, reset_automatic_matches, run_matching  # noqa: E402
+from reid.services import reset_automatic_matches, run_matching  # noqa: E402
 
 
 def stub_pictures():
+    """No JPEG drawing, but the same random numbers drawn as demo.draw_picture (six trees), so the
+    rows and embeddings are exactly those seed_demo makes."""
     counter = iter(range(10**9))
-    demo.draw_picture = lambda rng, local_dt, site, boxes: f"{site}{local_dt}{next(counter)}".encode()
+
+    def picture(rng, local_dt, site, boxes):
+        for _ in range(6):
+            rng.integers(0, demo.IMAGE_SIZE[0])
+            rng.integers(10, 30)
+        return f"{site}{local_dt}{next(counter)}".encode()
+
+    demo.draw_picture = picture
 
 
 def fresh_database():
@@ -111,11 +120,26 @@ def simulate(tracks, embeddings, sexes, threshold, truth):
     return pairwise_f1(assignment, truth), index.size
 
 
-def evaluate(spread, noise, images, seed):
+def model_wrong_reviewer_right():
+    """The demo's reviewer "corrects" 1 % of doe/buck labels to the other sex although the model
+    label was the individual's true sex. Swap them (model label wrong, correction right), the
+    realistic case, so that the profile count measures re-ID and not a wrong correction."""
+    changed = 0
+    for det in Detection.objects.exclude(corrected_classification=None).exclude(corrected_classification=""):
+        if det.corrected_classification in ("doe", "buck") and det.classification in ("doe", "buck"):
+            det.classification, det.corrected_classification = det.corrected_classification, det.classification
+            det.save(update_fields=["classification", "corrected_classification"])
+            changed += 1
+    return changed
+
+
+def evaluate(spread, noise, images, seed, swap_corrections=False):
     demo.LATENT_SPREAD, demo.EMBEDDING_NOISE = spread, noise
     fresh_database()
     started = time.monotonic()
     summary = demo.generate_ranch(images=images, seed=seed)
+    if swap_corrections:
+        print(f"  (swapped {model_wrong_reviewer_right()} sex corrections: model label wrong, reviewer right)")
     truth = file_truth()
     n_true = len(set(truth.values()))
     tracks, embeddings, sexes = load_units()
@@ -149,12 +173,14 @@ def main():
     parser.add_argument("--pairs", default=f"{demo.LATENT_SPREAD}:{demo.EMBEDDING_NOISE}")
     parser.add_argument("--images", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--swap-corrections", action="store_true",
+                        help="make the demo's sex corrections right instead of wrong (see model_wrong_reviewer_right)")
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     stub_pictures()
     for pair in args.pairs.split(","):
         spread, noise = (float(v) for v in pair.split(":"))
-        evaluate(spread, noise, args.images, args.seed)
+        evaluate(spread, noise, args.images, args.seed, args.swap_corrections)
 
 
 if __name__ == "__main__":

@@ -1,38 +1,10 @@
 """The threshold analysis on a small hand-built score set, checked number by number."""
-import csv
-
 import pytest
 from django.core.management import call_command
 
 from reid.analysis import analyse
-from reid.models import ReidRun, SimilarityScore
-from tests import factories
-from tests.reid.helpers import hours, latent, sighting
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def scores(settings):
-    loc = factories.location()
-    x, y = factories.deer(sex="doe"), factories.deer(sex="buck")
-    m1 = sighting(loc, hours(0), latent(1), deer=x)
-    m2 = sighting(loc, hours(1), latent(1), deer=x)
-    m3 = sighting(loc, hours(2), latent(2), classification="buck", deer=y)
-    m4 = sighting(loc, hours(3), latent(2), classification="buck", deer=y)
-    with open(settings.GROUND_TRUTH_PATH, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["detection_id", "individual_id"])
-        writer.writerows([(m1.id, "I1"), (m2.id, "I1"), (m3.id, "I2"), (m4.id, "I2")])
-    run = ReidRun.objects.create(kind="backfill", status="completed", threshold=0.7)
-    run.completed_at = run.created_at
-    run.save()
-    logged = {m1: [(x, 0.91), (y, 0.52)], m2: [(y, 0.72), (x, 0.655)], m3: [(y, 0.81), (x, 0.41)], m4: [(x, 0.61)]}
-    for det, candidates in logged.items():
-        for rank, (deer, score) in enumerate(candidates, start=1):
-            SimilarityScore.objects.create(run=run, detection=det, deer=deer, score=score, rank=rank, sex_match=True,
-                                           matched=False, threshold_used=0.7)
-    return run
 
 
 def row(result, threshold):

@@ -22,7 +22,8 @@ def frame(loc, seconds, vector, classification="doe", bbox=(10, 10, 100, 80), im
 def test_frames_within_the_window_get_one_deer_even_with_unlike_embeddings():
     loc = factories.location()
     # three frames 3 s apart: a chain, each within 5 s of the previous
-    dets = [frame(loc, 3 * i, latent(i)) for i in range(3)]
+    for i in range(3):
+        frame(loc, 3 * i, latent(i))
     run = run_matching()
     assert Deer.objects.count() == 1 and run.params["attempts"] == 1
     assert set(Detection.objects.values_list("deer", flat=True)) == {Deer.objects.get().id}

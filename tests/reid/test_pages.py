@@ -3,8 +3,6 @@ import pytest
 from django.test import Client
 
 from reid.models import ReviewItem
-from tests.reid.test_analysis_numbers import scores  # noqa: F401 - fixture
-from tests.reid.test_review_queue import queue  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +13,7 @@ def logged_in(user):
     return client
 
 
-def test_analysis_page_shows_table_charts_and_recommendation(alice, scores):  # noqa: F811
+def test_analysis_page_shows_table_charts_and_recommendation(alice, scores):
     page = logged_in(alice).get("/reid/analysis/")
     assert page.status_code == 200
     html = page.content.decode()
@@ -27,7 +25,7 @@ def test_analysis_page_without_scores(alice):
     assert "run a backfill" in logged_in(alice).get("/reid/analysis/").content.decode()
 
 
-def test_review_page_needs_a_reviewer_and_decides(alice, bob, queue):  # noqa: F811
+def test_review_page_needs_a_reviewer_and_decides(alice, bob, queue):
     assert logged_in(alice).get("/reid/review/").status_code == 403
     client = logged_in(bob)
     html = client.get("/reid/review/").content.decode()

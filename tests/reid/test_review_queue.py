@@ -1,38 +1,14 @@
 """The review queue API: candidates, accept, reject (remembered), new individual, unidentifiable,
 skip and undo."""
-import numpy as np
 import pytest
 
 from detections.models import Detection
-from reid.models import Deer, RejectedCandidate, ReviewItem
+from reid.models import Deer, RejectedCandidate
 from reid.services import run_matching
-from tests import factories
+from tests.reid.conftest import at_cosine
 from tests.reid.helpers import hours, latent, sighting
 
 pytestmark = pytest.mark.django_db
-
-
-def at_cosine(a, cosine, seed):
-    other = latent(seed) - (latent(seed) @ a) * a
-    other /= np.linalg.norm(other)
-    return (cosine * a + np.sqrt(1 - cosine**2) * other).astype(np.float32)
-
-
-@pytest.fixture
-def queue():
-    """Two doe profiles and one doe detection that scores 0.65 / 0.60 against them."""
-    loc = factories.location()
-    a = latent(1)
-    b = at_cosine(a, 0.2, 2)
-    sighting(loc, hours(0), a)
-    sighting(loc, hours(1), b)
-    run_matching()
-    first, second = Deer.objects.get(first_seen=hours(0)), Deer.objects.get(first_seen=hours(1))
-    middling = at_cosine(a, 0.65, 3)
-    queued = sighting(loc, hours(5), middling)
-    run_matching()
-    item = ReviewItem.objects.get()
-    return {"item": item, "first": first, "second": second, "detection": queued, "loc": loc}
 
 
 def url(item, verb=""):
