@@ -177,10 +177,7 @@ def top_columns(scores, keep, block=64):
         return np.broadcast_to(np.arange(n), (rows, n))
     if n < 2 * keep * block:
         return np.argpartition(scores, n - keep, axis=1)[:, n - keep:]
-    whole = n // block * block
-    maxima = scores[:, :whole].reshape(rows, -1, block).max(axis=2)
-    if whole < n:  # the last, shorter block
-        maxima = np.hstack([maxima, scores[:, whole:].max(axis=1, keepdims=True)])
+    maxima = np.maximum.reduceat(scores, np.arange(0, n, block), axis=1)  # the last block may be shorter
     blocks = np.argpartition(maxima, maxima.shape[1] - keep, axis=1)[:, -keep:]
     columns = (blocks[:, :, None] * block + np.arange(block)).reshape(rows, -1)
     beyond = columns >= n  # past the end of the last, shorter block
