@@ -223,6 +223,7 @@ class _SubBatch:
         self.slot_norm2 = np.ones(size)
         self.slot_of = {}
         self.changed = np.zeros(n0, dtype=bool)
+        self.n_changed = 0
         # absorbed attempts: row, slot, beta
         self.abs_row = np.zeros(size, dtype=np.int64)
         self.abs_slot = np.zeros(size, dtype=np.int64)
@@ -236,6 +237,7 @@ class _SubBatch:
         self.slot_sex[k] = self.index._sexes[col]
         if col < self.n0:
             self.changed[col] = True
+            self.n_changed += 1
             self.numer[:, k] = a * self.masked[:, col]  # other-sex rows are masked by slot_sex anyway
         return k
 
@@ -261,7 +263,7 @@ class _SubBatch:
         cols = self.part[row]
         unchanged = ~self.changed[cols]
         cols = cols[unchanged]
-        n_unchanged = self.n0 - int(self.changed.sum())
+        n_unchanged = self.n0 - self.n_changed
         if len(cols) < min(self.top_k, n_unchanged):
             scores_row = np.where(self.changed, -np.inf, self.masked[row])
             cols = np.argpartition(scores_row, self.n0 - self.keep)[self.n0 - self.keep:]
@@ -284,7 +286,7 @@ class _SubBatch:
         t = self.absorbed
         beta = w / self.slot_s[k]
         self.abs_row[t], self.abs_slot[t], self.abs_beta[t] = row, k, beta
-        self.numer[row + 1:, k] += beta * self.gram[row + 1:, row]
+        self.numer[row + 1:, k] += beta * self.gram[row, row + 1:]  # G is symmetric: read a row
         self.absorbed += 1
 
     def _create(self, row, key):
