@@ -1,4 +1,5 @@
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reid.models import Deer, ReidRun, ReviewItem
@@ -31,7 +32,7 @@ class DeerSerializer(serializers.ModelSerializer):
         read_only_fields = ["first_seen", "last_seen", "sighting_count", "embedding_model", "best_detection",
                             "created_at", "updated_at"]
 
-    def get_thumbnail_url(self, deer):
+    def get_thumbnail_url(self, deer) -> str | None:
         return crop_url(deer.best_detection_id)
 
 
@@ -76,14 +77,14 @@ class ReidRunSerializer(serializers.ModelSerializer):
                   "created_at", "started_at", "completed_at", "status_url"]
         read_only_fields = fields
 
-    def get_progress_percent(self, run):
+    def get_progress_percent(self, run) -> int:
         if run.status == ReidRun.Status.COMPLETED:
             return 100
         if not run.total_count:
             return 0
         return min(100, int(100 * run.processed_count / run.total_count))
 
-    def get_status_url(self, run):
+    def get_status_url(self, run) -> str:
         return f"/api/reid/runs/{run.id}"
 
 
@@ -135,12 +136,13 @@ class ReviewItemSerializer(serializers.ModelSerializer):
                   "decided_by", "decided_at", "created_at"]
         read_only_fields = fields
 
-    def get_detection(self, item):
+    def get_detection(self, item) -> dict:
         d = item.detection
         return {"id": str(d.id), "taken_at": d.taken_at, "location": d.location.name, "location_id": str(d.location_id),
                 "classification": d.effective_classification, "confidence": d.confidence, "image_id": str(d.image_id),
                 "deer_id": str(d.deer_id) if d.deer_id else None, "crop_url": crop_url(d.id)}
 
+    @extend_schema_field(CandidateSerializer(many=True))
     def get_candidates(self, item):
         from reid.selectors import offered_candidates
 

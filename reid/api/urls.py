@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from reid.api.views import AnalysisView, BackfillView, DeerViewSet, ReidRunViewSet, ReprocessView, ReviewViewSet
@@ -12,8 +12,7 @@ router.register("reid/review", ReviewViewSet, basename="review")
 router.register("reid/runs", ReidRunViewSet, basename="reid-run")
 
 urlpatterns = [
-    path("reid/analysis", AnalysisView.as_view(), name="analysis"),
-    path("reid/analysis/", AnalysisView.as_view()),
-    path("reid/reprocess", ReprocessView.as_view(), name="reprocess"),
-    path("reid/backfill", BackfillView.as_view(), name="backfill"),
+    re_path(r"^reid/analysis/?$", AnalysisView.as_view(), name="analysis"),
+    re_path(r"^reid/reprocess/?$", ReprocessView.as_view(), name="reprocess"),
+    re_path(r"^reid/backfill/?$", BackfillView.as_view(), name="backfill"),
 ] + router.urls

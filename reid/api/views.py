@@ -1,4 +1,5 @@
 """Re-ID API: deer profiles, the review queue, runs (backfill, reprocess) and the threshold analysis."""
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -157,7 +158,8 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         item = self.get_object()
         return self._answer(lambda: review.undo(item, request.user))
 
-    @extend_schema(request=None, summary="Undo my latest decision, whichever item it was on")
+    @extend_schema(request=None, operation_id="reid_review_undo_mine",
+                   summary="Undo my latest decision, whichever item it was on")
     @action(detail=False, methods=["post"], url_path="undo")
     def undo_last(self, request):
         last = review.last_action_of(request.user)
@@ -208,7 +210,8 @@ class BackfillView(APIView):
 class AnalysisView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(parameters=[s.AnalysisQuerySerializer], summary="Threshold analysis of the logged similarity scores")
+    @extend_schema(parameters=[s.AnalysisQuerySerializer], responses={200: OpenApiTypes.OBJECT},
+                   summary="Threshold analysis of the logged similarity scores")
     def get(self, request):
         query = s.AnalysisQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
