@@ -132,7 +132,12 @@ def score_histogram(run, width=0.05):
     with connection.cursor() as cursor:
         cursor.execute(sql, [width, db_uuid(run.id)])
         buckets = cursor.fetchall()
-    return [{"from": round(int(b) * width, 4), "to": round((int(b) + 1) * width, 4), "count": n} for b, n in buckets]
+    counts = {int(b): n for b, n in buckets}
+    if not counts:
+        return []
+    # every bucket from the lowest to the highest, empty ones included
+    return [{"from": round(b * width, 4), "to": round((b + 1) * width, 4), "count": counts.get(b, 0)}
+            for b in range(min(counts), max(counts) + 1)]
 
 
 def best_histogram(best, width=0.05):

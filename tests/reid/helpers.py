@@ -17,9 +17,9 @@ def noisy(vector, rng, noise=0.3):
     return (v / np.linalg.norm(v)).astype(np.float32)
 
 
-def sighting(loc, when, vector, classification="doe", **fields):
-    """One image with one detection carrying `vector`."""
-    img = factories.image(loc=loc, taken_at=when, write_file=False)
+def sighting(loc, when, vector, classification="doe", write_file=False, **fields):
+    """One image with one detection carrying `vector` (write_file: a real JPEG on disk)."""
+    img = factories.image(loc=loc, taken_at=when, write_file=write_file)
     return factories.detection(img, classification=classification, embedding=vector, **fields)
 
 

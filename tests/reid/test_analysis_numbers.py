@@ -25,7 +25,8 @@ def test_counts_per_threshold(scores):
 def test_histogram_and_margin(scores):
     result = analyse()
     assert [(h["from"], h["count"]) for h in result["histogram"]] == [
-        (0.4, 1), (0.5, 1), (0.6, 1), (0.65, 1), (0.7, 1), (0.8, 1), (0.9, 1)]
+        (0.4, 1), (0.45, 0), (0.5, 1), (0.55, 0), (0.6, 1), (0.65, 1), (0.7, 1), (0.75, 0), (0.8, 1), (0.85, 0),
+        (0.9, 1)]
     assert result["margin"]["count"] == 3 and result["margin"]["median"] == pytest.approx(0.39, abs=1e-4)
     assert result["per_sex"]["doe"]["attempts"] == 2
 
