@@ -3,9 +3,15 @@ from reid.models import ReidRun
 
 
 def match_new_detections(detection_ids):
-    """Live matching of newly ingested detections (queued by the detections_created signal)."""
+    """Live matching of newly ingested detections (queued by the detections_created signal).
+    A batch without any deer detection (raccoons, empty frames) makes no run."""
+    from detections.models import DEER_CLASSES, Detection
     from reid.services import run_matching
 
+    deer_detections = Detection.objects.filter(id__in=detection_ids, effective_classification__in=DEER_CLASSES,
+                                               is_valid=True, is_duplicate=False, deer__isnull=True)
+    if not deer_detections.exists():
+        return None
     run = run_matching(detection_ids=detection_ids, kind=ReidRun.Kind.LIVE)
     return str(run.id)
 

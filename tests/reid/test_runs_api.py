@@ -135,3 +135,12 @@ def test_queueing_a_run_with_redis_down_marks_it_failed(monkeypatch, django_capt
             enqueue_run(run)
     run.refresh_from_db()
     assert run.status == "failed" and run.error == "Job queue unavailable"
+
+
+def test_a_batch_without_deer_makes_no_run(run_jobs, django_capture_on_commit_callbacks):
+    loc = factories.location()
+    raccoon = sighting(loc, hours(0), latent(1), classification="raccoon")
+    with django_capture_on_commit_callbacks(execute=True):
+        detections_created.send(sender=Detection, detection_ids=[raccoon.id])
+    run_jobs()
+    assert not ReidRun.objects.exists()
