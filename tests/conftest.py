@@ -20,6 +20,8 @@ import redis
 from django.contrib.auth.models import Group, User
 from rest_framework.test import APIClient
 
+from tests.processes import kill_tree
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -124,23 +126,25 @@ def worker_env(settings, redis_server):
 
 
 @pytest.fixture
-def start_worker(worker_env):
-    """Start real `manage.py rqworker` processes; they are killed after the test."""
+def start_worker(worker_env, tmp_path):
+    """Start real `manage.py rqworker` processes; they are killed after the test. Their output
+    goes to worker-N.log in the test's tmp_path."""
     processes = []
 
     def start(*queues, extra_args=()):
+        log = open(tmp_path / f"worker-{len(processes) + 1}.log", "wb")
         process = subprocess.Popen(
             [sys.executable, str(ROOT / "manage.py"), "rqworker", *(queues or ("default", "exports")), *extra_args],
-            env=worker_env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=worker_env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
         )
+        log.close()
         processes.append(process)
         return process
 
     yield start
     for process in processes:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
+        kill_tree(process)
+
 
 
 def make_user(username, role=None, **fields):

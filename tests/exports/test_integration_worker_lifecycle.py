@@ -7,12 +7,12 @@ import uuid
 from datetime import datetime, timezone
 
 import numpy as np
-import psutil
 import pytest
 from django.conf import settings
 from PIL import Image as PILImage
 
 from detections.models import Detection, Image, Location
+from tests.processes import kill_tree
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -55,13 +55,6 @@ def running(client, url):
     doc = client.get(url).json()
     return doc if doc["status"] == "processing" and doc["processed_count"] > 0 else None
 
-
-def kill_tree(process):
-    parent = psutil.Process(process.pid)
-    for child in parent.children(recursive=True):
-        child.kill()
-    parent.kill()
-    process.wait(timeout=10)
 
 
 def test_killed_worker_job_reads_failed_within_two_minutes(alice_client, start_worker):

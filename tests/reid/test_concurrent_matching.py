@@ -21,7 +21,11 @@ def wait_for(jobs, timeout=120):
         if all(s in (JobStatus.FINISHED, JobStatus.FAILED) for s in statuses):
             return statuses
         time.sleep(0.2)
-    pytest.fail(f"jobs did not finish: {statuses}")
+    conn = jobs[0].connection
+    state = {k.decode(): conn.type(k).decode() for k in conn.keys("rq:*")}
+    lists = {k: conn.lrange(k, 0, -1) for k, t in state.items() if t == "list"}
+    zsets = {k: conn.zrange(k, 0, -1, withscores=True) for k, t in state.items() if t == "zset"}
+    pytest.fail(f"jobs did not finish: {statuses}\nkeys {state}\nlists {lists}\nzsets {zsets}")
 
 
 @pytest.mark.integration
