@@ -292,9 +292,11 @@ def _review_some(rng, detections, corrections, reviewer):
             det.correction_notes = "Vegetation, no animal"
             corrections.append(DetectionCorrection(detection=det, user=reviewer, field="is_valid", old_value="True", new_value="False"))
         elif det.classification in ("doe", "buck") and rng.random() < 0.01:
-            new = "buck" if det.classification == "doe" else "doe"
-            corrections.append(DetectionCorrection(detection=det, user=reviewer, field="corrected_classification", old_value=None, new_value=new))
-            det.corrected_classification = new
+            # the model got the sex wrong and the reviewer put it right
+            true_sex = det.classification
+            det.classification = "buck" if true_sex == "doe" else "doe"
+            det.corrected_classification = true_sex
+            corrections.append(DetectionCorrection(detection=det, user=reviewer, field="corrected_classification", old_value=None, new_value=true_sex))
             det.is_reviewed, det.reviewed_by, det.reviewed_at = True, reviewer, now
 
 
