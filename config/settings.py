@@ -129,6 +129,7 @@ RQ = {"COMMIT_MODE": "auto", "WORKER_CLASS": "exports.worker.HerdbookWorker"}
 EXPORT_MAINTENANCE_INTERVAL = env_int("EXPORT_MAINTENANCE_INTERVAL", 30)
 EXPORT_JOB_MONITORING_INTERVAL = env_int("EXPORT_JOB_MONITORING_INTERVAL", 5)
 EXPORT_HEARTBEAT_GRACE = env_int("EXPORT_HEARTBEAT_GRACE", 30)
+EXPORT_AUTH_CACHE_SECONDS = env_int("EXPORT_AUTH_CACHE_SECONDS", 10)  # verified API tokens cached per process
 RQ_SHOW_ADMIN_LINK = True
 
 # --- Auth, i18n, time -------------------------------------------------------------------------
@@ -152,6 +153,9 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 IMAGE_ROOT = Path(env("IMAGE_ROOT", str(MEDIA_ROOT / "images")))
 EXPORT_ROOT = Path(env("EXPORT_ROOT", str(MEDIA_ROOT / "exports")))
 GROUND_TRUTH_PATH = Path(env("GROUND_TRUTH_PATH", str(MEDIA_ROOT / "ground_truth.csv")))
+THUMBNAIL_ROOT = env("THUMBNAIL_ROOT")  # unset: IMAGE_ROOT/.thumbnails
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 50_000_000)  # larger uploads are refused (decompression bombs)
+IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 50 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
