@@ -267,6 +267,12 @@ def analyse(run=None, step=0.05, ground_truth="auto"):
     run = run or default_run()
     if run is None:
         raise AnalysisError("No similarity scores have been logged yet: run a backfill (manage.py reid_backfill) first.")
+    scores_logged = SimilarityScore.objects.filter(run=run).count()
+    if not scores_logged:
+        raise AnalysisError(
+            f"The {run.kind} run {run.id} has no logged scores left (their profiles were deleted, for example by "
+            "reid_match --reset): run a backfill (manage.py reid_backfill) again."
+        )
     attempts = load_attempts(run)
     best, second, classes = attempts["best"], attempts["second"], attempts["classes"]
     n = len(best)
@@ -297,7 +303,7 @@ def analyse(run=None, step=0.05, ground_truth="auto"):
         "run": {"id": str(run.id), "kind": run.kind, "threshold": run.threshold,
                 "completed_at": run.completed_at.isoformat() if run.completed_at else None},
         "attempts": n,
-        "scores_logged": SimilarityScore.objects.filter(run=run).count(),
+        "scores_logged": scores_logged,
         "histogram": score_histogram(run),
         "best_histogram": best_histogram(best),
         "margin": _summary(margin),
