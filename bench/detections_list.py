@@ -12,10 +12,10 @@ the dev database:
     .venv/bin/python bench/detections_list.py                    # 1,000,000 detections
     .venv/bin/python bench/detections_list.py --detections 50000 --repeats 10   # quick check
     .venv/bin/python bench/detections_list.py --keep             # keep the database for a re-run
-    .venv/bin/python bench/detections_list.py --gc-freeze        # as a server that freezes its start-up heap
+    .venv/bin/python bench/detections_list.py --no-gc-freeze     # without the start-up gc.freeze() of config/wsgi.py
 
 "cpu" columns are this process's CPU time per request: unlike wall time they do not grow when
-other programs share the CPU, and their p99 shows the garbage collector's pauses (--gc-freeze).
+other programs share the CPU, and their p99 shows the garbage collector's pauses (--no-gc-freeze).
 
 BENCH_PG (default postgres://herdbook:herdbook@127.0.0.1:5432) names the server.
 """
@@ -96,8 +96,8 @@ def main():
     parser.add_argument("--detections", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=100)
     parser.add_argument("--baseline-repeats", type=int, default=3, help="OFFSET pages are slow: few repeats")
-    parser.add_argument("--gc-freeze", action="store_true",
-                        help="gc.freeze() after start-up, as a server should (see docs/detections.md)")
+    parser.add_argument("--no-gc-freeze", dest="gc_freeze", action="store_false",
+                        help="skip gc.freeze() after start-up (config/wsgi.py freezes it under gunicorn)")
     parser.add_argument("--keep", action="store_true", help="keep (and reuse) the benchmark database")
     args = parser.parse_args()
 
