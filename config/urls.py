@@ -15,9 +15,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # export status polling is the hottest path: its patterns are tried first
+    path("api/", include("exports.api.urls")),
     path("api/", include("detections.api.urls")),
     path("api/", include("reid.api.urls")),
-    path("api/", include("exports.api.urls")),
     path("api/", include("reports.api.urls")),
     path("deer/", include("reid.deer_urls")),
     path("", include("detections.urls")),
