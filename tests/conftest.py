@@ -194,3 +194,32 @@ def bob_client(bob):
 @pytest.fixture
 def charlie_client(charlie):
     return client_for(charlie)
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run"]
+
+
+@pytest.fixture
+def browser_page(live_server, monkeypatch):
+    """browser_page(user) -> a headless Chromium page logged in as `user` (password "pw-<username>").
+    Use with ``@pytest.mark.django_db(transaction=True)`` so the live server sees the test's rows."""
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in the test thread; the ORM calls the test makes
+    # around it are still plain synchronous calls.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+
+        def login(user):
+            page = browser.new_page(viewport={"width": 1300, "height": 1000})
+            page.goto(f"{live_server.url}/accounts/login/")
+            page.fill("input[name=username]", user.username)
+            page.fill("input[name=password]", f"pw-{user.username}")
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{live_server.url}/")
+            return page
+
+        yield login
+        browser.close()

@@ -1,26 +1,15 @@
 """Headless Chromium reviews detections from the keyboard and with the batch form."""
 import pytest
-from playwright.sync_api import sync_playwright
 
 from detections.models import Detection
 from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
 
 
 @pytest.fixture
-def page_as_bob(live_server, bob):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1300, "height": 1000})
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("input[name=username]", "bob")
-        page.fill("input[name=password]", "pw-bob")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
-        yield page
-        browser.close()
+def page_as_bob(browser_page, bob):
+    return browser_page(bob)
 
 
 def test_keyboard_review_corrects_the_focused_card_and_moves_on(live_server, page_as_bob):

@@ -1,9 +1,6 @@
 """Headless Chromium works through the re-ID review queue and opens the analysis page."""
-import os
-
 import numpy as np
 import pytest
-from playwright.sync_api import sync_playwright
 
 from reid.backfill import run_backfill
 from reid.models import Deer, ReviewItem
@@ -12,26 +9,12 @@ from tests import factories
 from tests.reid.conftest import at_cosine
 from tests.reid.helpers import hours, latent, sighting
 
-# Playwright's sync API runs an event loop in the test thread; the ORM calls around it are plain
-# synchronous calls (as in tests/browser/conftest.py).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run"]
 
 
 @pytest.fixture
-def page_as_bob(live_server, bob):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1300, "height": 1000})
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("input[name=username]", "bob")
-        page.fill("input[name=password]", "pw-bob")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
-        yield page
-        browser.close()
+def page_as_bob(browser_page, bob):
+    return browser_page(bob)
 
 
 def test_review_queue_in_the_browser(live_server, page_as_bob):
