@@ -2,7 +2,7 @@
 from datetime import date
 
 from detections.models import Detection
-from exports.validation import local_day_bounds
+from reports.selectors import counted_detections
 
 ZIP_FIELDS = (
     "id", "image_id", "image__file", "image__filename", "image__width", "image__height", "taken_at",
@@ -12,16 +12,11 @@ ZIP_FIELDS = (
 
 
 def detections_for_filter(start_date, end_date, location_ids=None, classifications=None):
-    """Valid, non-duplicate detections taken in [start_date, end_date] (local dates, inclusive)."""
+    """Valid, non-duplicate detections taken in [start_date, end_date] (local dates, inclusive):
+    the detections a report over the same filter counts."""
     if isinstance(start_date, str):
         start_date, end_date = date.fromisoformat(start_date), date.fromisoformat(end_date)
-    start, end = local_day_bounds(start_date, end_date)
-    queryset = Detection.objects.filter(is_valid=True, is_duplicate=False, taken_at__gte=start, taken_at__lt=end)
-    if location_ids:
-        queryset = queryset.filter(location_id__in=location_ids)
-    if classifications:
-        queryset = queryset.filter(effective_classification__in=classifications)
-    return queryset
+    return counted_detections(start_date, end_date, location_ids, classifications)
 
 
 def detections_for_zip(params):

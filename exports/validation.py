@@ -15,10 +15,10 @@ failure; config.api_errors turns it into ``{"detail": first, "errors": {field: [
 
 Public names (stable): ReportQuerySerializer, PeriodSerializer, DateRangeSerializer,
 StrictSerializer, DateField, IdListField, ClassificationListField, GROUP_BY_CHOICES,
-VR_001..VR_005, local_today, date_rule_errors, local_day_bounds.
+VR_001..VR_005, local_today, date_rule_errors.
 """
 import copy
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -43,15 +43,6 @@ MAX_RANGE_DAYS = 365
 def local_today():
     """Today's date in settings.TIME_ZONE (not the server's clock zone, not UTC)."""
     return datetime.now(ZoneInfo(settings.TIME_ZONE)).date()
-
-
-def local_day_bounds(start_date, end_date):
-    """Aware datetimes [start 00:00, day after end 00:00) in TIME_ZONE for an inclusive date range."""
-    zone = ZoneInfo(settings.TIME_ZONE)
-    return (
-        datetime.combine(start_date, time.min, tzinfo=zone),
-        datetime.combine(end_date + timedelta(days=1), time.min, tzinfo=zone),
-    )
 
 
 def date_rule_errors(start_date=None, end_date=None, group_by=empty, today=None):

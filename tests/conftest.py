@@ -223,3 +223,9 @@ def browser_page(live_server, monkeypatch):
 
         yield login
         browser.close()
+
+
+@pytest.fixture
+def page_as_bob(browser_page, bob):
+    """A headless Chromium page logged in as bob (reviewer)."""
+    return browser_page(bob)

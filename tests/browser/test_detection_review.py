@@ -7,11 +7,6 @@ from tests import factories
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def page_as_bob(browser_page, bob):
-    return browser_page(bob)
-
-
 def test_keyboard_review_corrects_the_focused_card_and_moves_on(live_server, page_as_bob):
     loc = factories.location("Hayfield")
     older = factories.detection(factories.image(loc, taken_at=factories.datetime(2024, 10, 1, 6, tzinfo=factories.timezone.utc)), "doe")

@@ -12,11 +12,6 @@ from tests.reid.helpers import hours, latent, sighting
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def page_as_bob(browser_page, bob):
-    return browser_page(bob)
-
-
 def test_review_queue_in_the_browser(live_server, page_as_bob):
     loc = factories.location("Hayfield")
     a = latent(1)
