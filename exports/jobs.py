@@ -17,6 +17,7 @@ from rq.timeouts import JobTimeoutException
 
 from exports import lifecycle, status
 from exports.models import ExportJob
+from exports.camtrap_dp import write_camtrap_dp
 from exports.zip_archive import Cancelled, write_zip
 
 logger = logging.getLogger(__name__)
@@ -25,14 +26,22 @@ PDF_TIMEOUT = 300
 ZIP_TIMEOUT = 900
 
 
+FILE_PREFIXES = {
+    ExportJob.Kind.PDF: ("report", "pdf"),
+    ExportJob.Kind.ZIP: ("detections", "zip"),
+    ExportJob.Kind.CAMTRAP_DP: ("camtrap_dp", "zip"),
+}
+WHAT = {ExportJob.Kind.PDF: "PDF report", ExportJob.Kind.ZIP: "ZIP archive", ExportJob.Kind.CAMTRAP_DP: "Camtrap DP package"}
+
+
 def export_filename(kind, job_id, moment=None):
     stamp = (moment or datetime.now(dt_timezone.utc)).strftime("%Y%m%d_%H%M%S")
-    prefix, extension = ("report", "pdf") if kind == ExportJob.Kind.PDF else ("detections", "zip")
+    prefix, extension = FILE_PREFIXES[kind]
     return f"{prefix}_{job_id}_{stamp}.{extension}"
 
 
 def readable_error(kind, exc):
-    what = "PDF report" if kind == ExportJob.Kind.PDF else "ZIP archive"
+    what = WHAT[kind]
     detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
     return f"The {what} could not be created: {detail}"
 
@@ -58,7 +67,20 @@ def build_zip(export, path, progress):
     return {"processed_count": counts["processed"]}
 
 
-BUILDERS = {ExportJob.Kind.PDF: build_pdf, ExportJob.Kind.ZIP: build_zip}
+def build_camtrap_dp(export, path, progress):
+    doc, _ = status.read(export.id)
+    total = (doc or {}).get("total_count") or 0
+
+    def on_progress(stage, percent, processed, force=False):
+        return progress.report(stage, percent, processed, force=force)
+
+    counts = write_camtrap_dp(
+        export.params, path, progress=on_progress, total=total, package_id=export.id, requested_by=export.requested_by
+    )
+    return {"processed_count": counts["processed"]}
+
+
+BUILDERS = {ExportJob.Kind.PDF: build_pdf, ExportJob.Kind.ZIP: build_zip, ExportJob.Kind.CAMTRAP_DP: build_camtrap_dp}
 
 
 def run_export(job_id):

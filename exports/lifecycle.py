@@ -19,7 +19,7 @@ from exports.models import ExportJob
 logger = logging.getLogger(__name__)
 
 EXPORT_FILENAME = re.compile(
-    r"^(?:report|detections)_(?P<job_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+    r"^(?:report|detections|camtrap_dp)_(?P<job_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
     r"_\d{8}_\d{6}\.(?:pdf|zip)(?P<partial>\.partial.*)?$"
 )
 MAINTENANCE_LOCK = "exports:maintenance-lock"

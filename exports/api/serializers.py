@@ -1,14 +1,31 @@
 """Request serializers of the export API (SPEC §3, validated by the rules of SPEC §5)."""
 from rest_framework import serializers
 
+from exports.camtrap_dp import locations_without_coordinates
 from exports.selectors import detections_for_filter
 from exports.validation import (
-    ClassificationListField, DateField, IdListField, PeriodSerializer, StrictSerializer, date_rule_errors,
+    ClassificationListField, DateField, IdListField, PeriodSerializer, ReportQuerySerializer, StrictSerializer,
+    date_rule_errors,
 )
 
 MAX_ZIP_DETECTIONS = 10_000
+MAX_CAMTRAP_DP_DETECTIONS = 10_000
 REPORT_TYPES = ("seasonal_activity", "comparison")
 FILTER_FIELDS = ("start_date", "end_date", "location_ids", "classifications", "group_by")
+
+
+def filter_total(data, maximum):
+    """How many detections a validated filter selects; 400 when none or more than `maximum`."""
+    total = detections_for_filter(
+        data["start_date"], data["end_date"], data.get("location_ids"), data.get("classifications")
+    ).count()
+    if total == 0:
+        raise serializers.ValidationError({"start_date": ["No detections match this filter; widen the dates or the filters."]})
+    if total > maximum:
+        raise serializers.ValidationError({"start_date": [
+            f"This filter selects {total} detections; at most {maximum} can be exported. Narrow the dates or filters."
+        ]})
+    return total
 
 
 class PdfExportRequestSerializer(StrictSerializer):
@@ -98,16 +115,7 @@ class ZipExportRequestSerializer(StrictSerializer):
         if "detection_ids" in data:
             data["total_detections"] = len(data["detection_ids"])
             return data
-        total = detections_for_filter(
-            data["start_date"], data["end_date"], data.get("location_ids"), data.get("classifications")
-        ).count()
-        if total == 0:
-            raise serializers.ValidationError({"start_date": ["No detections match this filter; widen the dates or the filters."]})
-        if total > MAX_ZIP_DETECTIONS:
-            raise serializers.ValidationError({"start_date": [
-                f"This filter selects {total} detections; at most {MAX_ZIP_DETECTIONS} can be exported. Narrow the dates or filters."
-            ]})
-        data["total_detections"] = total
+        data["total_detections"] = filter_total(data, MAX_ZIP_DETECTIONS)
         return data
 
     def to_params(self):
@@ -130,3 +138,43 @@ class ZipExportRequestSerializer(StrictSerializer):
             })
         return params
 
+
+
+class CamtrapDpExportRequestSerializer(ReportQuerySerializer):
+    """The filter of SPEC §5 (start_date, end_date, group_by, location_ids, classifications; every
+    rule in order, unknown fields rejected) selecting 1..10,000 detections, plus include_images.
+
+    Pass context={"base_url": "https://host/"} so that media.csv can link images by absolute URL.
+    """
+
+    include_images = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, data):
+        data["total_detections"] = filter_total(data, MAX_CAMTRAP_DP_DETECTIONS)
+        missing = locations_without_coordinates(self._params(data))
+        if missing:
+            raise serializers.ValidationError({"location_ids": [
+                f"Camtrap DP needs coordinates for every camera site; {', '.join(missing[:5])} "
+                f"{'has' if len(missing) == 1 else 'have'} no latitude/longitude. Add them or leave "
+                "these locations out with location_ids."
+            ]})
+        return data
+
+    @staticmethod
+    def _params(data):
+        return {
+            "start_date": data["start_date"].isoformat(),
+            "end_date": data["end_date"].isoformat(),
+            "group_by": data.get("group_by") or "month",
+            "location_ids": [str(value) for value in data.get("location_ids") or []],
+            "classifications": list(data.get("classifications") or []),
+        }
+
+    def to_params(self):
+        """The JSON-serialisable dict the job and exports.camtrap_dp.write_camtrap_dp receive."""
+        data = self.validated_data
+        return {
+            **self._params(data),
+            "include_images": data["include_images"],
+            "base_url": self.context.get("base_url", ""),
+        }

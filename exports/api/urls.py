@@ -8,6 +8,8 @@ urlpatterns = [
     path("exports/pdf/<str:job_id>", views.PdfExportStatusView.as_view(), name="pdf-status"),
     path("exports/zip", views.ZipExportView.as_view(), name="zip"),
     path("exports/zip/<str:job_id>", views.ZipExportStatusView.as_view(), name="zip-status"),
+    path("exports/camtrap-dp", views.CamtrapDpExportView.as_view(), name="camtrap-dp"),
+    path("exports/camtrap-dp/<str:job_id>", views.CamtrapDpExportStatusView.as_view(), name="camtrap-dp-status"),
     path("exports/<str:job_id>", views.ExportDeleteView.as_view(), name="delete"),
     # Any path, so that traversal attempts reach the view and get a clean 404.
     re_path(r"^static/exports/(?P<filename>.*)$", views.ExportDownloadView.as_view(), name="download"),

@@ -12,7 +12,9 @@ from rest_framework.views import APIView
 
 from exports import services
 from exports.api.auth import CachedTokenAuthentication
-from exports.api.serializers import PdfExportRequestSerializer, ZipExportRequestSerializer
+from exports.api.serializers import (
+    CamtrapDpExportRequestSerializer, PdfExportRequestSerializer, ZipExportRequestSerializer,
+)
 from exports.models import ExportJob
 from exports.status import public
 
@@ -54,7 +56,7 @@ def status_document(request, job_id, kind):
     if doc is None or doc.get("kind") != kind:
         raise NotFound(NOT_FOUND)
     answer = public(doc, ttl)
-    if kind == ExportJob.Kind.ZIP:
+    if kind in (ExportJob.Kind.ZIP, ExportJob.Kind.CAMTRAP_DP):
         answer["total_detections"] = doc.get("total_count", 0)
     return Response(answer)
 
@@ -116,6 +118,45 @@ class ZipExportStatusView(ExportAPIView):
     @extend_schema(tags=["Exports"], responses={200: STATUS_DOC, 404: ERROR, 503: UNAVAILABLE}, summary="ZIP job status")
     def get(self, request, job_id):
         return status_document(request, job_id, ExportJob.Kind.ZIP)
+
+
+class CamtrapDpExportView(ExportAPIView):
+    @extend_schema(
+        tags=["Exports"], request=CamtrapDpExportRequestSerializer,
+        responses={202: ACCEPTED, 400: ERROR, 503: UNAVAILABLE},
+        examples=[OpenApiExample("Rut, bucks and does, with the images", request_only=True, value={
+            "start_date": "2024-10-01", "end_date": "2024-12-31", "classifications": ["buck", "doe"],
+            "include_images": True,
+        })],
+        summary="Queue a Camtrap DP package",
+        description=(
+            "A Camera Trap Data Package (TDWG Camtrap DP 1.0) as a ZIP: datapackage.json, deployments.csv "
+            "(one per location), media.csv (one per image) and observations.csv (one per valid, non-duplicate "
+            "detection, plus a blank observation per image with nothing usable when no class filter is given). "
+            "The filter obeys SPEC §5 and may select at most 10,000 detections; include_images (false) adds the "
+            "image files under media/."
+        ),
+    )
+    def post(self, request):
+        serializer = CamtrapDpExportRequestSerializer(
+            data=request.data, context={"base_url": request.build_absolute_uri("/")}
+        )
+        serializer.is_valid(raise_exception=True)
+        total = serializer.validated_data["total_detections"]
+        export = services.create_export(
+            request.user, ExportJob.Kind.CAMTRAP_DP, serializer.to_params(), total_count=total
+        )
+        url = f"/api/exports/camtrap-dp/{export.id}"
+        return Response({
+            "job_id": str(export.id), "status": "processing", "total_detections": total,
+            "message": f"Camtrap DP package creation queued. Poll GET {url} for status.", "status_url": url,
+        }, status=http.HTTP_202_ACCEPTED)
+
+
+class CamtrapDpExportStatusView(ExportAPIView):
+    @extend_schema(tags=["Exports"], responses={200: STATUS_DOC, 404: ERROR, 503: UNAVAILABLE}, summary="Camtrap DP job status")
+    def get(self, request, job_id):
+        return status_document(request, job_id, ExportJob.Kind.CAMTRAP_DP)
 
 
 class ExportDeleteView(ExportAPIView):

@@ -1,0 +1,440 @@
+"""The Camtrap DP export: one ZIP holding a Camera Trap Data Package (TDWG Camtrap DP 1.0).
+
+    datapackage.json   profile, name, id, created, contributors, project, spatial, temporal, taxonomic, resources
+    deployments.csv    one deployment per location: first/last image taken there within the export
+    media.csv          one row per image (blank images included when no class filter is given)
+    observations.csv   one media-level observation per valid, non-duplicate detection, and one
+                       ``blank`` observation per image in which no usable detection was found
+    media/<location>/<image id>.jpg   the image files, only with include_images
+
+Every table has all the fields of its Camtrap DP 1.0 table schema, in schema order (unused ones
+empty). Timestamps are ISO 8601 in the location's time zone with its UTC offset; bounding boxes
+are relative to the image (0..1, top-left origin). Rows come from database iterators and each CSV
+is written straight into its ZIP entry, so memory does not grow with the number of rows; cells go
+through the CSV-injection guard of the ZIP export. The mapping is documented in docs/exports.md.
+"""
+import csv
+import io
+import json
+import re
+import uuid
+import zipfile
+from contextlib import contextmanager
+from datetime import date, datetime, timezone as dt_timezone
+from pathlib import PurePosixPath
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q
+from django.urls import reverse
+from django.utils.text import slugify
+
+from detections.files import media_type
+from detections.models import DEER_CLASSES, Image, Location
+from exports.selectors import detections_for_filter
+from exports.zip_archive import Cancelled, safe_cell, safe_dirname
+from reports.periods import day_bounds
+
+CAMTRAP_DP_VERSION = "1.0"
+SCHEMA_BASE = f"https://raw.githubusercontent.com/tdwg/camtrap-dp/{CAMTRAP_DP_VERSION}/"
+PROFILE = SCHEMA_BASE + "camtrap-dp-profile.json"
+
+DEPLOYMENT_FIELDS = [
+    "deploymentID", "locationID", "locationName", "latitude", "longitude", "coordinateUncertainty",
+    "deploymentStart", "deploymentEnd", "setupBy", "cameraID", "cameraModel", "cameraDelay", "cameraHeight",
+    "cameraDepth", "cameraTilt", "cameraHeading", "detectionDistance", "timestampIssues", "baitUse",
+    "featureType", "habitat", "deploymentGroups", "deploymentTags", "deploymentComments",
+]
+MEDIA_FIELDS = [
+    "mediaID", "deploymentID", "captureMethod", "timestamp", "filePath", "filePublic", "fileName",
+    "fileMediatype", "exifData", "favorite", "mediaComments",
+]
+OBSERVATION_FIELDS = [
+    "observationID", "deploymentID", "mediaID", "eventID", "eventStart", "eventEnd", "observationLevel",
+    "observationType", "cameraSetupType", "scientificName", "count", "lifeStage", "sex", "behavior",
+    "individualID", "individualPositionRadius", "individualPositionAngle", "individualSpeed",
+    "bboxX", "bboxY", "bboxWidth", "bboxHeight", "classificationMethod", "classifiedBy",
+    "classificationTimestamp", "classificationProbability", "observationTags", "observationComments",
+]
+RESOURCES = (("deployments", DEPLOYMENT_FIELDS), ("media", MEDIA_FIELDS), ("observations", OBSERVATION_FIELDS))
+
+WHITE_TAILED_DEER = "Odocoileus virginianus"
+# scientific name, English vernacular name, per effective classification
+TAXA = {
+    "deer": (WHITE_TAILED_DEER, "white-tailed deer"),
+    "cattle": ("Bos taurus", "cattle"),
+    "pig": ("Sus scrofa", "feral pig"),
+    "raccoon": ("Procyon lotor", "raccoon"),
+    "coyote": ("Canis latrans", "coyote"),
+    "turkey": ("Meleagris gallopavo", "wild turkey"),
+}
+NOT_ANIMALS = ("human", "vehicle")  # Camtrap DP observationType values of their own
+LIFE_STAGE_AND_SEX = {"buck": ("adult", "male"), "doe": ("adult", "female"), "fawn": ("juvenile", ""), "unknown": ("", "")}
+MACHINE = "automatic detector (model name not recorded)"
+REVIEWER = "reviewer"
+
+
+# --- what the package covers (reads) -------------------------------------------------------------
+
+def selected_detections(params):
+    """The detections that become observations: what a report over the same filter counts."""
+    return detections_for_filter(
+        params["start_date"], params["end_date"], params.get("location_ids"), params.get("classifications")
+    )
+
+
+def _images_in_range(params):
+    start, end = date.fromisoformat(str(params["start_date"])), date.fromisoformat(str(params["end_date"]))
+    low, high = day_bounds(start, end)
+    images = Image.objects.filter(taken_at__gte=low, taken_at__lt=high)
+    if params.get("location_ids"):
+        images = images.filter(location_id__in=params["location_ids"])
+    return images
+
+
+def _has_counted_detection(params, classes=True):
+    detections = selected_detections(params if classes else {**params, "classifications": []})
+    return Exists(detections.filter(image_id=OuterRef("pk")))
+
+
+def selected_images(params):
+    """The media: images holding a selected detection, plus (without a class filter) blank images,
+    i.e. processed images in which no valid, non-duplicate detection was found."""
+    images = _images_in_range(params)
+    if params.get("classifications"):
+        return images.filter(_has_counted_detection(params))
+    return images.filter(_has_counted_detection(params) | Q(status=Image.Status.COMPLETED))
+
+
+def blank_images(params):
+    """Images that get a ``blank`` observation (none when the export is filtered by class)."""
+    if params.get("classifications"):
+        return Image.objects.none()
+    return _images_in_range(params).filter(status=Image.Status.COMPLETED).exclude(
+        _has_counted_detection(params, classes=False)
+    )
+
+
+def locations_without_coordinates(params):
+    """Names of the locations in the export that lack latitude or longitude (Camtrap DP requires them)."""
+    return list(
+        Location.objects.filter(Q(latitude__isnull=True) | Q(longitude__isnull=True))
+        .filter(id__in=selected_images(params).values("location_id"))
+        .order_by("name").values_list("name", flat=True)
+    )
+
+
+def deployments(params):
+    """One dict per location, aggregated in the database: first/last image and media count."""
+    return list(
+        selected_images(params).values(
+            "location_id", "location__name", "location__latitude", "location__longitude", "location__timezone",
+        ).annotate(start=Min("taken_at"), end=Max("taken_at"), media=Count("id")).order_by("location__name")
+    )
+
+
+def taxa_present(params):
+    """The distinct (classification, deer species) pairs of the observations, from the database."""
+    return list(selected_detections(params).values_list("effective_classification", "deer__species").distinct())
+
+
+MEDIA_VALUES = ("id", "location_id", "location__name", "location__timezone", "taken_at", "file", "filename")
+OBSERVATION_VALUES = (
+    "id", "image_id", "location_id", "location__timezone", "taken_at", "effective_classification",
+    "corrected_classification", "confidence", "bbox_x", "bbox_y", "bbox_width", "bbox_height",
+    "image__width", "image__height", "deer_id", "deer__species", "is_reviewed", "reviewed_by__username",
+    "reviewed_at", "created_at", "burst", "correction_notes",
+)
+
+
+def media_rows(params, chunk_size=1000):
+    return (
+        selected_images(params).order_by("location__name", "taken_at", "id")
+        .values(*MEDIA_VALUES).iterator(chunk_size=chunk_size)
+    )
+
+
+def observation_rows(params, chunk_size=1000):
+    return (
+        selected_detections(params).order_by("taken_at", "image_id", "id")
+        .values(*OBSERVATION_VALUES).iterator(chunk_size=chunk_size)
+    )
+
+
+def blank_rows(params, chunk_size=1000):
+    return (
+        blank_images(params).order_by("location__name", "taken_at", "id")
+        .values("id", "location_id", "location__timezone", "taken_at", "created_at").iterator(chunk_size=chunk_size)
+    )
+
+
+# --- mapping one row ------------------------------------------------------------------------------
+
+class Zones(dict):
+    """ZoneInfo per IANA name, built once."""
+
+    def __missing__(self, name):
+        zone = self[name] = ZoneInfo(name or settings.TIME_ZONE)
+        return zone
+
+
+def local_iso(moment, zone_name, zones):
+    """ISO 8601 with the location's UTC offset, to the second: 2024-10-15T12:00:00-05:00."""
+    return moment.astimezone(zones[zone_name]).isoformat(timespec="seconds") if moment else ""
+
+
+def deer_scientific_name(species):
+    """'White-tailed deer (Odocoileus virginianus)' -> 'Odocoileus virginianus'; a bare name as it is."""
+    if not species:
+        return WHITE_TAILED_DEER
+    inside = re.search(r"\(([^()]+)\)", species)
+    return (inside.group(1) if inside else species).strip() or WHITE_TAILED_DEER
+
+
+def classify(effective_classification, deer_species=None):
+    """(observationType, scientificName, lifeStage, sex) for one effective classification."""
+    if effective_classification in DEER_CLASSES:
+        life_stage, sex = LIFE_STAGE_AND_SEX[effective_classification]
+        return "animal", deer_scientific_name(deer_species), life_stage, sex
+    if effective_classification in NOT_ANIMALS:
+        return effective_classification, "", "", ""
+    if effective_classification in TAXA:
+        return "animal", TAXA[effective_classification][0], "", ""
+    return "unknown", "", "", ""
+
+
+def relative(pixels, size):
+    """A pixel coordinate as a fraction of the image size, clamped to 0..1, 6 decimals."""
+    return round(min(max(pixels / size, 0.0), 1.0), 6) if size else ""
+
+
+def deployment_row(row, zones):
+    values = {
+        "deploymentID": str(row["location_id"]), "locationID": str(row["location_id"]),
+        "locationName": row["location__name"], "latitude": row["location__latitude"],
+        "longitude": row["location__longitude"],
+        "deploymentStart": local_iso(row["start"], row["location__timezone"], zones),
+        "deploymentEnd": local_iso(row["end"], row["location__timezone"], zones),
+    }
+    return [safe_cell(values.get(name)) for name in DEPLOYMENT_FIELDS]
+
+
+def media_row(row, zones, file_path, public):
+    values = {
+        "mediaID": str(row["id"]), "deploymentID": str(row["location_id"]), "captureMethod": "activityDetection",
+        "timestamp": local_iso(row["taken_at"], row["location__timezone"], zones), "filePath": file_path,
+        "filePublic": "true" if public else "false", "fileName": row["filename"],
+        "fileMediatype": media_type(row["filename"]),
+    }
+    return [safe_cell(values.get(name)) for name in MEDIA_FIELDS]
+
+
+def observation_row(row, zones):
+    observation_type, scientific_name, life_stage, sex = classify(row["effective_classification"], row["deer__species"])
+    moment = local_iso(row["taken_at"], row["location__timezone"], zones)
+    by_human = row["is_reviewed"] or row["corrected_classification"] is not None
+    width, height = row["image__width"], row["image__height"]
+    values = {
+        "observationID": str(row["id"]), "deploymentID": str(row["location_id"]), "mediaID": str(row["image_id"]),
+        "eventID": str(row["burst"]) if row["burst"] else "", "eventStart": moment, "eventEnd": moment,
+        "observationLevel": "media", "observationType": observation_type, "scientificName": scientific_name,
+        "count": 1, "lifeStage": life_stage, "sex": sex,
+        "individualID": str(row["deer_id"]) if row["deer_id"] else "",
+        "bboxX": relative(row["bbox_x"], width), "bboxY": relative(row["bbox_y"], height),
+        "bboxWidth": relative(row["bbox_width"], width), "bboxHeight": relative(row["bbox_height"], height),
+        "classificationMethod": "human" if by_human else "machine",
+        "classifiedBy": (row["reviewed_by__username"] or REVIEWER) if by_human else MACHINE,
+        "classificationTimestamp": local_iso(
+            (row["reviewed_at"] or row["created_at"]) if by_human else row["created_at"], row["location__timezone"], zones
+        ),
+        # The detector's confidence belongs to its own label; a reviewer's label has no probability.
+        "classificationProbability": "" if by_human else round(row["confidence"], 6),
+        "observationComments": row["correction_notes"],
+    }
+    return [safe_cell(values.get(name)) for name in OBSERVATION_FIELDS]
+
+
+def blank_row(row, zones):
+    moment = local_iso(row["taken_at"], row["location__timezone"], zones)
+    values = {
+        "observationID": f"blank-{row['id']}", "deploymentID": str(row["location_id"]), "mediaID": str(row["id"]),
+        "eventStart": moment, "eventEnd": moment, "observationLevel": "media", "observationType": "blank",
+        "classificationMethod": "machine", "classifiedBy": MACHINE,
+        "classificationTimestamp": local_iso(row["created_at"], row["location__timezone"], zones),
+    }
+    return [safe_cell(values.get(name)) for name in OBSERVATION_FIELDS]
+
+
+def packaged_path(row):
+    """Where an included image file lives inside the package (unique: named by the image id)."""
+    suffix = PurePosixPath(row["filename"]).suffix.lower() or ".jpg"
+    return f"media/{safe_dirname(row['location__name'])}/{row['id']}{suffix}"
+
+
+# --- datapackage.json -----------------------------------------------------------------------------
+
+def _iso_utc(moment):
+    return moment.astimezone(dt_timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def spatial(rows):
+    """GeoJSON of the deployments: a Point for one site, else the bounding polygon."""
+    points = sorted({(row["location__longitude"], row["location__latitude"]) for row in rows})
+    if len(points) == 1:
+        return {"type": "Point", "coordinates": list(points[0])}
+    west, east = min(p[0] for p in points), max(p[0] for p in points)
+    south, north = min(p[1] for p in points), max(p[1] for p in points)
+    return {
+        "type": "Polygon", "bbox": [west, south, east, north],
+        "coordinates": [[[west, south], [east, south], [east, north], [west, north], [west, south]]],
+    }
+
+
+def taxonomic(pairs):
+    found = {}
+    for classification, species in pairs:
+        observation_type, name, _, _ = classify(classification, species)
+        if observation_type != "animal" or name in found:
+            continue
+        vernacular = next((english for scientific, english in TAXA.values() if scientific == name), None)
+        entry = {"scientificName": name, "taxonRank": "species"}
+        if vernacular:
+            entry["vernacularNames"] = {"eng": vernacular}
+        found[name] = entry
+    return [found[name] for name in sorted(found)]
+
+
+def contributors(requested_by):
+    people = []
+    if requested_by is not None:
+        person = {"title": requested_by.get_full_name() or requested_by.username, "role": "contact"}
+        if requested_by.email:
+            person["email"] = requested_by.email
+        people.append(person)
+    people.append({"title": settings.SITE_NAME, "role": "rightsHolder"})
+    return people
+
+
+def datapackage(params, package_id, rows, pairs, individuals, requested_by=None, created=None):
+    created = created or datetime.now(dt_timezone.utc)
+    tz = ZoneInfo(settings.TIME_ZONE)
+    first, last = min(row["start"] for row in rows), max(row["end"] for row in rows)
+    return {
+        "profile": PROFILE,
+        "name": slugify(f"{settings.SITE_NAME} {params['start_date']} {params['end_date']}") or "herdbook-export",
+        "id": str(package_id),
+        "created": _iso_utc(created),
+        "title": f"{settings.SITE_NAME}: camera trap data {params['start_date']} to {params['end_date']}",
+        "description": (
+            "Exported by Herdbook. Observations are the valid, non-duplicate detections of the period "
+            "(effective classification: a reviewer's correction when there is one, else the detector's label); "
+            "images in which nothing usable was detected carry a blank observation."
+        ),
+        "version": "1.0",
+        "contributors": contributors(requested_by),
+        "sources": [{"title": "Herdbook"}],
+        "project": {
+            "title": settings.SITE_NAME,
+            "samplingDesign": "targeted",
+            "captureMethod": ["activityDetection"],
+            "individualAnimals": bool(individuals),
+            "observationLevel": ["media"],
+        },
+        "spatial": spatial(rows),
+        "temporal": {"start": first.astimezone(tz).date().isoformat(), "end": last.astimezone(tz).date().isoformat()},
+        "taxonomic": taxonomic(pairs),
+        "resources": [
+            {
+                "name": name, "path": f"{name}.csv", "profile": "tabular-data-resource", "format": "csv",
+                "mediatype": "text/csv", "encoding": "utf-8", "schema": f"{SCHEMA_BASE}{name}-table-schema.json",
+            }
+            for name, _ in RESOURCES
+        ],
+    }
+
+
+# --- the archive ----------------------------------------------------------------------------------
+
+@contextmanager
+def csv_entry(archive, name):
+    """A csv.writer writing straight into a deflated ZIP entry."""
+    with archive.open(name, "w", force_zip64=True) as entry:
+        text = io.TextIOWrapper(entry, encoding="utf-8", newline="")
+        yield csv.writer(text)
+        text.flush()
+        text.detach()
+
+
+def image_url_template(base_url):
+    """'<base>/api/images/{id}/file' (absolute, as Camtrap DP wants a URL or a relative path)."""
+    placeholder = uuid.UUID(int=0)
+    path = reverse("detections_api:image-file", args=[placeholder]).replace(str(placeholder), "{id}")
+    return (base_url or "").rstrip("/") + path
+
+
+def write_camtrap_dp(params, path, progress=None, total=None, package_id=None, requested_by=None):
+    """Write the package for `params` (CamtrapDpExportRequestSerializer.to_params) to `path`.
+
+    progress(stage, percent, processed, force) -> bool; False means cancelled (raises Cancelled).
+    Returns {"processed": observations from detections, "blanks": n, "media": n, "images": n files, "deployments": n}.
+    """
+    def report(stage, percent, processed, force=False):
+        if progress is not None and progress(stage, percent, processed, force) is False:
+            raise Cancelled()
+
+    include_images = params.get("include_images", False)
+    url = image_url_template(params.get("base_url"))
+    zones = Zones()
+    counts = {"processed": 0, "blanks": 0, "media": 0, "images": 0, "deployments": 0}
+    report("collecting", 0, 0, force=True)
+    rows = deployments(params)
+    if not rows:
+        raise ValueError("no images match this filter any more")
+    media_total = sum(row["media"] for row in rows)
+    units = media_total * (3 if include_images else 2) + (total or 0)  # media.csv, blanks (<= media), files, detections
+    done = 0
+
+    def step(n=1):
+        nonlocal done
+        done += n
+        report("writing", min(99, done * 100 // units) if units else 0, counts["processed"])
+
+    package = datapackage(
+        params, package_id or uuid.uuid4(), rows, taxa_present(params),
+        selected_detections(params).filter(deer__isnull=False).exists(), requested_by,
+    )
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        archive.writestr("datapackage.json", json.dumps(package, indent=2, ensure_ascii=False))
+        with csv_entry(archive, "deployments.csv") as writer:
+            writer.writerow(DEPLOYMENT_FIELDS)
+            for row in rows:
+                writer.writerow(deployment_row(row, zones))
+                counts["deployments"] += 1
+        with csv_entry(archive, "media.csv") as writer:
+            writer.writerow(MEDIA_FIELDS)
+            for row in media_rows(params):
+                if include_images and (settings.IMAGE_ROOT / row["file"]).is_file():
+                    writer.writerow(media_row(row, zones, packaged_path(row), public=True))
+                else:
+                    writer.writerow(media_row(row, zones, url.format(id=row["id"]), public=False))
+                counts["media"] += 1
+                step()
+        with csv_entry(archive, "observations.csv") as writer:
+            writer.writerow(OBSERVATION_FIELDS)
+            for row in observation_rows(params):
+                writer.writerow(observation_row(row, zones))
+                counts["processed"] += 1
+                step()
+            for row in blank_rows(params):
+                writer.writerow(blank_row(row, zones))
+                counts["blanks"] += 1
+                step()
+        if include_images:
+            for row in media_rows(params):
+                source = settings.IMAGE_ROOT / row["file"]
+                if source.is_file():  # as when media.csv was written (a file gone since then is skipped)
+                    archive.write(source, packaged_path(row), zipfile.ZIP_STORED)
+                    counts["images"] += 1
+                step()
+    report("writing", 100 if total else 0, counts["processed"], force=True)
+    return counts
