@@ -60,7 +60,7 @@ def bench(profiles, detections, batch, runs):
         for start in range(0, detections, batch):
             decisions = matching.match_batch(index, vectors[start:start + batch], det_sexes[start:start + batch], 0.7,
                                              0.55, top_k=10, new_key=lambda: next(counter))
-            kinds += [d.kind for d in decisions]
+            kinds += decisions.kinds()
         outcome["kinds"] = kinds
 
     def bare():

@@ -1,4 +1,5 @@
-"""The numpy engine on its own: decisions, sex rules, centroid updates, rejections, dimensions."""
+"""The matching engine on its own (numpy products and the compiled decision loop): decisions, sex
+rules, centroid updates, rejections, dimensions."""
 import numpy as np
 import pytest
 
@@ -63,7 +64,16 @@ def test_link_updates_centroid_as_renormalised_running_mean():
     expected = a * 3 + x
     expected /= np.linalg.norm(expected)
     np.testing.assert_allclose(index.centroids[0], expected, atol=1e-6)
-    assert index.count(0) == 4
+    assert index._counts[0] == 4
+    # a burst track of two detections counts twice, and the next attempt sees the moved centroid
+    y, z = blend(unit(1), unit(8), 0.8), blend(unit(1), unit(9), 0.7)
+    decisions = matching.match_batch(index, np.stack([y, z]), ["doe", "doe"], 0.5, 0.4, weights=[2, 1])
+    after_y = expected * 4 + y * 2
+    after_y /= np.linalg.norm(after_y)
+    assert decisions[1].score == pytest.approx(float(after_y @ z), abs=1e-6)
+    after_z = after_y * 6 + z
+    np.testing.assert_allclose(index.centroids[0], after_z / np.linalg.norm(after_z), atol=1e-6)
+    assert index._counts[0] == 7
 
 
 def test_rejected_profile_is_never_offered():
@@ -109,12 +119,14 @@ def test_batched_decisions_equal_one_at_a_time():
     rejected = {5: {1, 2}, 17: {0}}
     batched, single = index_of(*profiles), index_of(*profiles)
     keys_a, keys_b = iter(range(10**6)), iter(range(10**6))
+    weights = rng.integers(1, 4, size=len(embeddings))  # burst tracks of 1-3 detections
     together = matching.match_batch(batched, embeddings, attempt_sexes, 0.62, 0.5, top_k=5, rejected=rejected,
-                                    new_key=lambda: next(keys_a))
+                                    new_key=lambda: next(keys_a), weights=weights)
     apart = []
     for i in range(len(embeddings)):
         apart += matching.match_batch(single, embeddings[i:i + 1], attempt_sexes[i:i + 1], 0.62, 0.5, top_k=5,
-                                      rejected={0: rejected[i]} if i in rejected else None, new_key=lambda: next(keys_b))
+                                      rejected={0: rejected[i]} if i in rejected else None, new_key=lambda: next(keys_b),
+                                      weights=weights[i:i + 1])
     assert [d.kind for d in together] == [d.kind for d in apart]
     assert [d.col for d in together] == [d.col for d in apart]
     for x, y in zip(together, apart):
@@ -122,16 +134,3 @@ def test_batched_decisions_equal_one_at_a_time():
         np.testing.assert_allclose(x.top_scores, y.top_scores, atol=1e-5)
     np.testing.assert_allclose(batched.centroids, single.centroids, atol=1e-5)
     assert {d.kind for d in together} >= {matching.LINK, matching.CREATE}
-
-
-def test_top_columns_by_blocks_equals_a_full_selection():
-    rng = np.random.default_rng(0)
-    scores = rng.normal(size=(50, 10_007)).astype(np.float32)  # the last block is short
-    scores[:, ::3] = -np.inf
-    scores[7, :] = -np.inf  # a row with no candidate at all
-    keep = 26
-    picked = matching.top_columns(scores, keep)
-    for row in range(len(scores)):
-        expected = np.sort(scores[row])[-keep:]
-        np.testing.assert_array_equal(np.sort(scores[row, picked[row]]), expected)
-    assert all(len(set(row)) == keep for row in picked.tolist() if row)
