@@ -3,7 +3,8 @@ FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     DJANGO_SETTINGS_MODULE=config.settings \
-    MEDIA_ROOT=/data/media STATIC_ROOT=/app/staticfiles
+    MEDIA_ROOT=/data/media STATIC_ROOT=/app/staticfiles \
+    NUMBA_CACHE_DIR=/tmp/numba-cache
 
 # WeasyPrint's system libraries (Pango, HarfBuzz) and one font family.
 RUN apt-get update \
