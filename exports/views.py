@@ -1,11 +1,16 @@
-"""Staff pages: my exports, one export with live progress (htmx), cancel."""
+"""Staff pages: my exports (with the Camtrap DP form), one export with live progress (htmx), cancel."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from config.api_errors import QUEUE_UNAVAILABLE, first_message
+from detections.models import CLASSIFICATIONS, Location
 from exports import services, status
+from exports.api.serializers import CamtrapDpExportRequestSerializer
 from exports.models import ExportJob
 
 
@@ -37,10 +42,51 @@ def _owned_row(request, job_id):
     return row
 
 
+def _camtrap_dp_form_data(post):
+    """The form's fields as the API body (the CSRF token and anything else left out)."""
+    data = {"include_images": "include_images" in post}
+    for name in ("start_date", "end_date"):
+        data[name] = post.get(name, "")
+    for name in ("location_ids", "classifications"):
+        if post.getlist(name):
+            data[name] = post.getlist(name)
+    return data
+
+
+def _create_camtrap_dp(request):
+    """(export, None) when queued, else (None, the message to show)."""
+    serializer = CamtrapDpExportRequestSerializer(
+        data=_camtrap_dp_form_data(request.POST), context={"base_url": request.build_absolute_uri("/")}
+    )
+    if not serializer.is_valid():
+        return None, first_message(serializer.errors)
+    try:
+        export = services.create_export(
+            request.user, ExportJob.Kind.CAMTRAP_DP, serializer.to_params(),
+            total_count=serializer.validated_data["total_detections"],
+        )
+    except (RedisConnectionError, RedisTimeoutError):
+        return None, QUEUE_UNAVAILABLE
+    return export, None
+
+
 @login_required
 def export_list(request):
+    """GET: my exports. POST: queue a Camtrap DP package from the form, then follow it."""
+    form_error = None
+    if request.method == "POST":
+        export, form_error = _create_camtrap_dp(request)
+        if export is not None:
+            messages.info(request, "Camtrap DP package queued.")
+            return redirect("exports:detail", job_id=export.id)
     jobs = [_job_context(row, doc) for row, doc in services.user_exports(request.user)]
-    return render(request, "exports/list.html", {"jobs": jobs, "any_active": any(job["active"] for job in jobs)})
+    return render(request, "exports/list.html", {
+        "jobs": jobs, "any_active": any(job["active"] for job in jobs),
+        "camtrap_dp": {
+            "error": form_error, "values": _camtrap_dp_form_data(request.POST) if request.method == "POST" else {},
+            "locations": Location.objects.order_by("name").only("id", "name"), "classes": CLASSIFICATIONS,
+        },
+    }, status=400 if form_error else 200)
 
 
 @login_required
