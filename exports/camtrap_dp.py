@@ -92,9 +92,8 @@ def _images_in_range(params):
     return images
 
 
-def _has_counted_detection(params, classes=True):
-    detections = selected_detections(params if classes else {**params, "classifications": []})
-    return Exists(detections.filter(image_id=OuterRef("pk")))
+def _has_counted_detection(params):
+    return Exists(selected_detections(params).filter(image_id=OuterRef("pk")))
 
 
 def selected_images(params):
@@ -110,9 +109,7 @@ def blank_images(params):
     """Images that get a ``blank`` observation (none when the export is filtered by class)."""
     if params.get("classifications"):
         return Image.objects.none()
-    return _images_in_range(params).filter(status=Image.Status.COMPLETED).exclude(
-        _has_counted_detection(params, classes=False)
-    )
+    return _images_in_range(params).filter(status=Image.Status.COMPLETED).exclude(_has_counted_detection(params))
 
 
 def locations_without_coordinates(params):
@@ -390,6 +387,9 @@ def write_camtrap_dp(params, path, progress=None, total=None, package_id=None, r
     rows = deployments(params)
     if not rows:
         raise ValueError("no images match this filter any more")
+    unplaced = [row["location__name"] for row in rows if None in (row["location__latitude"], row["location__longitude"])]
+    if unplaced:
+        raise ValueError(f"location {', '.join(unplaced)} has no latitude/longitude, which Camtrap DP requires")
     media_total = sum(row["media"] for row in rows)
     units = media_total * (3 if include_images else 2) + (total or 0)  # media.csv, blanks (<= media), files, detections
     done = 0

@@ -261,3 +261,27 @@ def test_include_images_puts_the_real_jpegs_in_the_package(alice_client, post_ex
         assert picture.format == "JPEG" and picture.size == (image.width, image.height)
     assert "media/Mesa/" in " ".join(files) and "media/Creek/" in " ".join(files)
     assert archive.getinfo("observations.csv").compress_type == zipfile.ZIP_DEFLATED
+
+
+def test_cancelled_while_writing_stops_and_raises(field_site, tmp_path):
+    from exports.camtrap_dp import write_camtrap_dp
+    from exports.zip_archive import Cancelled
+
+    calls = []
+
+    def progress(stage, percent, processed, force=False):
+        calls.append(stage)
+        return len(calls) < 3  # the user deletes the job after the second report
+
+    with pytest.raises(Cancelled):
+        write_camtrap_dp(OCTOBER, tmp_path / "p.zip", progress=progress, total=6)
+    assert len(calls) == 3
+
+
+def test_coordinates_removed_after_the_request_fail_with_a_clear_error(field_site, tmp_path):
+    from exports.camtrap_dp import write_camtrap_dp
+
+    field_site["mesa"].longitude = None
+    field_site["mesa"].save()
+    with pytest.raises(ValueError, match="location =Mesa has no latitude/longitude"):
+        write_camtrap_dp(OCTOBER, tmp_path / "p.zip", total=6)
