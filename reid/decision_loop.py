@@ -36,11 +36,12 @@ def _insert(buf_s, buf_c, filled, score, col):
 
 
 @njit(cache=True, nogil=True)
-def decide(scores, gram, embeddings, codes, weights, centroids, sexes, counts, threshold, review_threshold,
-           auto_create, unknown, kind, chosen, top_cols, top_scores, n_top):
+def decide(scores, gram, embeddings, codes, weights, centroids, sexes, by_sex, sex_start, counts, threshold,
+           review_threshold, auto_create, unknown, kind, chosen, top_cols, top_scores, n_top):
     """Decide every row of `scores` (attempts x the n0 existing profiles; -inf = rejected) in order.
 
-    Candidates are the profiles of the attempt's sex (any sex for `unknown`).
+    Candidates are the profiles of the attempt's sex (any sex for `unknown`): the existing ones of
+    sex c are columns by_sex[sex_start[c]:sex_start[c + 1]].
     centroids/sexes/counts are the profile index's arrays, with room after the n0 existing profiles
     for one new profile per attempt (a created profile takes column n0, n0 + 1, ...), updated in
     place. Writes the outputs: kind, chosen column or -1,
@@ -58,16 +59,17 @@ def decide(scores, gram, embeddings, codes, weights, centroids, sexes, counts, t
     created = 0
     buf_s = np.empty(top_k)
     buf_c = np.empty(top_k, np.int64)
-    merged = np.empty(dim)
     for row in range(rows):
         code = codes[row]
         filled = 0
         scores_row = scores[row]
         any_sex = code == unknown
         floor = -np.inf  # the lowest score still worth a place among the top K
-        for col in range(n0):  # unchanged profiles: their score is exact
+        first, stop = (0, n0) if any_sex else (sex_start[code], sex_start[code + 1])
+        for j in range(first, stop):  # unchanged profiles: their score is exact
+            col = j if any_sex else by_sex[j]
             score = scores_row[col]
-            if score > floor and (any_sex or sexes[col] == code) and slot_of[col] < 0:
+            if score > floor and slot_of[col] < 0:
                 filled = _insert(buf_s, buf_c, filled, score, col)
                 if filled == top_k:
                     floor = buf_s[top_k - 1]
@@ -98,8 +100,9 @@ def decide(scores, gram, embeddings, codes, weights, centroids, sexes, counts, t
             slot_s[k] = n * slot_scale[k]
             norm = math.sqrt(n * n + 2.0 * n * w * best + w * w)
             slot_scale[k] = slot_s[k] / norm
+            a, b = n / norm, w / norm
             for d in range(dim):
-                merged[d] = (centroids[col, d] * n + embeddings[row, d] * w) / norm
+                centroids[col, d] = centroids[col, d] * a + embeddings[row, d] * b
             counts[col] = n + w
             kind[row], chosen[row] = LINK, col
         elif filled and best >= review_threshold:
@@ -116,16 +119,15 @@ def decide(scores, gram, embeddings, codes, weights, centroids, sexes, counts, t
             slots += 1
             slot_of[col] = k
             slot_col[k], slot_s[k], slot_scale[k] = col, 1.0, 1.0 / w
-            for d in range(dim):
-                merged[d] = embeddings[row, d]
+            centroids[col] = embeddings[row]
             kind[row], chosen[row] = CREATE, col
         else:
             kind[row], chosen[row] = REVIEW, -1
             continue
-        for d in range(dim):
-            centroids[col, d] = merged[d]
-        # the attempt joins slot k: later attempts see it through the Gram matrix
+        # the attempt joins slot k: later attempts of its sex (or unknown) see it through the Gram matrix
         beta = w / slot_s[k]
+        sex = sexes[col]
         for r in range(row + 1, rows):
-            acc[r, k] += beta * gram[row, r]
+            if codes[r] == sex or codes[r] == unknown:
+                acc[r, k] += beta * gram[row, r]
     return created

@@ -180,8 +180,11 @@ def _decide_sub_batch(index, embeddings, codes, weights, rejected, threshold, re
         if cols:
             scores[row, cols] = -np.inf  # never a candidate
     gram = embeddings @ embeddings.T
+    by_sex = np.argsort(index._sexes[:n0], kind="stable")
+    sex_start = np.searchsorted(index._sexes[:n0][by_sex], np.arange(len(SEXES) + 1))
     index.reserve(size)
     created = decision_loop.decide(scores, gram, embeddings, codes, weights, index._centroids, index._sexes,
-                                   index._counts, threshold, review_threshold, auto_create, UNKNOWN, *out)
+                                   by_sex, sex_start, index._counts, threshold, review_threshold, auto_create,
+                                   UNKNOWN, *out)
     index.keys += [new_key() if new_key else None for _ in range(created)]
     index.size += created
