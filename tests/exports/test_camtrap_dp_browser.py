@@ -1,6 +1,5 @@
 """Headless Chromium: the Camtrap DP form on /exports/ queues a package that a real worker builds;
 the job page follows it to "completed" and the package downloads."""
-import io
 import json
 import zipfile
 from datetime import datetime, timezone
