@@ -40,12 +40,12 @@ def decide(scores, gram, embeddings, codes, weights, centroids, sexes, by_sex, s
            review_threshold, auto_create, unknown, kind, chosen, top_cols, top_scores, n_top):
     """Decide every row of `scores` (attempts x the n0 existing profiles; -inf = rejected) in order.
 
-    Candidates are the profiles of the attempt's sex (any sex for `unknown`): the existing ones of
-    sex c are columns by_sex[sex_start[c]:sex_start[c + 1]].
-    centroids/sexes/counts are the profile index's arrays, with room after the n0 existing profiles
-    for one new profile per attempt (a created profile takes column n0, n0 + 1, ...), updated in
-    place. Writes the outputs: kind, chosen column or -1,
-    and the top K (columns, scores, how many) per attempt. Returns the number of profiles created.
+    Candidates are the profiles of the attempt's sex (any sex for `unknown`); the existing ones of
+    sex c are the columns by_sex[sex_start[c]:sex_start[c + 1]]. centroids/sexes/counts are the
+    profile index's arrays, updated in place, with room after the n0 existing profiles for one new
+    profile per attempt (a created profile takes column n0, n0 + 1, ...). Writes, per attempt, the
+    kind, the chosen column (or -1) and the top K (columns, scores, how many). Returns the number of
+    profiles created.
     """
     rows, n0 = scores.shape
     dim = embeddings.shape[1]
