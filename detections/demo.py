@@ -32,9 +32,9 @@ from detections.models import Detection, DetectionCorrection, Image, Location
 EMBEDDING_DIM = 512
 EMBEDDING_MODEL = "demo-reid-v1"
 # How far apart individuals of the same sex are: latent = normalise(sex_mean + LATENT_SPREAD * own).
-LATENT_SPREAD = 0.78
+LATENT_SPREAD = 0.84
 # Size of the per-detection noise added to the latent vector (scaled per detection for pose/light).
-EMBEDDING_NOISE = 0.72
+EMBEDDING_NOISE = 0.64
 
 LOCATIONS = [
     # name, latitude, longitude, relative activity

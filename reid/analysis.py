@@ -1,35 +1,30 @@
-"""Threshold analysis from the logged similarity scores (the seed's Option D, phase 2).
+"""Threshold analysis: what the logged similarity scores say, and what a threshold would do.
 
-For one run (by default the latest completed backfill) every matching attempt is reduced to its
-best and second-best allowed candidate (ranks 1 and 2, read with one query); the histogram of all
+From one run's log (by default the latest completed backfill) every matching attempt is reduced to
+its best and second-best allowed candidate (one narrow ReidAttempt row each); the histogram of all
 logged scores is aggregated in the database. For each threshold the analysis gives the share of
 attempts that would be linked, the profiles that would be created, near-misses (best within 0.05
-below the threshold), per-sex figures and the best-vs-second margin; with ground truth (reviewer
-decisions from the review queue, or the demo's CSV at GROUND_TRUTH_PATH) also precision, recall and
-F1 per threshold and the recommended threshold (best F1 on a 0.01 grid).
+below the threshold), per-sex figures and the best-vs-second margin.
 
-Scoring against ground truth (open-set verification): every labelled attempt is tried twice, once
-with its genuine candidate (the best profile of its own identity, which exists unless the
-detection is its individual's only sighting) and once with its best impostor (the best profile of
-another identity: what it would be linked to if its individual had no profile yet, as happens at
-every first sighting). At threshold t a genuine trial >= t is a true positive and an impostor
-trial >= t a false positive; recall counts over attempts that have a genuine candidate. Plain
-"best candidate is right" scoring would hardly ever see the first-sighting case, which is the one
-that merges two individuals. Identity of a deer: itself for reviewer decisions; the majority
-individual of its members for the CSV.
+With ground truth (reviewer decisions from the review queue, or the CSV at GROUND_TRUTH_PATH,
+`detection_id,individual_id`) precision, recall and F1 per threshold and the recommended threshold
+do NOT come from the log: scoring logged attempts against the profiles that exist cannot see what
+matching from scratch does (a profile that absorbs two individuals drifts towards what all deer of
+that sex share and then out-scores their own profiles). They come from replaying matching from
+scratch with the real engine (reid.replay), scored as pairwise precision/recall/F1; the
+recommendation rule is reid.replay.recommend.
 """
 import csv
 import uuid
-from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count
 
 from detections.models import Detection
 from reid.models import ReidAttempt, ReidRun, ReviewItem, SimilarityScore
+from reid.replay import ReplaySet, recommend, replay_curve
 from reid.scorelog import db_uuid
 
 NEAR_MISS = 0.05
@@ -154,16 +149,14 @@ def best_histogram(best, width=0.05):
 
 def reviewer_truth():
     """{detection id: deer id} from review-queue decisions (accepted / new individual)."""
-    truth = {}
     decided = ReviewItem.objects.filter(
         status__in=[ReviewItem.Status.ACCEPTED, ReviewItem.Status.NEW_INDIVIDUAL]
     ).values_list("member_ids", "detection_id")
     member_ids = set()
     for members, detection_id in decided:
         member_ids.update(members or [str(detection_id)])
-    for pk, deer_id in Detection.objects.filter(id__in=list(member_ids), deer__isnull=False).values_list("id", "deer_id"):
-        truth[pk] = deer_id
-    return truth
+    found = Detection.objects.filter(id__in=list(member_ids), deer__isnull=False).values_list("id", "deer_id")
+    return {str(pk): str(deer_id) for pk, deer_id in found}
 
 
 def file_truth(path=None):
@@ -180,87 +173,27 @@ def file_truth(path=None):
     return truth
 
 
-def _deer_identities_from_file(truth):
-    votes = defaultdict(Counter)
-    sizes = Counter()
-    for pk, deer_id in Detection.objects.filter(deer__isnull=False).values_list("id", "deer_id").iterator(chunk_size=20000):
-        sizes[deer_id] += 1
-        label = truth.get(str(pk))
-        if label is not None:
-            votes[deer_id][label] += 1
-    return {deer: counter.most_common(1)[0][0] for deer, counter in votes.items()}, sizes
-
-
-def labels_for(attempts, source):
-    """(label per attempt or None, identity per deer, deer sizes, source used)."""
+def labels_for(source):
+    """({detection id as str: individual}, source used) or (None, None)."""
     if source in ("auto", "file"):
         truth = file_truth()
         if truth is not None:
-            identities, sizes = _deer_identities_from_file(truth)
-            return [truth.get(str(pk)) for pk in attempts["ids"]], identities, sizes, "file"
+            return truth, "file"
         if source == "file":
             raise AnalysisError(f"No ground truth file at {settings.GROUND_TRUTH_PATH}.")
     if source in ("auto", "reviewed"):
         truth = reviewer_truth()
         if truth:
-            deer_ids = set(truth.values())
-            sizes = Counter(dict(
-                Detection.objects.filter(deer__in=deer_ids).values("deer").annotate(n=Count("id")).values_list("deer", "n")
-            ))
-            identities = {deer: deer for deer in sizes}
-            return [truth.get(pk) for pk in attempts["ids"]], identities, sizes, "reviewed"
-    return None, None, None, None
+            return truth, "reviewed"
+    return None, None
 
 
-TRUTH_RANKS = 5
+FINE_GRID = frozenset(thresholds(step=0.01))
 
 
-def trials(run, attempts, labels, identities, sizes):
-    """Two trials per labelled attempt: the genuine one (best candidate of the attempt's own
-    identity; None when it has no profile to be found) and the impostor one (best candidate of any
-    other identity, i.e. what would be linked if its own individual had no profile yet).
-    Returns (genuine scores, has-genuine flags, impostor scores); -inf = not among the top ranks."""
-    n = len(attempts["ids"])
-    position = {pk: i for i, pk in enumerate(attempts["ids"])}
-    genuine, impostor = np.full(n, -np.inf), np.full(n, -np.inf)
-    rows = SimilarityScore.objects.filter(run=run, rank__lte=TRUTH_RANKS).values_list("detection_id", "deer_id", "score")
-    for detection_id, deer_id, score in rows.iterator(chunk_size=20000):
-        i = position[detection_id]
-        label = labels[i]
-        if label is None:
-            continue
-        if identities.get(deer_id) == label:
-            genuine[i] = max(genuine[i], score)
-        else:
-            impostor[i] = max(impostor[i], score)
-    holders = defaultdict(list)
-    for deer, label in identities.items():
-        holders[label].append(deer)
-    positive = np.array([
-        label is not None and any(d != own or sizes.get(d, 0) >= 2 for d in holders.get(label, ()))
-        for label, own in zip(labels, attempts["own"])
-    ], dtype=bool)
-    labelled = np.array([label is not None for label in labels], dtype=bool)
-    return genuine[labelled], positive[labelled], impostor[labelled]
-
-
-def precision_recall(genuine, positive, impostor, threshold):
-    tp = int(np.sum((genuine >= threshold) & positive))
-    fp = int(np.sum(impostor >= threshold))
-    p = int(np.sum(positive))
-    precision = tp / (tp + fp) if tp + fp else 1.0
-    recall = tp / p if p else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4), "tp": tp, "fp": fp}
-
-
-def recommend(truth):
-    """The threshold of best F1 on a 0.01 grid; of (near-)equal ones the highest, because false
-    links merge individuals (and spread to their later sightings) while a missed link only makes
-    a profile a reviewer can merge."""
-    fine = [precision_recall(*truth, t) | {"threshold": t} for t in thresholds(step=0.01)]
-    best_f1 = max(r["f1"] for r in fine)
-    return max((r for r in fine if r["f1"] >= best_f1 - 0.002), key=lambda r: r["threshold"])
+def replay_thresholds(table):
+    """The 0.01 grid 0.30..0.95 the recommendation is chosen on, plus the table's thresholds."""
+    return sorted(set(thresholds(step=0.01)) | {row["threshold"] for row in table})
 
 
 def analyse(run=None, step=0.05, ground_truth="auto"):
@@ -278,12 +211,11 @@ def analyse(run=None, step=0.05, ground_truth="auto"):
     n = len(best)
     known_sex = classes != "unknown"
     margin = best - second
-    labels, identities, sizes, source = labels_for(attempts, ground_truth) if n else (None, None, None, None)
-    truth = trials(run, attempts, labels, identities, sizes) if source else None
+    labels, source = labels_for(ground_truth)
     rows = []
     for t in thresholds(step=step):
         linked = best >= t
-        row = {
+        rows.append({
             "threshold": t,
             "assigned": int(linked.sum()),
             "assignment_rate": round(float(linked.mean()), 4) if n else 0.0,
@@ -295,10 +227,7 @@ def analyse(run=None, step=0.05, ground_truth="auto"):
                       "assigned": int(np.sum(linked & (classes == sex)))}
                 for sex in SEX_LABELS if np.any(classes == sex)
             },
-        }
-        if truth is not None:
-            row.update(precision_recall(*truth, t))
-        rows.append(row)
+        })
     result = {
         "run": {"id": str(run.id), "kind": run.kind, "threshold": run.threshold,
                 "completed_at": run.completed_at.isoformat() if run.completed_at else None},
@@ -315,19 +244,26 @@ def analyse(run=None, step=0.05, ground_truth="auto"):
         },
         "thresholds": rows,
         "ground_truth": source,
-        "labelled_attempts": int(len(truth[0])) if truth is not None else 0,
+        "labelled_attempts": sum(1 for pk in attempts["ids"] if str(pk) in labels) if source else 0,
+        "replay": None,
         "recommended_threshold": None,
         "recommended": None,
     }
-    if truth is not None and truth[1].any():
-        top = recommend(truth)
-        result["recommended_threshold"] = top["threshold"]
-        result["recommended"] = top
-    else:
+    data = ReplaySet(labels) if source else None
+    if data is None or data.labelled < 2:
         result["recommendation_note"] = (
             "A recommended threshold needs ground truth: decisions in the review queue, or the ground truth CSV "
             f"at {settings.GROUND_TRUTH_PATH}."
         )
+        return result
+    curve = replay_curve(data, replay_thresholds(rows))
+    for row in rows:
+        row.update(curve[row["threshold"]])
+    top = recommend({t: figures for t, figures in curve.items() if t in FINE_GRID})
+    result["replay"] = {**data.describe(), "review_threshold": settings.REID_REVIEW_THRESHOLD,
+                        "curve": [{"threshold": t, **curve[t]} for t in sorted(curve)]}
+    result["recommended_threshold"] = top["threshold"]
+    result["recommended"] = top
     return result
 
 

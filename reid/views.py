@@ -22,9 +22,9 @@ def analysis_page(request):
     charts = [histogram_svg(result["histogram"], "All logged scores"),
               histogram_svg(result["best_histogram"], "Best candidate per attempt"),
               curves_svg(result["thresholds"], {"assignment_rate": "assignment rate"}, "Assignment rate by threshold")]
-    if result["ground_truth"]:
-        charts.append(curves_svg(result["thresholds"], {"precision": "precision", "recall": "recall", "f1": "F1"},
-                                 "Precision, recall and F1 by threshold"))
+    if result["replay"]:
+        charts.append(curves_svg(result["replay"]["curve"], {"precision": "precision", "recall": "recall", "f1": "F1"},
+                                 "Pairwise precision, recall and F1 (matching replayed from scratch)"))
     return render(request, "reid/analysis.html", {"result": result, "charts": [mark_safe(c) for c in charts if c]})
 
 

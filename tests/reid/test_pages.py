@@ -17,8 +17,10 @@ def test_analysis_page_shows_table_charts_and_recommendation(alice, scores):
     page = logged_in(alice).get("/reid/analysis/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert '<strong id="recommended">0.65</strong>' in html and html.count("<svg") == 4
+    assert '<strong id="recommended">0.95</strong>' in html and html.count("<svg") == 4
     assert '<tr class="recommended">' in html
+    assert "Pairwise precision, recall and F1 (matching replayed from scratch)" in html
+    assert 'id="replay-note"' in html and "on 4 detections, 4 labelled" in html and "<th class=\"num\">profiles</th>" in html
 
 
 def test_analysis_page_without_scores(alice):

@@ -46,18 +46,28 @@ def format_table(result):
     for sex, figures in result["per_sex"].items():
         b = figures["best_score"] or {}
         lines.append(f"  {sex:<8} {figures['attempts']:>7,} attempts, best score median {b.get('median')}, p10 {b.get('p10')}")
+    replay = result.get("replay")
+    if replay:
+        lines.append(
+            f"P/R/F1 and profiles: matching replayed from scratch (as reid_match --reset --threshold T; review band "
+            f"from {replay['review_threshold']:.2f}) on {replay['detections']:,} detections, "
+            f"{replay['labelled_detections']:,} labelled, {replay['individuals']:,} individuals; pairwise scores"
+        )
+        if replay["sampled"]:
+            lines.append(f"  (a sample of whole individuals: {replay['matchable_detections']:,} detections are "
+                         f"matchable, the replay is capped at {replay['cap']:,})")
     lines.append("")
     header = f"{'thr':>5} {'assigned':>9} {'rate':>7} {'new':>7} {'near':>6} {'margin':>7}"
-    with_truth = result["ground_truth"] is not None
-    if with_truth:
-        header += f" {'prec':>6} {'recall':>6} {'F1':>6}"
+    if replay:
+        header += f" {'prec':>6} {'recall':>6} {'F1':>6} {'profiles':>8} {'largest':>7}"
     header += "  per sex (assigned/attempts)"
     lines.append(header)
     for row in result["thresholds"]:
         line = (f"{row['threshold']:>5.2f} {row['assigned']:>9,} {row['assignment_rate']:>7.1%} {row['new_profiles']:>7,} "
                 f"{row['near_misses']:>6,} {row['median_margin_assigned'] if row['median_margin_assigned'] is not None else '-':>7}")
-        if with_truth:
-            line += f" {row['precision']:>6.3f} {row['recall']:>6.3f} {row['f1']:>6.3f}"
+        if replay:
+            line += (f" {row['precision']:>6.3f} {row['recall']:>6.3f} {row['f1']:>6.3f} {row['profiles']:>8,}"
+                     f" {row['largest']:>7,}")
         line += "  " + " ".join(f"{s}:{v['assigned']}/{v['attempts']}" for s, v in row["by_sex"].items())
         lines.append(line)
     lines.append("")
@@ -69,7 +79,9 @@ def format_table(result):
     if result["recommended_threshold"] is not None:
         r = result["recommended"]
         lines.append(f"Recommended threshold: {result['recommended_threshold']:.2f} "
-                     f"(F1 {r['f1']:.3f}, precision {r['precision']:.3f}, recall {r['recall']:.3f})")
+                     f"(F1 {r['f1']:.3f}, precision {r['precision']:.3f}, recall {r['recall']:.3f}, "
+                     f"{r['profiles']:,} profiles, largest {r['largest']:,}; best F1 {r['best_f1']:.3f} at "
+                     f"{r['best_threshold']:.2f}; worst F1 within +-0.02: {r['worst_within_0_02']:.3f})")
     else:
         lines.append(f"No recommended threshold: {result.get('recommendation_note', '')}")
     return "\n".join(lines)

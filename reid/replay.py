@@ -1,0 +1,243 @@
+"""Replay matching from scratch, in memory, to score thresholds against labels.
+
+What would `reid_match --reset --threshold T` produce? The replay answers it without touching the
+database: it takes the detections a reset run would match (`replay_detections`, the services'
+selection without "unassigned"), in the same order and chunks of `reid.services.CHUNK`, groups
+each chunk with `reid.bursts.group_bursts` together with the detections already linked in earlier
+chunks (a track touching one joins its deer without scoring), turns every other track into a
+matching attempt with the services' own `_Unit`, and decides the attempts with the real engine
+(`reid.matching.match_batch`, the run's review band, `REID_AUTO_CREATE`, `REID_LOG_TOP_K`).
+Attempts in the review band, or of unknown sex below it, stay unassigned, as in a real run.
+
+The outcome is scored as pairwise precision / recall / F1 over the labelled detections: a pair
+of detections of one individual is a true pair; the run gets it right when both are in one
+profile. Counts come from the contingency table profile x individual (sum of n(n-1)/2), not
+from a loop over pairs. Unassigned detections are in no pair (they cost recall).
+
+Bounded: at most MAX_DETECTIONS detections. When more are matchable, the replay takes the
+detections of whole labelled individuals, in a fixed random order, until the cap; the result
+says so (`sampled`). Differences from a real reset run, by design: profiles a reset keeps (named
+ones, reviewer-confirmed links) and rejected candidates are not replayed — the replay starts from
+nothing, so that reviewer labels score the matching rather than themselves.
+"""
+from collections import defaultdict
+from datetime import timedelta
+
+import numpy as np
+from django.conf import settings
+
+from detections.models import DEER_CLASSES, Detection
+from reid import matching
+from reid.bursts import BurstRow, group_bursts
+from reid.models import ReviewItem
+from reid.services import CHUNK, _Unit
+
+MAX_DETECTIONS = 20_000
+SAMPLE_SEED = 0
+_FIELDS = ("id", "location_id", "effective_classification", "taken_at", "image_id", "bbox_x", "bbox_y",
+           "bbox_width", "bbox_height", "confidence", "embedding", "embedding_model")
+
+
+def replay_detections():
+    """The detections `reid_match --reset` matches: valid, non-duplicate deer detections with an
+    embedding that no reviewer marked unidentifiable (reid.services.matchable_detections, assigned
+    or not)."""
+    return (
+        Detection.objects.filter(is_valid=True, is_duplicate=False, effective_classification__in=DEER_CLASSES)
+        .exclude(embedding=None)
+        .exclude(reid_review__status=ReviewItem.Status.UNIDENTIFIABLE)
+    )
+
+
+class ReplaySet:
+    """The detections to replay (BurstRows in taken_at order, cut into chunks) and their labels."""
+
+    def __init__(self, labels, cap=MAX_DETECTIONS):
+        """labels: {detection id as str: individual}. Keeps at most `cap` detections."""
+        ordered = [str(pk) for pk in replay_detections().order_by("taken_at", "id").values_list("id", flat=True)]
+        self.matchable, self.cap = len(ordered), cap
+        self.sampled = len(ordered) > cap
+        if self.sampled:
+            ordered = _sample_individuals(ordered, labels, cap)
+        self.rows = _load_rows(ordered)
+        names = sorted({labels[r.id] for r in self.rows if labels.get(r.id) is not None})
+        code = {name: i for i, name in enumerate(names)}
+        self.label = np.array([code.get(labels.get(r.id), -1) for r in self.rows], dtype=np.int64)
+        self.individuals = len(names)
+        self.chunks = [range(start, min(start + CHUNK, len(self.rows))) for start in range(0, len(self.rows), CHUNK)]
+        self.position = {r.id: i for i, r in enumerate(self.rows)}
+        self._tracks = {}
+
+    @property
+    def labelled(self):
+        return int(np.sum(self.label >= 0))
+
+    def describe(self):
+        return {"detections": len(self.rows), "labelled_detections": self.labelled, "individuals": self.individuals,
+                "matchable_detections": self.matchable, "sampled": self.sampled, "cap": self.cap}
+
+    def tracks(self, c, linked):
+        """Burst tracks of chunk c grouped with the detections of earlier chunks already linked
+        (ids in `linked`) that may share a burst with it, as reid.services._load_neighbours finds
+        them. Per track: (ids of its linked detections, its other detections, their _Unit or None
+        when the track joins a linked detection's deer)."""
+        chunk = [self.rows[i] for i in self.chunks[c]]
+        window = timedelta(seconds=settings.REID_BURST_SECONDS)
+        lo = chunk[0].taken_at - window
+        places = {(r.location_id, r.cls) for r in chunk}
+        neighbours = []
+        i = self.chunks[c].start - 1
+        while i >= 0 and self.rows[i].taken_at >= lo:
+            r = self.rows[i]
+            if r.id in linked and (r.location_id, r.cls) in places:
+                neighbours.append(r.id)
+            i -= 1
+        key = (c, tuple(neighbours))
+        if key not in self._tracks:  # grouping depends on the threshold only through the neighbours
+            rows = chunk + [_copy(self.rows[self.position[pk]]) for pk in neighbours]
+            entries = []
+            for track in group_bursts(rows, settings.REID_BURST_SECONDS):
+                todo = [r for r in track if r.deer_id is None]
+                assigned = sorted((r for r in track if r.deer_id is not None), key=lambda r: -r.confidence)
+                if todo:
+                    entries.append(([r.id for r in assigned], todo, None if assigned else _Unit(todo)))
+            self._tracks[key] = entries
+        return self._tracks[key]
+
+
+def _copy(row):
+    return BurstRow(row.id, row.location_id, row.cls, row.taken_at, row.image_id, row.bbox, row.confidence,
+                    deer_id=True, embedding=row.embedding, model=row.model)
+
+
+def _sample_individuals(ordered, labels, cap):
+    """Detections of whole labelled individuals, in a fixed random order, up to `cap` (taken_at order kept)."""
+    members = defaultdict(list)
+    for pk in ordered:
+        label = labels.get(pk)
+        if label is not None:
+            members[label].append(pk)
+    chosen = set()
+    for i in np.random.default_rng(SAMPLE_SEED).permutation(len(members)):
+        group = members[sorted(members)[i]]
+        if len(chosen) + len(group) <= cap:
+            chosen.update(group)
+    return [pk for pk in ordered if pk in chosen]
+
+
+def _load_rows(ids):
+    rows = {}
+    for start in range(0, len(ids), 5000):
+        for values in Detection.objects.filter(id__in=ids[start:start + 5000]).values_list(*_FIELDS):
+            pk, loc, cls, taken, image, x, y, w, h, conf, blob, model_name = values
+            rows[str(pk)] = BurstRow(str(pk), loc, cls, taken, image, (x, y, w, h), conf, model=model_name,
+                                     embedding=np.frombuffer(bytes(blob), dtype=np.float32))
+    return [rows[pk] for pk in ids]
+
+
+def replay_once(data, threshold, review_threshold=None):
+    """Match `data` from scratch at `threshold`; returns the profile of each row (-1 = none)."""
+    review = settings.REID_REVIEW_THRESHOLD if review_threshold is None else review_threshold
+    review = min(review, threshold)
+    profile = {}  # detection id -> profile number
+    indexes, owner = {}, []  # embedding model -> ProfileIndex; profile number -> (model, column)
+    column_owner = {}
+    for c in range(len(data.chunks)):
+        links, units = defaultdict(list), []
+        for assigned, todo, unit in data.tracks(c, profile):
+            if unit is None:  # joins the deer of its most confident linked detection
+                links[profile[assigned[0]]].extend(todo)
+            else:
+                units.append(unit)
+        by_model = defaultdict(list)
+        for unit in units:
+            by_model[unit.model].append(unit)
+        for model_name, model_units in by_model.items():
+            index = indexes.setdefault(model_name, matching.ProfileIndex(len(model_units[0].embedding)))
+            good = [u for u in model_units if len(u.embedding) == index.dim]
+            if not good:
+                continue
+            decisions = matching.match_batch(
+                index, np.stack([u.embedding for u in good]), [u.sex for u in good], threshold, review,
+                auto_create=settings.REID_AUTO_CREATE, top_k=settings.REID_LOG_TOP_K,
+                weights=[len(u.members) for u in good],
+            )
+            for unit, decision in zip(good, decisions):
+                if decision.kind not in (matching.LINK, matching.CREATE):
+                    continue
+                if (model_name, decision.col) not in column_owner:
+                    column_owner[(model_name, decision.col)] = len(owner)
+                    owner.append((model_name, decision.col))
+                number = column_owner[(model_name, decision.col)]
+                for member in unit.members:
+                    profile[member.id] = number
+        # detections joining a deer through a burst move its centroid afterwards, as services._write does
+        for number, members in links.items():
+            model_name, col = owner[number]
+            index = indexes[model_name]
+            for member in members:
+                profile[member.id] = number
+                if len(member.embedding) == index.dim:
+                    index.absorb(col, matching.normalise_rows(member.embedding))
+    return np.array([profile.get(r.id, -1) for r in data.rows], dtype=np.int64)
+
+
+def _pairs(counts):
+    counts = counts.astype(np.float64)
+    return float(np.sum(counts * (counts - 1) / 2))
+
+
+def pairwise_scores(profiles, labels):
+    """Pairwise precision, recall, F1 of `profiles` (per detection, -1 = none) against `labels`
+    (per detection, -1 = unlabelled), from the profile x individual contingency table."""
+    labelled = labels >= 0
+    true_pairs = _pairs(np.bincount(labels[labelled]))
+    both = labelled & (profiles >= 0)
+    p, lab = profiles[both], labels[both]
+    n_labels = int(labels.max()) + 1 if len(labels) else 1
+    _, cells = np.unique(p * n_labels + lab, return_counts=True)
+    _, rows = np.unique(p, return_counts=True)
+    same_both, predicted = _pairs(cells), _pairs(rows)
+    precision = same_both / predicted if predicted else 1.0
+    recall = same_both / true_pairs if true_pairs else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+
+
+def score_replay(data, profiles):
+    figures = pairwise_scores(profiles, data.label)
+    sizes = np.bincount(profiles[profiles >= 0]) if np.any(profiles >= 0) else np.zeros(0, dtype=np.int64)
+    figures.update(profiles=int(np.sum(sizes > 0)), largest=int(sizes.max()) if len(sizes) else 0,
+                   linked=int(np.sum(profiles >= 0)))
+    return figures
+
+
+def replay_curve(data, thresholds, review_threshold=None):
+    """{threshold: figures} for every threshold."""
+    return {t: score_replay(data, replay_once(data, t, review_threshold)) for t in thresholds}
+
+
+NEAR_BEST = 0.015  # F1 within this of the best counts as near-equal
+NEIGHBOURHOOD = 0.02  # a threshold's safety: its worst F1 within +-0.02
+
+
+def recommend(curve):
+    """The recommended threshold from {threshold: figures} on a fine grid (0.01).
+
+    Of the thresholds whose F1 is within NEAR_BEST of the best, the one whose neighbourhood is
+    safest: the highest worst-case F1 over the grid points within +-NEIGHBOURHOOD (a slightly wrong
+    threshold, or data a little different from the labelled part, then still does well); ties go
+    to the higher threshold, because a false link merges individuals while a missed one leaves a
+    profile a reviewer can merge. So the recommendation is never more than NEAR_BEST below the
+    best F1, and never on the edge of the cliff where profiles start absorbing several individuals.
+    """
+    grid = sorted(curve)
+    best = max(curve[t]["f1"] for t in grid)
+
+    def worst_near(t):
+        return min(curve[u]["f1"] for u in grid if abs(u - t) <= NEIGHBOURHOOD + 1e-9)
+
+    near = [t for t in grid if curve[t]["f1"] >= best - NEAR_BEST - 1e-9]
+    chosen = max(near, key=lambda t: (round(worst_near(t), 4), t))
+    return {"threshold": chosen, **curve[chosen], "worst_within_0_02": round(worst_near(chosen), 4),
+            "best_f1": best, "best_threshold": max((t for t in grid if curve[t]["f1"] == best))}
