@@ -189,6 +189,11 @@ def labels_for(source):
 
 
 FINE_GRID = frozenset(thresholds(step=0.01))
+REVIEWED_NOTE = (
+    "Labels from review-queue decisions cover only the detections matching found hard (its review band), "
+    "so P/R/F1 are measured on those pairs alone: treat the recommendation as a hint, or label a random sample "
+    "of individuals (ground truth CSV) to measure it."
+)
 
 
 def replay_thresholds(table):
@@ -262,6 +267,8 @@ def analyse(run=None, step=0.05, ground_truth="auto"):
     top = recommend({t: figures for t, figures in curve.items() if t in FINE_GRID})
     result["replay"] = {**data.describe(), "review_threshold": settings.REID_REVIEW_THRESHOLD,
                         "curve": [{"threshold": t, **curve[t]} for t in sorted(curve)]}
+    if source == "reviewed":
+        result["replay"]["note"] = REVIEWED_NOTE
     result["recommended_threshold"] = top["threshold"]
     result["recommended"] = top
     return result

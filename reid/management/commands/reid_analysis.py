@@ -53,6 +53,8 @@ def format_table(result):
             f"from {replay['review_threshold']:.2f}) on {replay['detections']:,} detections, "
             f"{replay['labelled_detections']:,} labelled, {replay['individuals']:,} individuals; pairwise scores"
         )
+        if replay.get("note"):
+            lines.append(f"  {replay['note']}")
         if replay["sampled"]:
             lines.append(f"  (a sample of whole individuals: {replay['matchable_detections']:,} detections are "
                          f"matchable, the replay is capped at {replay['cap']:,})")
