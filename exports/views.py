@@ -79,14 +79,19 @@ def export_list(request):
         if export is not None:
             messages.info(request, "Camtrap DP package queued.")
             return redirect("exports:detail", job_id=export.id)
-    jobs = [_job_context(row, doc) for row, doc in services.user_exports(request.user)]
+    try:
+        pairs = services.user_exports(request.user)
+    except (RedisConnectionError, RedisTimeoutError):  # the history rows still tell what happened
+        form_error = form_error or QUEUE_UNAVAILABLE
+        pairs = [(row, None) for row in ExportJob.objects.filter(requested_by=request.user)[:50]]
+    jobs = [_job_context(row, doc) for row, doc in pairs]
     return render(request, "exports/list.html", {
         "jobs": jobs, "any_active": any(job["active"] for job in jobs),
         "camtrap_dp": {
             "error": form_error, "values": _camtrap_dp_form_data(request.POST) if request.method == "POST" else {},
             "locations": Location.objects.order_by("name").only("id", "name"), "classes": CLASSIFICATIONS,
         },
-    }, status=400 if form_error else 200)
+    }, status=(503 if form_error == QUEUE_UNAVAILABLE else 400) if form_error else 200)
 
 
 @login_required
