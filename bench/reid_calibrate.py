@@ -119,7 +119,7 @@ def print_curve(curve, top):
     print("  thr   prec   recall  F1     profiles  largest  linked     (replay from scratch, review band from "
           f"{settings.REID_REVIEW_THRESHOLD:.2f})")
     for t in GRID:
-        if round(t * 100) % 5 == 0 or abs(t - top["threshold"]) < 0.025:
+        if round(t * 100) % 5 == 0 or abs(t - top["threshold"]) < 0.035:
             f = curve[t]
             mark = "  <- recommended" if t == top["threshold"] else ("  <- oracle" if t == top["best_threshold"] else "")
             print(f"  {t:.2f}  {f['precision']:.3f}  {f['recall']:.3f}   {f['f1']:.3f}  {f['profiles']:>8}  "
