@@ -117,9 +117,9 @@ def _sample_individuals(ordered, labels, cap):
         label = labels.get(pk)
         if label is not None:
             members[label].append(pk)
-    chosen = set()
-    for i in np.random.default_rng(SAMPLE_SEED).permutation(len(members)):
-        group = members[sorted(members)[i]]
+    names, chosen = sorted(members), set()
+    for i in np.random.default_rng(SAMPLE_SEED).permutation(len(names)):
+        group = members[names[i]]
         if len(chosen) + len(group) <= cap:
             chosen.update(group)
     return [pk for pk in ordered if pk in chosen]
