@@ -138,7 +138,8 @@ def evaluate(spread, noise, images, seed, scan):
     replay_seconds = time.monotonic() - replay_started
     top = recommend(curve)
     n_true = data.individuals
-    print(f"\nLATENT_SPREAD={spread} EMBEDDING_NOISE={noise}: {len(data.rows)} matchable detections, "
+    sample = f" (a sample of whole individuals of {data.matchable})" if data.sampled else ""
+    print(f"\nLATENT_SPREAD={spread} EMBEDDING_NOISE={noise}: {len(data.rows)} matchable detections{sample}, "
           f"{n_true} individuals; replay of {len(GRID)} thresholds in {replay_seconds:.1f} s")
     print_curve(curve, top)
     oracle, rec = top["best_f1"], top["threshold"]
