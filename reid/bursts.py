@@ -30,7 +30,8 @@ class BurstRow:
 
 
 def group_bursts(rows, seconds):
-    """Split rows into tracks: lists of rows that are one animal. Every row is in exactly one."""
+    """Split rows into tracks: lists of rows that are one animal. Every row is in exactly one.
+    Tracks come in time order (of their first detection), the order they are matched in."""
     ordered = sorted(rows, key=lambda r: (str(r.location_id), r.cls, r.taken_at, str(r.id)))
     tracks, chain = [], []
     for row in ordered:
@@ -44,7 +45,7 @@ def group_bursts(rows, seconds):
         chain.append(row)
     if chain:
         tracks.extend(split_tracks(chain))
-    return tracks
+    return sorted(tracks, key=lambda track: min((r.taken_at, str(r.id)) for r in track))
 
 
 def box_distance(a, b):

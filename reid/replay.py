@@ -5,7 +5,7 @@ database: it takes the detections a reset run would match (`replay_detections`, 
 selection without "unassigned"), in the same order and chunks of `reid.services.CHUNK`, groups
 each chunk with `reid.bursts.group_bursts` together with the detections already linked in earlier
 chunks (a track touching one joins its deer without scoring), turns every other track into a
-matching attempt with the services' own `_Unit`, and decides the attempts with the real engine
+matching attempt with the services' own `Attempt`, and decides the attempts with the real engine
 (`reid.matching.match_batch`, the run's review band, `REID_AUTO_CREATE`, `REID_LOG_TOP_K`).
 Attempts in the review band, or of unknown sex below it, stay unassigned, as in a real run.
 
@@ -30,7 +30,7 @@ from detections.models import DEER_CLASSES, Detection
 from reid import matching
 from reid.bursts import BurstRow, group_bursts
 from reid.models import ReviewItem
-from reid.services import CHUNK, _Unit
+from reid.services import CHUNK, Attempt
 
 MAX_DETECTIONS = 20_000
 SAMPLE_SEED = 0
@@ -79,7 +79,7 @@ class ReplaySet:
     def tracks(self, c, linked):
         """Burst tracks of chunk c grouped with the detections of earlier chunks already linked
         (ids in `linked`) that may share a burst with it, as reid.services._load_neighbours finds
-        them. Per track: (ids of its linked detections, its other detections, their _Unit or None
+        them. Per track: (ids of its linked detections, its other detections, their Attempt or None
         when the track joins a linked detection's deer)."""
         chunk = [self.rows[i] for i in self.chunks[c]]
         window = timedelta(seconds=settings.REID_BURST_SECONDS)
@@ -100,7 +100,7 @@ class ReplaySet:
                 todo = [r for r in track if r.deer_id is None]
                 assigned = sorted((r for r in track if r.deer_id is not None), key=lambda r: -r.confidence)
                 if todo:
-                    entries.append(([r.id for r in assigned], todo, None if assigned else _Unit(todo)))
+                    entries.append(([r.id for r in assigned], todo, None if assigned else Attempt(todo)))
             self._tracks[key] = entries
         return self._tracks[key]
 

@@ -145,7 +145,7 @@ def _load_neighbours(rows):
     return out
 
 
-class _Unit:
+class Attempt:
     """One matching attempt: a burst track of unassigned detections."""
 
     def __init__(self, members):
@@ -175,7 +175,7 @@ def _match_chunk(run, chunk, auto_create, state, errors):
             links[winner.deer_id].extend(todo)
             counts["burst_linked"] += len(todo)
             continue
-        units.append(_Unit(todo))
+        units.append(Attempt(todo))
 
     indexes = state if state is not None else {}
     by_model = defaultdict(list)

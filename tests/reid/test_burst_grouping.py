@@ -75,3 +75,14 @@ def test_group_bursts_splits_tracks_by_box_position():
         rows.append(BurstRow(f"b{i}", "L", "doe", t, image, (400 - 20 * i, 100, 150, 100), 0.9))
     tracks = sorted(sorted(r.id for r in t) for t in group_bursts(rows, 5))
     assert tracks == [["a0", "a1", "a2"], ["b0", "b1", "b2"]]
+
+
+def test_tracks_come_in_time_order_whatever_the_location_ids():
+    """Attempts are decided in time order: a later sighting at a location with a smaller id must
+    not be matched before an earlier one elsewhere."""
+    rows = [
+        BurstRow("late", "a-location", "doe", T0 + timedelta(hours=2), "i1", (10, 10, 50, 50), 0.9),
+        BurstRow("early", "z-location", "doe", T0, "i2", (10, 10, 50, 50), 0.9),
+        BurstRow("middle", "m-location", "buck", T0 + timedelta(hours=1), "i3", (10, 10, 50, 50), 0.9),
+    ]
+    assert [t[0].id for t in group_bursts(rows, 5)] == ["early", "middle", "late"]
