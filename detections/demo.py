@@ -81,12 +81,6 @@ def seeded_uuid(rng):
     return uuid.UUID(int=int(rng.integers(0, 2**63)) << 64 | int(rng.integers(0, 2**63)), version=4)
 
 
-def location_uuid(name):
-    """A fixed id per demo site: re-ID decides a batch's attempts in an order that depends on the
-    location ids, so random ids would make every seed_demo match (slightly) differently."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"herdbook-demo-location:{name}")
-
-
 def unit(vector):
     return vector / np.linalg.norm(vector)
 
@@ -188,7 +182,7 @@ def generate_ranch(images=3000, seed=7, end=None, days=365, stdout=None):
     locations = {}
     for name, lat, lon, _ in LOCATIONS:
         locations[name], _ = Location.objects.get_or_create(
-            name=name, defaults={"id": location_uuid(name), "latitude": lat, "longitude": lon,
+            name=name, defaults={"latitude": lat, "longitude": lon,
                                  "timezone": settings.TIME_ZONE,
                                  "description": f"Trail camera at {name.replace('_', ' ')}"},
         )
