@@ -24,7 +24,7 @@ from django.db import connection
 
 from detections.models import Detection
 from reid.models import ReidAttempt, ReidRun, ReviewItem, SimilarityScore
-from reid.replay import ReplaySet, recommend, replay_curve
+from reid.replay import PRECISION_TARGET, ReplaySet, recommend, recommend_for_precision, replay_curve
 from reid.scorelog import db_uuid
 
 NEAR_MISS = 0.05
@@ -189,10 +189,12 @@ def labels_for(source):
 
 
 FINE_GRID = frozenset(thresholds(step=0.01))
+MIN_REVIEWED_INDIVIDUALS = 3
 REVIEWED_NOTE = (
-    "Labels from review-queue decisions cover only the detections matching found hard (its review band), "
-    "so P/R/F1 are measured on those pairs alone: treat the recommendation as a hint, or label a random sample "
-    "of individuals (ground truth CSV) to measure it."
+    "Labels from review-queue decisions cover only the attempts matching found ambiguous, so recall and F1 on "
+    "them say little about the whole herd: the recommendation is the lowest threshold from which precision on "
+    f"them stays at or above {PRECISION_TARGET}, plus 0.02. To measure F1, label a random sample of whole "
+    "individuals (the ground truth CSV)."
 )
 
 
@@ -264,11 +266,24 @@ def analyse(run=None, step=0.05, ground_truth="auto"):
     curve = replay_curve(data, replay_thresholds(rows))
     for row in rows:
         row.update(curve[row["threshold"]])
-    top = recommend({t: figures for t, figures in curve.items() if t in FINE_GRID})
+    fine = {t: figures for t, figures in curve.items() if t in FINE_GRID}
     result["replay"] = {**data.describe(), "review_threshold": settings.REID_REVIEW_THRESHOLD,
                         "curve": [{"threshold": t, **curve[t]} for t in sorted(curve)]}
-    if source == "reviewed":
+    if source != "reviewed":
+        top = recommend(fine)
+    elif data.individuals < MIN_REVIEWED_INDIVIDUALS:
         result["replay"]["note"] = REVIEWED_NOTE
+        result["recommendation_note"] = (
+            f"Review decisions label {data.individuals} individual(s): a merge shows only between labelled "
+            f"individuals, so a recommendation needs decisions on at least {MIN_REVIEWED_INDIVIDUALS}.")
+        return result
+    else:
+        result["replay"]["note"] = REVIEWED_NOTE
+        top = recommend_for_precision(fine)
+    if top is None:
+        result["recommendation_note"] = (
+            f"Precision on the reviewed labels stays below {PRECISION_TARGET} at every threshold up to 0.95.")
+        return result
     result["recommended_threshold"] = top["threshold"]
     result["recommended"] = top
     return result

@@ -239,5 +239,37 @@ def recommend(curve):
 
     near = [t for t in grid if curve[t]["f1"] >= best - NEAR_BEST - 1e-9]
     chosen = max(near, key=lambda t: (round(worst_near(t), 4), t))
-    return {"threshold": chosen, **curve[chosen], "worst_within_0_02": round(worst_near(chosen), 4),
-            "best_f1": best, "best_threshold": max((t for t in grid if curve[t]["f1"] == best))}
+    return _recommendation(curve, chosen, rule="f1")
+
+
+PRECISION_TARGET = 0.98
+
+
+def recommend_for_precision(curve, target=PRECISION_TARGET):
+    """The recommendation from labels that are not a random sample: review-queue decisions.
+
+    Those label only the attempts matching found ambiguous, so recall on them says nothing about
+    recall overall (replayed above the threshold in use they are queued again; below it they are
+    linked, merged or not), and the best F1 on them sits below the cliff. Precision on them is
+    measurable, and pessimistic (they are the hard cases): the recommendation is the lowest grid
+    threshold from which precision stays at or above `target`, plus NEIGHBOURHOOD of room. None
+    when even the highest threshold misses the target.
+    """
+    grid = sorted(curve)
+    if curve[grid[-1]]["precision"] < target:
+        return None
+    start = grid[-1]
+    for t in reversed(grid):
+        if curve[t]["precision"] < target:
+            break
+        start = t
+    chosen = min((t for t in grid if t >= start + NEIGHBOURHOOD - 1e-9), default=grid[-1])
+    return {**_recommendation(curve, chosen, rule="precision"), "precision_from": start}
+
+
+def _recommendation(curve, chosen, rule):
+    grid = sorted(curve)
+    best = max(curve[t]["f1"] for t in grid)
+    worst = min(curve[u]["f1"] for u in grid if abs(u - chosen) <= NEIGHBOURHOOD + 1e-9)
+    return {"threshold": chosen, **curve[chosen], "rule": rule, "worst_within_0_02": round(worst, 4),
+            "best_f1": best, "best_threshold": max(t for t in grid if curve[t]["f1"] == best)}

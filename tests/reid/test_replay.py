@@ -11,7 +11,9 @@ from detections.models import Detection
 from reid.analysis import analyse, file_truth
 from reid.backfill import run_backfill
 from reid.models import Deer, SimilarityScore
-from reid.replay import ReplaySet, pairwise_scores, recommend, replay_detections, replay_once, score_replay
+from reid.replay import (
+    ReplaySet, pairwise_scores, recommend, recommend_for_precision, replay_detections, replay_once, score_replay,
+)
 from reid.services import matchable_detections
 from tests import factories
 from tests.reid.helpers import hours, sighting
@@ -236,10 +238,28 @@ def test_reviewer_decisions_as_labels(three_does, django_user_model):
     review.accept(second, deer, reviewer)
     run_backfill()
     result = analyse(ground_truth="reviewed")
-    assert result["ground_truth"] == "reviewed" and "review band" in result["replay"]["note"]
+    assert result["ground_truth"] == "reviewed" and "ambiguous" in result["replay"]["note"]
     assert result["replay"]["detections"] == 7 and result["replay"]["labelled_detections"] == 2
     # only the C pair is labelled: found while C joins A (C scores 0.65 against it), missed when C is queued
     # again; the merge with A costs nothing on these labels -- hence the note
     assert [row["f1"] for row in result["thresholds"] if row["threshold"] in (0.45, 0.6, 0.7)] == [1.0, 1.0, 0.0]
-    assert result["recommended_threshold"] == 0.63  # 0.61..0.65 all F1 1.0
-    assert result["recommended"]["worst_within_0_02"] == 1.0
+    # one labelled individual cannot show a merge (C joining A costs nothing on these labels): no recommendation
+    assert result["recommended_threshold"] is None and "1 individual" in result["recommendation_note"]
+
+
+def precision_curve(precision_by_threshold):
+    return {t: {"f1": 0.5, "precision": p, "recall": 0.5, "profiles": 1, "largest": 1, "linked": 1}
+            for t, p in precision_by_threshold.items()}
+
+
+def test_reviewed_labels_recommend_the_first_stable_high_precision_threshold_plus_room():
+    precision = {0.58: 0.21, 0.59: 0.22, 0.60: 0.22, 0.61: 0.19, 0.62: 1.0, 0.63: 1.0, 0.64: 1.0, 0.65: 0.99,
+                 0.66: 1.0}
+    top = recommend_for_precision(precision_curve(precision))
+    assert top["threshold"] == 0.64 and top["precision_from"] == 0.62 and top["rule"] == "precision"
+    # a dip below the target higher up moves the start past it
+    precision[0.63] = 0.9
+    assert recommend_for_precision(precision_curve(precision))["threshold"] == 0.66
+    # never reached at the top of the grid: no recommendation
+    precision[0.66] = 0.5
+    assert recommend_for_precision(precision_curve(precision)) is None

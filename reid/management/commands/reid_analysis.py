@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from reid.analysis import AnalysisError, analyse
 from reid.models import ReidRun
+from reid.replay import PRECISION_TARGET
 
 
 class Command(BaseCommand):
@@ -80,10 +81,12 @@ def format_table(result):
         lines.append(f"  {h['from']:>5.2f}-{h['to']:<5.2f} {h['count']:>9,} {bar}")
     if result["recommended_threshold"] is not None:
         r = result["recommended"]
+        rule = (f"precision >= {PRECISION_TARGET} from {r['precision_from']:.2f}, plus 0.02" if r["rule"] == "precision"
+                else f"best F1 {r['best_f1']:.3f} at {r['best_threshold']:.2f}")
         lines.append(f"Recommended threshold: {result['recommended_threshold']:.2f} "
                      f"(F1 {r['f1']:.3f}, precision {r['precision']:.3f}, recall {r['recall']:.3f}, "
-                     f"{r['profiles']:,} profiles, largest {r['largest']:,}; best F1 {r['best_f1']:.3f} at "
-                     f"{r['best_threshold']:.2f}; worst F1 within +-0.02: {r['worst_within_0_02']:.3f})")
+                     f"{r['profiles']:,} profiles, largest {r['largest']:,}; {rule}; "
+                     f"worst F1 within +-0.02: {r['worst_within_0_02']:.3f})")
     else:
         lines.append(f"No recommended threshold: {result.get('recommendation_note', '')}")
     return "\n".join(lines)
