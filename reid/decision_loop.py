@@ -36,6 +36,22 @@ def _insert(buf_s, buf_c, filled, score, col):
 
 
 @njit(cache=True, nogil=True)
+def _scan(scores_row, cols, first, stop, slot_of, buf_s, buf_c):
+    """Top K of scores_row over the columns cols[first:stop] that no slot holds; returns how many."""
+    top_k = len(buf_s)
+    filled = 0
+    floor = np.float32(-np.inf)
+    for j in range(first, stop):
+        col = cols[j]
+        score = scores_row[col]
+        if score > floor and slot_of[col] < 0:
+            filled = _insert(buf_s, buf_c, filled, score, col)
+            if filled == top_k:
+                floor = np.float32(buf_s[top_k - 1])
+    return filled
+
+
+@njit(cache=True, nogil=True)
 def decide(scores, gram, embeddings, codes, weights, centroids, sexes, by_sex, sex_start, counts, threshold,
            review_threshold, auto_create, unknown, kind, chosen, top_cols, top_scores, n_top):
     """Decide every row of `scores` (attempts x the n0 existing profiles; -inf = rejected) in order.
@@ -59,20 +75,17 @@ def decide(scores, gram, embeddings, codes, weights, centroids, sexes, by_sex, s
     created = 0
     buf_s = np.empty(top_k)
     buf_c = np.empty(top_k, np.int64)
+    every_col = np.arange(n0)
     for row in range(rows):
         code = codes[row]
         filled = 0
         scores_row = scores[row]
         any_sex = code == unknown
-        floor = -np.inf  # the lowest score still worth a place among the top K
-        first, stop = (0, n0) if any_sex else (sex_start[code], sex_start[code + 1])
-        for j in range(first, stop):  # unchanged profiles: their score is exact
-            col = j if any_sex else by_sex[j]
-            score = scores_row[col]
-            if score > floor and slot_of[col] < 0:
-                filled = _insert(buf_s, buf_c, filled, score, col)
-                if filled == top_k:
-                    floor = buf_s[top_k - 1]
+        # unchanged profiles: their score is exact
+        if any_sex:
+            filled = _scan(scores_row, every_col, 0, n0, slot_of, buf_s, buf_c)
+        else:
+            filled = _scan(scores_row, by_sex, sex_start[code], sex_start[code + 1], slot_of, buf_s, buf_c)
         for k in range(slots):  # changed or new profiles: their current score
             col = slot_col[k]
             if not any_sex and sexes[col] != code:
@@ -100,9 +113,11 @@ def decide(scores, gram, embeddings, codes, weights, centroids, sexes, by_sex, s
             slot_s[k] = n * slot_scale[k]
             norm = math.sqrt(n * n + 2.0 * n * w * best + w * w)
             slot_scale[k] = slot_s[k] / norm
-            a, b = n / norm, w / norm
+            a, b = np.float32(n / norm), np.float32(w / norm)
+            c_row = centroids[col]
+            e_row = embeddings[row]
             for d in range(dim):
-                centroids[col, d] = centroids[col, d] * a + embeddings[row, d] * b
+                c_row[d] = c_row[d] * a + e_row[d] * b
             counts[col] = n + w
             kind[row], chosen[row] = LINK, col
         elif filled and best >= review_threshold:
