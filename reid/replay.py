@@ -66,7 +66,7 @@ class ReplaySet:
         self.individuals = len(names)
         self.chunks = [range(start, min(start + CHUNK, len(self.rows))) for start in range(0, len(self.rows), CHUNK)]
         self.position = {r.id: i for i, r in enumerate(self.rows)}
-        self._tracks = {}
+        self._tracks, self._places = {}, {}
 
     @property
     def labelled(self):
@@ -84,7 +84,9 @@ class ReplaySet:
         chunk = [self.rows[i] for i in self.chunks[c]]
         window = timedelta(seconds=settings.REID_BURST_SECONDS)
         lo = chunk[0].taken_at - window
-        places = {(r.location_id, r.cls) for r in chunk}
+        if c not in self._places:
+            self._places[c] = {(r.location_id, r.cls) for r in chunk}
+        places = self._places[c]
         neighbours = []
         i = self.chunks[c].start - 1
         while i >= 0 and self.rows[i].taken_at >= lo:
@@ -162,14 +164,13 @@ def replay_once(data, threshold, review_threshold=None):
                 auto_create=settings.REID_AUTO_CREATE, top_k=settings.REID_LOG_TOP_K,
                 weights=[len(u.members) for u in good],
             )
-            for unit, decision in zip(good, decisions):
-                if decision.kind not in (matching.LINK, matching.CREATE):
-                    continue
-                if (model_name, decision.col) not in column_owner:
-                    column_owner[(model_name, decision.col)] = len(owner)
-                    owner.append((model_name, decision.col))
-                number = column_owner[(model_name, decision.col)]
-                for member in unit.members:
+            for row in np.flatnonzero(decisions.col >= 0):  # linked or created
+                col = int(decisions.col[row])
+                if (model_name, col) not in column_owner:
+                    column_owner[(model_name, col)] = len(owner)
+                    owner.append((model_name, col))
+                number = column_owner[(model_name, col)]
+                for member in good[row].members:
                     profile[member.id] = number
         # detections joining a deer through a burst move its centroid afterwards, as services._write does
         for number, members in links.items():
