@@ -88,6 +88,15 @@ class PdfExportStatusView(ExportAPIView):
         return status_document(request, job_id, ExportJob.Kind.PDF)
 
 
+def detections_queued(export, total, path, what):
+    """The 202 answer of the exports of detections (ZIP, Camtrap DP)."""
+    url = f"/api/exports/{path}/{export.id}"
+    return Response({
+        "job_id": str(export.id), "status": "processing", "total_detections": total,
+        "message": f"{what} queued. Poll GET {url} for status.", "status_url": url,
+    }, status=http.HTTP_202_ACCEPTED)
+
+
 class ZipExportView(ExportAPIView):
     @extend_schema(
         tags=["Exports"], request=ZipExportRequestSerializer,
@@ -107,11 +116,7 @@ class ZipExportView(ExportAPIView):
         serializer.is_valid(raise_exception=True)
         total = serializer.validated_data["total_detections"]
         export = services.create_export(request.user, ExportJob.Kind.ZIP, serializer.to_params(), total_count=total)
-        url = f"/api/exports/zip/{export.id}"
-        return Response({
-            "job_id": str(export.id), "status": "processing", "total_detections": total,
-            "message": f"ZIP archive creation queued. Poll GET {url} for status.", "status_url": url,
-        }, status=http.HTTP_202_ACCEPTED)
+        return detections_queued(export, total, "zip", "ZIP archive creation")
 
 
 class ZipExportStatusView(ExportAPIView):
@@ -146,11 +151,7 @@ class CamtrapDpExportView(ExportAPIView):
         export = services.create_export(
             request.user, ExportJob.Kind.CAMTRAP_DP, serializer.to_params(), total_count=total
         )
-        url = f"/api/exports/camtrap-dp/{export.id}"
-        return Response({
-            "job_id": str(export.id), "status": "processing", "total_detections": total,
-            "message": f"Camtrap DP package creation queued. Poll GET {url} for status.", "status_url": url,
-        }, status=http.HTTP_202_ACCEPTED)
+        return detections_queued(export, total, "camtrap-dp", "Camtrap DP package creation")
 
 
 class CamtrapDpExportStatusView(ExportAPIView):

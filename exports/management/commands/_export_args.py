@@ -1,4 +1,5 @@
-"""Shared helpers of export_pdf / export_zip: validate like the API, print errors clearly."""
+"""Shared helpers of the export commands: validate like the API, print errors clearly, report progress."""
+import time
 import uuid
 from pathlib import Path
 
@@ -26,3 +27,16 @@ def output_path(option, default_name):
 
 def new_id():
     return uuid.uuid4()
+
+
+def progress_printer(stream, total):
+    """A progress callback for the export writers that prints to `stream` at most once a second."""
+    last = [0.0]
+
+    def progress(stage, percent, processed, force=False):
+        if force or time.monotonic() - last[0] > 1:
+            last[0] = time.monotonic()
+            stream.write(f"{stage} {processed}/{total} ({percent}%)")
+        return True
+
+    return progress

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from exports.api.serializers import CamtrapDpExportRequestSerializer
 from exports.camtrap_dp import write_camtrap_dp
 from exports.jobs import export_filename
-from exports.management.commands._export_args import new_id, output_path, validated
+from exports.management.commands._export_args import new_id, output_path, progress_printer, validated
 from exports.models import ExportJob
 
 
@@ -38,14 +38,7 @@ class Command(BaseCommand):
         package_id = new_id()
         path = output_path(options["output"], export_filename(ExportJob.Kind.CAMTRAP_DP, package_id))
         started = time.monotonic()
-        last = [0.0]
-
-        def progress(stage, percent, processed, force=False):
-            if force or time.monotonic() - last[0] > 1:
-                last[0] = time.monotonic()
-                self.stderr.write(f"{stage} {processed}/{total} ({percent}%)")
-            return True
-
+        progress = progress_printer(self.stderr, total)
         counts = write_camtrap_dp(serializer.to_params(), path, progress=progress, total=total, package_id=package_id)
         self.stdout.write(
             f"{path} ({path.stat().st_size} bytes; {counts['deployments']} deployments, {counts['media']} media, "

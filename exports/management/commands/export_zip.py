@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 
 from exports.api.serializers import ZipExportRequestSerializer
 from exports.jobs import export_filename
-from exports.management.commands._export_args import new_id, output_path, validated
+from exports.management.commands._export_args import new_id, output_path, progress_printer, validated
 from exports.models import ExportJob
 from exports.zip_archive import write_zip
 
@@ -47,14 +47,7 @@ class Command(BaseCommand):
         total = serializer.validated_data["total_detections"]
         path = output_path(options["output"], export_filename(ExportJob.Kind.ZIP, new_id()))
         started = time.monotonic()
-        last = [0.0]
-
-        def progress(stage, percent, processed, force=False):
-            if force or time.monotonic() - last[0] > 1:
-                last[0] = time.monotonic()
-                self.stderr.write(f"{stage} {processed}/{total} ({percent}%)")
-            return True
-
+        progress = progress_printer(self.stderr, total)
         counts = write_zip(serializer.to_params(), path, progress=progress, total=total)
         self.stdout.write(
             f"{path} ({path.stat().st_size} bytes; {counts['processed']} detections, {counts['crops']} crops, "
