@@ -8,7 +8,7 @@ from rq import SimpleWorker
 from reid.models import Deer, ReidRun, ReviewItem, SimilarityScore
 from reid.services import run_matching
 from tests import factories
-from tests.reid.helpers import hours, latent, sighting
+from tests.reid.helpers import basis, hours, latent, sighting, write_truth
 
 
 @pytest.fixture(autouse=True)
@@ -79,3 +79,18 @@ def queue():
     run_matching()
     item = ReviewItem.objects.get()
     return {"item": item, "first": first, "second": second, "detection": queued, "loc": loc}
+
+
+@pytest.fixture
+def three_does(settings):
+    """Does A (3 sightings), B and C (2 each), one camera, hours apart (no bursts). Every sighting is
+    exactly its individual's vector: a = e0, b at cosine 0.50 from a, c at 0.65 from a (0.325 from b).
+    Order: A1 A2 B1 C1 A3 B2 C2."""
+    loc = factories.location()
+    a = basis(0)
+    b = (0.5 * basis(0) + np.sqrt(0.75) * basis(1)).astype(np.float32)
+    c = (0.65 * basis(0) + np.sqrt(1 - 0.65**2) * basis(2)).astype(np.float32)
+    plan = [("A", a), ("A", a), ("B", b), ("C", c), ("A", a), ("B", b), ("C", c)]
+    dets = [sighting(loc, hours(i), vector) for i, (_, vector) in enumerate(plan)]
+    write_truth(settings, [(d, label) for d, (label, _) in zip(dets, plan)])
+    return dets, [label for label, _ in plan]

@@ -5,7 +5,7 @@ from django.core.management import call_command
 from reid.analysis import analyse
 from reid.backfill import run_backfill
 from reid.services import run_matching
-from tests.reid.test_replay import by_hand, three_does  # noqa: F401 (fixture)
+from tests.reid.helpers import by_hand
 
 pytestmark = pytest.mark.django_db
 

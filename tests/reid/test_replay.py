@@ -1,8 +1,5 @@
 """The replay (reid.replay): matching from scratch in memory, scored by pairs of detections, and the
 recommendation rule. Hand-built sets whose outcome is worked out in the comments."""
-import csv
-import itertools
-
 import numpy as np
 import pytest
 from django.core.management import call_command
@@ -16,37 +13,9 @@ from reid.replay import (
 )
 from reid.services import matchable_detections
 from tests import factories
-from tests.reid.helpers import hours, sighting
+from tests.reid.helpers import basis, brute_force, by_hand, hours, sighting, write_truth
 
 pytestmark = pytest.mark.django_db
-DIM = 16
-
-
-def basis(i, dim=DIM):
-    v = np.zeros(dim, dtype=np.float32)
-    v[i] = 1.0
-    return v
-
-
-def write_truth(settings, rows):
-    with open(settings.GROUND_TRUTH_PATH, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["detection_id", "individual_id"])
-        writer.writerows((det.id, label) for det, label in rows)
-
-
-def brute_force(clusters, labels):
-    """Pairwise P/R/F1 by looking at every pair: clusters[i] (None = unassigned), labels[i]."""
-    same_cluster = same_label = both = 0
-    for i, j in itertools.combinations(range(len(labels)), 2):
-        c = clusters[i] is not None and clusters[i] == clusters[j]
-        t = labels[i] == labels[j]
-        same_cluster += c
-        same_label += t
-        both += c and t
-    p = both / same_cluster if same_cluster else 1.0
-    r = both / same_label if same_label else 1.0
-    return p, r, 2 * p * r / (p + r) if p + r else 0.0
 
 
 def test_pairwise_scores_equal_counting_every_pair():
@@ -60,30 +29,6 @@ def test_pairwise_scores_equal_counting_every_pair():
         assert figures["precision"] == pytest.approx(p, abs=1e-4)
         assert figures["recall"] == pytest.approx(r, abs=1e-4)
         assert figures["f1"] == pytest.approx(f, abs=1e-4)
-
-
-@pytest.fixture
-def three_does(settings):
-    """Does A (3 sightings), B and C (2 each), one camera, hours apart (no bursts). Every sighting is
-    exactly its individual's vector: a = e0, b at cosine 0.50 from a, c at 0.65 from a (0.325 from b).
-    Order: A1 A2 B1 C1 A3 B2 C2."""
-    loc = factories.location()
-    a = basis(0)
-    b = (0.5 * basis(0) + np.sqrt(0.75) * basis(1)).astype(np.float32)
-    c = (0.65 * basis(0) + np.sqrt(1 - 0.65**2) * basis(2)).astype(np.float32)
-    plan = [("A", a), ("A", a), ("B", b), ("C", c), ("A", a), ("B", b), ("C", c)]
-    dets = [sighting(loc, hours(i), vector) for i, (_, vector) in enumerate(plan)]
-    write_truth(settings, [(d, label) for d, (label, _) in zip(dets, plan)])
-    return dets, [label for label, _ in plan]
-
-
-def by_hand(dets, labels, groups):
-    """Expected figures for clusters given as lists of sighting positions (the rest unassigned)."""
-    cluster = [None] * len(dets)
-    for number, members in enumerate(groups):
-        for i in members:
-            cluster[i] = number
-    return brute_force(cluster, labels)
 
 
 @pytest.mark.parametrize("threshold, groups", [
