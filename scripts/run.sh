@@ -20,7 +20,8 @@ trap cleanup INT TERM EXIT
 if redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
   echo "Using the Redis server already answering on 127.0.0.1:${REDIS_PORT}."
 else
-  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$PWD/var/redis" --appendonly yes \
+  # its own session: Ctrl-C reaches the web server and the worker, and Redis is stopped after them
+  setsid redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$PWD/var/redis" --appendonly yes \
     --maxmemory-policy noeviction --daemonize no --loglevel warning &
   pids+=($!)
   for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
