@@ -44,13 +44,14 @@ def failure_message(exc_string, timeout=None):
 
 
 def record_failure(job_id, message, conn=None):
-    """Mark the job failed in Redis (if it is still processing) and in its history row."""
+    """Delete the job's partial file, then mark it failed in Redis (if it is still processing) and
+    in its history row: a job that reads failed has no file left behind."""
+    for partial in Path(settings.EXPORT_ROOT).glob(f"*_{job_id}_*.partial*"):
+        partial.unlink(missing_ok=True)
     status.fail(job_id, message, conn=conn)
     ExportJob.objects.filter(id=job_id, status=ExportJob.Status.PROCESSING).update(
         status=ExportJob.Status.FAILED, error=message, completed_at=timezone.now()
     )
-    for partial in Path(settings.EXPORT_ROOT).glob(f"*_{job_id}_*.partial*"):
-        partial.unlink(missing_ok=True)
 
 
 def reconcile_job(row, conn):
