@@ -110,7 +110,6 @@ def main():
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
-    from rest_framework.pagination import PageNumberPagination  # noqa: F401  (documents the baseline)
 
     from detections import demo, selectors
     from detections.api.serializers import DetectionSerializer

@@ -52,6 +52,19 @@ def filters_summary(location_ids, classifications):
     }
 
 
+def report_header(report_type, title, location_ids, classifications):
+    """The fields every report document starts with (activity and comparison)."""
+    return {
+        "report_type": report_type,
+        "title": title,
+        "site_name": settings.SITE_NAME,
+        "time_zone": settings.TIME_ZONE,
+        "independence_minutes": settings.INDEPENDENCE_MINUTES,
+        "filters": filters_summary(location_ids, classifications),
+        "generated_at": timezone.now().astimezone(report_tz()).isoformat(timespec="seconds"),
+    }
+
+
 def rollup(counts, *positions):
     """Sum aggregated {(period, class, location): n} rows over the other key positions."""
     totals = {}
@@ -160,16 +173,10 @@ def build_activity_report(start, end, group_by="month", location_ids=None, class
         "average_per_period": round(total / len(periods), 1) if periods else 0,
     }
     report = {
-        "report_type": "seasonal_activity",
-        "title": title or "Seasonal Activity Report",
-        "site_name": settings.SITE_NAME,
+        **report_header("seasonal_activity", title or "Seasonal Activity Report", location_ids, classifications),
         "start_date": start.isoformat(),
         "end_date": end.isoformat(),
         "group_by": group_by,
-        "time_zone": settings.TIME_ZONE,
-        "independence_minutes": settings.INDEPENDENCE_MINUTES,
-        "filters": filters_summary(location_ids, classifications),
-        "generated_at": timezone.now().astimezone(report_tz()).isoformat(timespec="seconds"),
         "empty": total == 0,
         "classes": classes,
         "summary": summary,

@@ -2,12 +2,8 @@
 (the baseline) and plain-language highlights."""
 from datetime import date
 
-from django.conf import settings
-from django.utils import timezone
-
 from reports import selectors
-from reports.activity import CLASS, filters_summary, ordered_classes, percent_change, rollup, sex_ratio
-from reports.periods import report_tz
+from reports.activity import CLASS, ordered_classes, percent_change, report_header, rollup, sex_ratio
 
 MAX_HIGHLIGHTS = 5
 # Changes between counts this small (e.g. 7 -> 0) are listed after the others: a 100% change of a
@@ -105,15 +101,9 @@ def build_comparison_report(comparison_periods, location_ids=None, classificatio
     rows = differences(periods, classes)
     total = sum(p["total_detections"] for p in periods)
     return {
-        "report_type": "comparison",
-        "title": title or "Period Comparison Report",
-        "site_name": settings.SITE_NAME,
+        **report_header("comparison", title or "Period Comparison Report", location_ids, classifications),
         "start_date": min(p["start_date"] for p in periods),
         "end_date": max(p["end_date"] for p in periods),
-        "time_zone": settings.TIME_ZONE,
-        "independence_minutes": settings.INDEPENDENCE_MINUTES,
-        "filters": filters_summary(location_ids, classifications),
-        "generated_at": timezone.now().astimezone(report_tz()).isoformat(timespec="seconds"),
         "empty": total == 0,
         "classes": classes,
         "periods": periods,

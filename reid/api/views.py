@@ -115,48 +115,48 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         item.refresh_from_db()
         return Response(s.ReviewItemSerializer(item).data)
 
+    def _decide(self, request, decision, body_class=None):
+        """Validate the body (if the decision takes one), then apply `decision(item, data)`."""
+        item = self.get_object()
+        data = {}
+        if body_class is not None:
+            body = body_class(data=request.data)
+            body.is_valid(raise_exception=True)
+            data = body.validated_data
+        return self._answer(lambda: decision(item, data))
+
     @extend_schema(request=s.DeerChoiceSerializer, summary="This detection is that deer")
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        item = self.get_object()
-        body = s.DeerChoiceSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        return self._answer(lambda: review.accept(item, body.validated_data["deer_id"], request.user))
+        return self._decide(request, lambda item, data: review.accept(item, data["deer_id"], request.user),
+                            s.DeerChoiceSerializer)
 
     @extend_schema(request=s.DeerChoiceSerializer, summary="This detection is not that deer (never offered again)")
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        item = self.get_object()
-        body = s.DeerChoiceSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        return self._answer(lambda: review.reject(item, body.validated_data["deer_id"], request.user))
+        return self._decide(request, lambda item, data: review.reject(item, data["deer_id"], request.user),
+                            s.DeerChoiceSerializer)
 
     @extend_schema(request=s.NewIndividualSerializer, summary="A deer not seen before: create its profile")
     @action(detail=True, methods=["post"], url_path="new")
     def new_individual(self, request, pk=None):
-        item = self.get_object()
-        body = s.NewIndividualSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        return self._answer(lambda: review.new_individual(item, request.user, name=body.validated_data["name"],
-                                                          sex=body.validated_data["sex"]))
+        return self._decide(request, lambda item, data: review.new_individual(
+            item, request.user, name=data["name"], sex=data["sex"]), s.NewIndividualSerializer)
 
     @extend_schema(request=None, summary="Cannot be identified; leave it unassigned and out of matching")
     @action(detail=True, methods=["post"])
     def unidentifiable(self, request, pk=None):
-        item = self.get_object()
-        return self._answer(lambda: review.unidentifiable(item, request.user))
+        return self._decide(request, lambda item, data: review.unidentifiable(item, request.user))
 
     @extend_schema(request=None, summary="Decide later: move the item to the back of the queue")
     @action(detail=True, methods=["post"])
     def skip(self, request, pk=None):
-        item = self.get_object()
-        return self._answer(lambda: review.skip(item, request.user))
+        return self._decide(request, lambda item, data: review.skip(item, request.user))
 
     @extend_schema(request=None, summary="Undo the latest decision on this item")
     @action(detail=True, methods=["post"])
     def undo(self, request, pk=None):
-        item = self.get_object()
-        return self._answer(lambda: review.undo(item, request.user))
+        return self._decide(request, lambda item, data: review.undo(item, request.user))
 
     @extend_schema(request=None, operation_id="reid_review_undo_mine",
                    summary="Undo my latest decision, whichever item it was on")

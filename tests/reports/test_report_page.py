@@ -1,5 +1,4 @@
 """Staff page /reports/: the form, an HTML preview with the same numbers as the API, errors."""
-import json
 
 import pytest
 from django.test import Client
