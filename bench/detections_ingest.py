@@ -16,6 +16,7 @@ redis-server on a free port (the re-ID signal queues its jobs there), and gunico
     .venv/bin/python bench/detections_ingest.py --images 50          # quick check
     .venv/bin/python bench/detections_ingest.py --postgres           # production database
 """
+
 import argparse
 import io
 import json
@@ -51,6 +52,8 @@ def pg_database(create):
         if create:
             conn.execute(f'CREATE DATABASE "{PG_DB}"')
     return f"{server}/{PG_DB}"
+
+
 SETUP = """
 from django.contrib.auth.models import Group, User
 from rest_framework.authtoken.models import Token
@@ -99,19 +102,28 @@ def metadata(rng):
     detections = []
     for x, label in ((200, "doe"), (1100, "buck")):
         vector = rng.normal(size=512)
-        detections.append({
-            "bbox": [x, 400, 360, 300], "confidence": round(float(rng.uniform(0.5, 0.99)), 3),
-            "classification": label, "embedding": [round(float(v), 6) for v in vector], "embedding_model": "bench-512",
-        })
+        detections.append(
+            {
+                "bbox": [x, 400, 360, 300],
+                "confidence": round(float(rng.uniform(0.5, 0.99)), 3),
+                "classification": label,
+                "embedding": [round(float(v), 6) for v in vector],
+                "embedding_model": "bench-512",
+            }
+        )
     return {"location": "Bench Site", "taken_at": "2024-10-15T06:30:00", "detections": detections}
 
 
 def multipart(data, meta, name):
     boundary = uuid.uuid4().hex
     parts = [
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n".encode() + json.dumps(meta).encode() + b"\r\n",
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
-        f"Content-Type: image/jpeg\r\n\r\n".encode() + data + b"\r\n",
+        f'--{boundary}\r\nContent-Disposition: form-data; name="metadata"\r\n\r\n'.encode()
+        + json.dumps(meta).encode()
+        + b"\r\n",
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        f"Content-Type: image/jpeg\r\n\r\n".encode()
+        + data
+        + b"\r\n",
         f"--{boundary}--\r\n".encode(),
     ]
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
@@ -159,15 +171,27 @@ def main():
     parser.add_argument("--images", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--postgres", action="store_true",
-                        help=f"use a temporary PostgreSQL database {PG_DB} on BENCH_PG (default: temporary SQLite)")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help=f"use a temporary PostgreSQL database {PG_DB} on BENCH_PG (default: temporary SQLite)",
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     redis_port, web_port = free_port(), free_port()
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings", DEBUG="0", SECRET_KEY="bench-only-secret",
-               ALLOWED_HOSTS="127.0.0.1", IMAGE_ROOT=str(workdir / "images"), MEDIA_ROOT=str(workdir / "media"),
-               EXPORT_ROOT=str(workdir / "exports"), REDIS_URL=f"redis://127.0.0.1:{redis_port}/0", LOG_LEVEL="WARNING")
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DEBUG="0",
+        SECRET_KEY="bench-only-secret",
+        ALLOWED_HOSTS="127.0.0.1",
+        IMAGE_ROOT=str(workdir / "images"),
+        MEDIA_ROOT=str(workdir / "media"),
+        EXPORT_ROOT=str(workdir / "exports"),
+        REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
+        LOG_LEVEL="WARNING",
+    )
     if args.postgres:
         env["DATABASE_URL"] = pg_database(create=True)
     else:
@@ -175,24 +199,65 @@ def main():
         env["SQLITE_PATH"] = str(workdir / "bench.sqlite3")
     processes = []
     try:
-        processes.append(subprocess.Popen(
-            ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(workdir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        processes.append(
+            subprocess.Popen(
+                [
+                    "redis-server",
+                    "--port",
+                    str(redis_port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    str(workdir),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
         subprocess.run([PYTHON, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
-        token = subprocess.run([PYTHON, "manage.py", "shell", "-c", SETUP], cwd=ROOT, env=env, check=True,
-                               capture_output=True, text=True).stdout.strip().splitlines()[-1]
+        token = (
+            subprocess.run(
+                [PYTHON, "manage.py", "shell", "-c", SETUP],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         print(f"generating {args.images} JPEGs (1920x1080) ...", flush=True)
         jpegs = make_jpegs(args.images)
         print(f"  mean size {sum(map(len, jpegs)) / len(jpegs) / 1024:.0f} KiB", flush=True)
-        processes.append(subprocess.Popen(
-            [str(Path(PYTHON).parent / "gunicorn"), "config.wsgi:application", "-b", f"127.0.0.1:{web_port}",
-             "-w", str(args.workers), "--timeout", "120", "--log-level", "warning"],
-            cwd=ROOT, env=env))
+        processes.append(
+            subprocess.Popen(
+                [
+                    str(Path(PYTHON).parent / "gunicorn"),
+                    "config.wsgi:application",
+                    "-b",
+                    f"127.0.0.1:{web_port}",
+                    "-w",
+                    str(args.workers),
+                    "--timeout",
+                    "120",
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=ROOT,
+                env=env,
+            )
+        )
 
         def healthy():
             conn = HTTPConnection("127.0.0.1", web_port, timeout=2)
             conn.request("GET", "/healthz")
             return conn.getresponse().status == 200
+
         wait_for(healthy)
 
         auth = {"Authorization": f"Token {token}"}
@@ -202,9 +267,13 @@ def main():
             body, content_type = multipart(data, metadata(rng), f"BENCH_{index:05d}.JPG")
             uploads.append(("POST", "/api/images", body, {**auth, "Content-Type": content_type}))
 
-        print(f"\nPOST /api/images under gunicorn ({args.workers} workers), {args.concurrency} client threads, "
-              f"{'PostgreSQL' if args.postgres else 'SQLite'}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-        seconds, lat, statuses = run_clients(web_port, [("GET", "/healthz", None, {})] * (args.images * 2), args.concurrency)
+        print(
+            f"\nPOST /api/images under gunicorn ({args.workers} workers), {args.concurrency} client threads, "
+            f"{'PostgreSQL' if args.postgres else 'SQLite'}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        )
+        seconds, lat, statuses = run_clients(
+            web_port, [("GET", "/healthz", None, {})] * (args.images * 2), args.concurrency
+        )
         report("baseline: GET /healthz", seconds, lat, len(lat), "requests/s")
         seconds, lat, statuses = run_clients(web_port, uploads, args.concurrency)
         created = statuses.count(201)

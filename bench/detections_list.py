@@ -19,6 +19,7 @@ other programs share the CPU, and their p99 shows the garbage collector's pauses
 
 BENCH_PG (default postgres://herdbook:herdbook@127.0.0.1:5432) names the server.
 """
+
 import argparse
 import base64
 import gc
@@ -96,8 +97,12 @@ def main():
     parser.add_argument("--detections", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=100)
     parser.add_argument("--baseline-repeats", type=int, default=3, help="OFFSET pages are slow: few repeats")
-    parser.add_argument("--no-gc-freeze", dest="gc_freeze", action="store_false",
-                        help="skip gc.freeze() after start-up (config/wsgi.py freezes it under gunicorn)")
+    parser.add_argument(
+        "--no-gc-freeze",
+        dest="gc_freeze",
+        action="store_false",
+        help="skip gc.freeze() after start-up (config/wsgi.py freezes it under gunicorn)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep (and reuse) the benchmark database")
     args = parser.parse_args()
 
@@ -142,18 +147,22 @@ def main():
             response = client.get(url)
             assert response.status_code == 200, (url, response.status_code, response.content[:300])
             assert len(response.json()["results"]) > 0
+
         return call
 
     def offset_page(queryset, offset):
         def call():
             page_count = queryset.count()
-            rows = list(queryset.order_by("-taken_at", "-id")[offset:offset + 50])
-            DetectionSerializer(rows, many=True).data
+            rows = list(queryset.order_by("-taken_at", "-id")[offset : offset + 50])
+            _ = DetectionSerializer(rows, many=True).data
             assert page_count and rows
+
         return call
 
     everything = selectors.detection_list()
-    filtered_qs = everything.filter(location=location, effective_classification__in=["buck", "doe"], confidence__gte=0.7)
+    filtered_qs = everything.filter(
+        location=location, effective_classification__in=["buck", "doe"], confidence__gte=0.7
+    )
     filter_query = f"location={location.id}&classification=buck,doe&min_confidence=0.7"
     deep_all, n_all = deep_position(Detection.objects.all(), ["-taken_at", "-id"])
     deep_filtered, n_filtered = deep_position(
@@ -164,23 +173,42 @@ def main():
 
     scenarios = [
         ("all, first page", get("/api/detections"), offset_page(everything, 0)),
-        ("all, deep page (90%)", get(f"/api/detections?cursor={cursor_at(deep_all)}"), offset_page(everything, int(n_all * 0.9))),
-        (f"filtered ({n_filtered:,} rows), first page", get(f"/api/detections?{filter_query}"), offset_page(filtered_qs, 0)),
-        ("filtered, deep page (90%)", get(f"/api/detections?{filter_query}&cursor={cursor_at(deep_filtered)}"),
-         offset_page(filtered_qs, int(n_filtered * 0.9))),
-        ("ordering=-confidence, deep page", get(f"/api/detections?ordering=-confidence&cursor={cursor_at(deep_conf)}"), None),
+        (
+            "all, deep page (90%)",
+            get(f"/api/detections?cursor={cursor_at(deep_all)}"),
+            offset_page(everything, int(n_all * 0.9)),
+        ),
+        (
+            f"filtered ({n_filtered:,} rows), first page",
+            get(f"/api/detections?{filter_query}"),
+            offset_page(filtered_qs, 0),
+        ),
+        (
+            "filtered, deep page (90%)",
+            get(f"/api/detections?{filter_query}&cursor={cursor_at(deep_filtered)}"),
+            offset_page(filtered_qs, int(n_filtered * 0.9)),
+        ),
+        (
+            "ordering=-confidence, deep page",
+            get(f"/api/detections?ordering=-confidence&cursor={cursor_at(deep_conf)}"),
+            None,
+        ),
         ("review-stats (all rows)", get_stats(client), None),
     ]
 
-    for name, call, baseline in scenarios:
+    for _name, call, _baseline in scenarios:
         call()  # warm up every path before freezing the start-up objects
     if args.gc_freeze:
         gc.collect()
         gc.freeze()
-    print(f"\nGET /api/detections on {total:,} detections ({connection.vendor}), page size 50, "
-          f"{args.repeats} repeats, server time in ms, gc.freeze() {'on' if args.gc_freeze else 'off'}")
+    print(
+        f"\nGET /api/detections on {total:,} detections ({connection.vendor}), page size 50, "
+        f"{args.repeats} repeats, server time in ms, gc.freeze() {'on' if args.gc_freeze else 'off'}"
+    )
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"{'scenario':<40} {'p50':>7} {'p99':>7} {'cpu p50':>8} {'cpu p99':>8}   {'baseline p50':>12} {'baseline p99':>12}   target p99")
+    print(
+        f"{'scenario':<40} {'p50':>7} {'p99':>7} {'cpu p50':>8} {'cpu p99':>8}   {'baseline p50':>12} {'baseline p99':>12}   target p99"
+    )
     failures = 0
     for name, call, baseline in scenarios:
         p50, p99, cpu50, cpu99 = timed(call, args.repeats)
@@ -192,7 +220,9 @@ def main():
         target = f"< {TARGET_MS:.0f}" if "review-stats" not in name else "(none)"
         ok = "review-stats" in name or p99 < TARGET_MS
         failures += 0 if ok else 1
-        print(f"{name:<40} {p50:>7.1f} {p99:>7.1f} {cpu50:>8.1f} {cpu99:>8.1f}   {base}   {target} {'ok' if ok else 'MISSED'}")
+        print(
+            f"{name:<40} {p50:>7.1f} {p99:>7.1f} {cpu50:>8.1f} {cpu99:>8.1f}   {base}   {target} {'ok' if ok else 'MISSED'}"
+        )
     print("\nbaseline = the same page with page-number pagination (COUNT(*) + OFFSET + the same serializer)")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
@@ -206,6 +236,7 @@ def get_stats(client):
     def call():
         response = client.get("/api/detections/review-stats")
         assert response.status_code == 200
+
     return call
 
 

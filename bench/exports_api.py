@@ -9,6 +9,7 @@ connections on 127.0.0.1):
   * POST /api/exports/pdf rejected by VR-003 (token auth, DRF serializer, 400 body).
 Targets: each at least 50% of the bare view's throughput, p99 under 25 ms.
 """
+
 import argparse
 import asyncio
 import json
@@ -53,7 +54,9 @@ async def load(port, request_bytes, seconds):
     latencies, statuses = [], {}
     stop_at = time.perf_counter() + seconds
     started = time.perf_counter()
-    await asyncio.gather(*(connection_loop(port, request_bytes, stop_at, latencies, statuses) for _ in range(CONNECTIONS)))
+    await asyncio.gather(
+        *(connection_loop(port, request_bytes, stop_at, latencies, statuses) for _ in range(CONNECTIONS))
+    )
     elapsed = time.perf_counter() - started
     latencies.sort()
     return {
@@ -100,10 +103,26 @@ def main():
         port = free_port()
         log = open(env.tmp / "gunicorn.log", "w")  # Django logs each 400 as a warning, as in production
         gunicorn = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{port}",
-             "-k", "gthread", "-w", str(args.workers), "--threads", str(args.threads), "--keep-alive", "30",
-             "--log-level", "warning"],
-            cwd=ROOT, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=log,
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "config.wsgi",
+                "-b",
+                f"127.0.0.1:{port}",
+                "-k",
+                "gthread",
+                "-w",
+                str(args.workers),
+                "--threads",
+                str(args.threads),
+                "--keep-alive",
+                "30",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=dict(os.environ),
+            stdout=subprocess.DEVNULL,
+            stderr=log,
         )
         try:
             import urllib.request
@@ -117,9 +136,21 @@ def main():
             scenarios = [
                 ("bare Django JSON view (baseline)", http_request("GET", "/bench/bare"), "200"),
                 ("GET /api/exports/pdf/{job_id}", http_request("GET", f"/api/exports/pdf/{job.id}", token), "200"),
-                ("POST /api/exports/pdf rejected (VR-003)", http_request("POST", "/api/exports/pdf", token, {
-                    "report_type": "seasonal_activity", "start_date": "2024-01-01", "end_date": "2024-06-30", "group_by": "year",
-                }), "400"),
+                (
+                    "POST /api/exports/pdf rejected (VR-003)",
+                    http_request(
+                        "POST",
+                        "/api/exports/pdf",
+                        token,
+                        {
+                            "report_type": "seasonal_activity",
+                            "start_date": "2024-01-01",
+                            "end_date": "2024-06-30",
+                            "group_by": "year",
+                        },
+                    ),
+                    "400",
+                ),
             ]
             results = []
             for name, request_bytes, expected in scenarios:
@@ -133,9 +164,11 @@ def main():
             log.close()
 
     base = results[0][1]["rps"]
-    print(f"\nExport API under gunicorn ({args.workers} gthread workers x {args.threads} threads), "
-          f"{CONNECTIONS} keep-alive connections, {args.seconds:.0f} s each, {total:,} demo detections, "
-          f"{os.cpu_count()} CPUs shared with the load generator")
+    print(
+        f"\nExport API under gunicorn ({args.workers} gthread workers x {args.threads} threads), "
+        f"{CONNECTIONS} keep-alive connections, {args.seconds:.0f} s each, {total:,} demo detections, "
+        f"{os.cpu_count()} CPUs shared with the load generator"
+    )
     print(f"{'scenario':<42} {'req/s':>8} {'vs bare':>8} {'p50 ms':>8} {'p99 ms':>8}   target")
     failures = 0
     for index, (name, result) in enumerate(results):

@@ -1,4 +1,5 @@
 """The app's URLs plus /bench/bare: a bare Django JSON view (no DRF, no auth, no Redis)."""
+
 from django.http import JsonResponse
 from django.urls import path
 

@@ -3,6 +3,7 @@
 Never touches the dev database: the database is herdbook_bench_exports (dropped at the end unless
 --keep), Redis is a private redis-server on a free port, files live in a temporary directory.
 """
+
 import os
 import shutil
 import socket
@@ -40,23 +41,39 @@ class Environment:
         self.tmp = Path(tempfile.mkdtemp(prefix="herdbook-bench-exports-"))
         port = free_port()
         self.redis = subprocess.Popen(
-            [shutil.which("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.tmp), "--maxmemory-policy", "noeviction"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                shutil.which("redis-server"),
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.tmp),
+                "--maxmemory-policy",
+                "noeviction",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         self.redis_url = f"redis://127.0.0.1:{port}/0"
-        os.environ.update({
-            "DJANGO_SETTINGS_MODULE": self.settings_module,
-            "DATABASE_URL": f"{SERVER}/{DB_NAME}",
-            "REDIS_URL": self.redis_url,
-            "DEBUG": "false",
-            "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret"),
-            "MEDIA_ROOT": str(self.tmp),
-            "IMAGE_ROOT": str(self.tmp / "images"),
-            "EXPORT_ROOT": str(self.tmp / "exports"),
-            "LOG_LEVEL": "WARNING",
-            "PYTHONPATH": os.pathsep.join([str(ROOT), str(BENCH)]),
-        })
+        os.environ.update(
+            {
+                "DJANGO_SETTINGS_MODULE": self.settings_module,
+                "DATABASE_URL": f"{SERVER}/{DB_NAME}",
+                "REDIS_URL": self.redis_url,
+                "DEBUG": "false",
+                "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret"),
+                "MEDIA_ROOT": str(self.tmp),
+                "IMAGE_ROOT": str(self.tmp / "images"),
+                "EXPORT_ROOT": str(self.tmp / "exports"),
+                "LOG_LEVEL": "WARNING",
+                "PYTHONPATH": os.pathsep.join([str(ROOT), str(BENCH)]),
+            }
+        )
         (self.tmp / "exports").mkdir()
         self._create_database()
         import redis

@@ -9,6 +9,7 @@ Measures, in the same run, with the worker processes' peak RSS sampled every 50 
     running a 1-detection ZIP (the fixed cost of a worker) as baseline;
   * a one-page PDF job end to end, next to render_report_pdf called inline (no queue) as baseline.
 """
+
 import argparse
 import os
 import subprocess
@@ -34,7 +35,10 @@ class Worker:
     def __init__(self):
         self.process = subprocess.Popen(
             [sys.executable, str(ROOT / "manage.py"), "rqworker", "exports", "-v", "0"],
-            cwd=ROOT, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+            env=dict(os.environ),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         self.peak = 0
         self.running = True
@@ -100,8 +104,11 @@ def inline_deflated(ids, path):
     zip_archive._stored = deflated
     try:
         started = time.perf_counter()
-        zip_archive.write_zip({"detection_ids": ids, "crop_size": 300, "include_crops": True,
-                               "include_metadata_csv": True}, path, total=len(ids))
+        zip_archive.write_zip(
+            {"detection_ids": ids, "crop_size": 300, "include_crops": True, "include_metadata_csv": True},
+            path,
+            total=len(ids),
+        )
         return time.perf_counter() - started
     finally:
         zip_archive._stored = original
@@ -120,32 +127,50 @@ def main():
         from exports.pdf import render_report_pdf
 
         user = bench_user()
-        ids = [str(value) for value in Detection.objects.order_by("id").values_list("id", flat=True)[:args.large]]
+        ids = [str(value) for value in Detection.objects.order_by("id").values_list("id", flat=True)[: args.large]]
         rows = []
 
         worker = Worker()
         _, base_peak, _ = worker.run(lambda: zip_job(user, ids[:1]))
 
-        wall, peak, doc = worker.run(lambda: zip_job(user, ids[:args.small]))
+        wall, peak, doc = worker.run(lambda: zip_job(user, ids[: args.small]))
         assert doc["status"] == "completed", doc
-        baseline = inline_deflated(ids[:args.small], env.tmp / "baseline.zip")
-        rows.append((f"ZIP {args.small:,} crops, end to end", f"{wall:.1f} s", f"{baseline:.1f} s inline, crops deflated",
-                     f"< {TARGET_ZIP_SECONDS:.0f} s", wall < TARGET_ZIP_SECONDS))
+        baseline = inline_deflated(ids[: args.small], env.tmp / "baseline.zip")
+        rows.append(
+            (
+                f"ZIP {args.small:,} crops, end to end",
+                f"{wall:.1f} s",
+                f"{baseline:.1f} s inline, crops deflated",
+                f"< {TARGET_ZIP_SECONDS:.0f} s",
+                wall < TARGET_ZIP_SECONDS,
+            )
+        )
         size_small = doc["file_size_bytes"]
 
-        wall, peak, doc = worker.run(lambda: zip_job(user, ids[:args.large]))
+        wall, peak, doc = worker.run(lambda: zip_job(user, ids[: args.large]))
         assert doc["status"] == "completed", doc
-        rows.append((f"ZIP {args.large:,} crops, peak worker memory", f"{peak:.0f} MB ({wall:.1f} s, "
-                     f"{doc['file_size_bytes'] / 1e6:.0f} MB file)", f"{base_peak:.0f} MB for 1 crop",
-                     f"< {TARGET_PEAK_MB:.0f} MB", peak < TARGET_PEAK_MB))
+        rows.append(
+            (
+                f"ZIP {args.large:,} crops, peak worker memory",
+                f"{peak:.0f} MB ({wall:.1f} s, {doc['file_size_bytes'] / 1e6:.0f} MB file)",
+                f"{base_peak:.0f} MB for 1 crop",
+                f"< {TARGET_PEAK_MB:.0f} MB",
+                peak < TARGET_PEAK_MB,
+            )
+        )
 
         from exports import services
         from exports.api.serializers import PdfExportRequestSerializer
         from exports.models import ExportJob
 
         end = date.today() - timedelta(days=2)
-        request = {"report_type": "seasonal_activity", "start_date": str(end - timedelta(days=30)), "end_date": str(end),
-                   "group_by": "week", "include_charts": True}
+        request = {
+            "report_type": "seasonal_activity",
+            "start_date": str(end - timedelta(days=30)),
+            "end_date": str(end),
+            "group_by": "week",
+            "include_charts": True,
+        }
         serializer = PdfExportRequestSerializer(data=request)
         serializer.is_valid(raise_exception=True)
         params = serializer.to_params()
@@ -155,11 +180,20 @@ def main():
         wall, peak, doc = worker.run(lambda: services.create_export(user, ExportJob.Kind.PDF, params).id)
         worker.stop()
         assert doc["status"] == "completed", doc
-        rows.append(("PDF one month, end to end", f"{wall:.1f} s ({doc['file_size_bytes'] / 1e3:.0f} kB)",
-                     f"{baseline:.1f} s inline render", "(none)", True))
+        rows.append(
+            (
+                "PDF one month, end to end",
+                f"{wall:.1f} s ({doc['file_size_bytes'] / 1e3:.0f} kB)",
+                f"{baseline:.1f} s inline render",
+                "(none)",
+                True,
+            )
+        )
 
-    print(f"\nExport jobs on {total:,} demo detections (PostgreSQL, real redis-server, warm rqworker; "
-          f"end to end = enqueue to completed status), {os.cpu_count()} CPUs")
+    print(
+        f"\nExport jobs on {total:,} demo detections (PostgreSQL, real redis-server, warm rqworker; "
+        f"end to end = enqueue to completed status), {os.cpu_count()} CPUs"
+    )
     print(f"{'scenario':<36} {'measured':<34} {'baseline (same run)':<32} target")
     failures = 0
     for name, measured, baseline, target, ok in rows:

@@ -20,6 +20,7 @@ Run: .venv/bin/python bench/reid_calibrate.py [--pairs 0.78:0.72,0.7:0.6] [--ima
 Targets: 0.85 <= oracle <= 0.97; F1(recommended) >= oracle - 0.02; profiles after the reset run
 within 15 % of the true number of individuals; replay and reset run agree.
 """
+
 import argparse
 import os
 import sys
@@ -31,10 +32,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 WORK = Path(tempfile.mkdtemp(prefix="reid-calibrate-"))
-os.environ.update({
-    "DJANGO_SETTINGS_MODULE": "config.settings", "SQLITE_PATH": str(WORK / "db.sqlite3"),
-    "MEDIA_ROOT": str(WORK / "media"), "LOG_LEVEL": "WARNING",
-})
+os.environ.update(
+    {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "SQLITE_PATH": str(WORK / "db.sqlite3"),
+        "MEDIA_ROOT": str(WORK / "media"),
+        "LOG_LEVEL": "WARNING",
+    }
+)
 for name in ("DATABASE_URL", "GROUND_TRUTH_PATH", "IMAGE_ROOT", "REID_THRESHOLD", "REID_REVIEW_THRESHOLD"):
     os.environ.pop(name, None)
 
@@ -96,8 +101,10 @@ def review_like_the_truth(truth):
     API takes any deer), or make a new individual when there is none yet."""
     user, _ = User.objects.get_or_create(username="calibration-reviewer")
     holder = {}  # individual -> (sightings, deer id) of the profile holding most of its sightings
-    counts = Counter((truth.get(str(pk)), deer_id)
-                     for pk, deer_id in Detection.objects.exclude(deer=None).values_list("id", "deer_id"))
+    counts = Counter(
+        (truth.get(str(pk)), deer_id)
+        for pk, deer_id in Detection.objects.exclude(deer=None).values_list("id", "deer_id")
+    )
     for (label, deer_id), n in counts.items():
         if label is not None and n > holder.get(label, (0, None))[0]:
             holder[label] = (n, deer_id)
@@ -116,14 +123,20 @@ def review_like_the_truth(truth):
 
 
 def print_curve(curve, top):
-    print("  thr   prec   recall  F1     profiles  largest  linked     (replay from scratch, review band from "
-          f"{settings.REID_REVIEW_THRESHOLD:.2f})")
+    print(
+        "  thr   prec   recall  F1     profiles  largest  linked     (replay from scratch, review band from "
+        f"{settings.REID_REVIEW_THRESHOLD:.2f})"
+    )
     for t in GRID:
         if round(t * 100) % 5 == 0 or abs(t - top["threshold"]) < 0.035:
             f = curve[t]
-            mark = "  <- recommended" if t == top["threshold"] else ("  <- oracle" if t == top["best_threshold"] else "")
-            print(f"  {t:.2f}  {f['precision']:.3f}  {f['recall']:.3f}   {f['f1']:.3f}  {f['profiles']:>8}  "
-                  f"{f['largest']:>7}  {f['linked']:>8}{mark}")
+            mark = (
+                "  <- recommended" if t == top["threshold"] else ("  <- oracle" if t == top["best_threshold"] else "")
+            )
+            print(
+                f"  {t:.2f}  {f['precision']:.3f}  {f['recall']:.3f}   {f['f1']:.3f}  {f['profiles']:>8}  "
+                f"{f['largest']:>7}  {f['linked']:>8}{mark}"
+            )
 
 
 def evaluate(spread, noise, images, seed, scan):
@@ -139,14 +152,18 @@ def evaluate(spread, noise, images, seed, scan):
     top = recommend(curve)
     n_true = data.individuals
     sample = f" (a sample of whole individuals of {data.matchable})" if data.sampled else ""
-    print(f"\nLATENT_SPREAD={spread} EMBEDDING_NOISE={noise}: {len(data.rows)} matchable detections{sample}, "
-          f"{n_true} individuals; replay of {len(GRID)} thresholds in {replay_seconds:.1f} s")
+    print(
+        f"\nLATENT_SPREAD={spread} EMBEDDING_NOISE={noise}: {len(data.rows)} matchable detections{sample}, "
+        f"{n_true} individuals; replay of {len(GRID)} thresholds in {replay_seconds:.1f} s"
+    )
     print_curve(curve, top)
     oracle, rec = top["best_f1"], top["threshold"]
     print(f"  oracle: F1 {oracle:.3f} at {top['best_threshold']:.2f}   [target 0.85..0.97]")
-    print(f"  recommended {rec:.2f}: F1 {top['f1']:.3f}, {oracle - top['f1']:.3f} below the oracle [target <= 0.02]; "
-          f"worst F1 within +-0.02: {top['worst_within_0_02']:.3f}; replay profiles {top['profiles']} vs {n_true} "
-          f"({100 * (top['profiles'] - n_true) / n_true:+.1f} %) [target within 15 %]")
+    print(
+        f"  recommended {rec:.2f}: F1 {top['f1']:.3f}, {oracle - top['f1']:.3f} below the oracle [target <= 0.02]; "
+        f"worst F1 within +-0.02: {top['worst_within_0_02']:.3f}; replay profiles {top['profiles']} vs {n_true} "
+        f"({100 * (top['profiles'] - n_true) / n_true:+.1f} %) [target within 15 %]"
+    )
     if scan:
         return
     # the shipped procedure: seed_demo's matching at the default, backfill, analysis
@@ -154,19 +171,25 @@ def evaluate(spread, noise, images, seed, scan):
     default_state = database_profiles(data)
     run_backfill()
     result = analyse(ground_truth="file")
-    print(f"  seed_demo state (run_matching at the default {settings.REID_THRESHOLD:.2f}): "
-          f"{default_state['profiles']} profiles, F1 {default_state['f1']:.3f} "
-          f"(replay at {settings.REID_THRESHOLD:.2f}: {curve[round(settings.REID_THRESHOLD, 2)]['f1']:.3f}, "
-          f"{curve[round(settings.REID_THRESHOLD, 2)]['profiles']} profiles)")
-    print(f"  reid_analysis recommends {result['recommended_threshold']:.2f} "
-          f"({'same as' if result['recommended_threshold'] == rec else 'DIFFERENT FROM'} the replay above)")
+    print(
+        f"  seed_demo state (run_matching at the default {settings.REID_THRESHOLD:.2f}): "
+        f"{default_state['profiles']} profiles, F1 {default_state['f1']:.3f} "
+        f"(replay at {settings.REID_THRESHOLD:.2f}: {curve[round(settings.REID_THRESHOLD, 2)]['f1']:.3f}, "
+        f"{curve[round(settings.REID_THRESHOLD, 2)]['profiles']} profiles)"
+    )
+    print(
+        f"  reid_analysis recommends {result['recommended_threshold']:.2f} "
+        f"({'same as' if result['recommended_threshold'] == rec else 'DIFFERENT FROM'} the replay above)"
+    )
     reset_automatic_matches()
     run_matching(threshold=rec, kind="reprocess")
     real = database_profiles(data)
     agree = all(real[k] == top[k] for k in ("precision", "recall", "f1", "profiles", "largest", "linked"))
-    print(f"  reid_match --reset --threshold {rec:.2f}: {real['profiles']} profiles (largest {real['largest']}), "
-          f"{real['linked']} detections linked, pairwise P {real['precision']:.3f} R {real['recall']:.3f} "
-          f"F1 {real['f1']:.3f}; {'equal to' if agree else 'DIFFERENT FROM'} the replay")
+    print(
+        f"  reid_match --reset --threshold {rec:.2f}: {real['profiles']} profiles (largest {real['largest']}), "
+        f"{real['linked']} detections linked, pairwise P {real['precision']:.3f} R {real['recall']:.3f} "
+        f"F1 {real['f1']:.3f}; {'equal to' if agree else 'DIFFERENT FROM'} the replay"
+    )
     # reviewer labels: back to the seed_demo state, a reviewer works the queue, analysis on their decisions
     reset_automatic_matches()
     run_matching()
@@ -175,11 +198,13 @@ def evaluate(spread, noise, images, seed, scan):
     reviewed = analyse(ground_truth="reviewed")
     r = reviewed["recommended"]
     t = reviewed["recommended_threshold"]
-    print(f"  reviewer labels ({dict(decided)}; {reviewed['replay']['labelled_detections']} labelled detections, "
-          f"{reviewed['replay']['individuals']} deer): recommends {t:.2f} (precision on reviewed pairs >= "
-          f"{PRECISION_TARGET} from {r['precision_from']:.2f}, plus 0.02); "
-          f"against the full CSV that threshold scores F1 {curve[t]['f1']:.3f} with {curve[t]['profiles']} profiles "
-          f"({oracle - curve[t]['f1']:.3f} below the oracle)")
+    print(
+        f"  reviewer labels ({dict(decided)}; {reviewed['replay']['labelled_detections']} labelled detections, "
+        f"{reviewed['replay']['individuals']} deer): recommends {t:.2f} (precision on reviewed pairs >= "
+        f"{PRECISION_TARGET} from {r['precision_from']:.2f}, plus 0.02); "
+        f"against the full CSV that threshold scores F1 {curve[t]['f1']:.3f} with {curve[t]['profiles']} profiles "
+        f"({oracle - curve[t]['f1']:.3f} below the oracle)"
+    )
     print(f"  ({time.monotonic() - started:.0f} s)")
 
 

@@ -10,6 +10,7 @@ the log, exact sequential decisions with re-scoring of changed profiles, centroi
 Run: .venv/bin/python bench/reid_matching.py [--detections 4000] [--batch 2000]
 Target: batched matching >= 50 % of the bare matrix product's detections per second.
 """
+
 import argparse
 import os
 import sys
@@ -58,29 +59,40 @@ def bench(profiles, detections, batch, runs):
         counter = iter(range(profiles, 10**9))
         kinds = []
         for start in range(0, detections, batch):
-            decisions = matching.match_batch(index, vectors[start:start + batch], det_sexes[start:start + batch], 0.7,
-                                             0.55, top_k=10, new_key=lambda: next(counter))
+            decisions = matching.match_batch(
+                index,
+                vectors[start : start + batch],
+                det_sexes[start : start + batch],
+                0.7,
+                0.55,
+                top_k=10,
+                new_key=lambda: next(counter),
+            )
             kinds += decisions.kinds()
         outcome["kinds"] = kinds
 
     def bare():
         for start in range(0, detections, batch):
-            vectors[start:start + batch] @ centroids.T
+            vectors[start : start + batch] @ centroids.T
 
     def one_at_a_time():
         index = matching.ProfileIndex(DIM, keys, sexes, centroids, [5] * profiles)
         counter = iter(range(profiles, 10**9))
         for i in range(min(detections, 500)):
-            matching.match_batch(index, vectors[i:i + 1], det_sexes[i:i + 1], 0.7, 0.55, top_k=10,
-                                 new_key=lambda: next(counter))
+            matching.match_batch(
+                index, vectors[i : i + 1], det_sexes[i : i + 1], 0.7, 0.55, top_k=10, new_key=lambda: next(counter)
+            )
 
     t_bare = best_of(runs, bare)
     t_engine = best_of(runs, engine)
     t_single = best_of(1, one_at_a_time)
     kinds = outcome["kinds"]
     return {
-        "bare": detections / t_bare, "engine": detections / t_engine, "single": min(detections, 500) / t_single,
-        "linked": kinds.count(matching.LINK) / len(kinds), "created": kinds.count(matching.CREATE) / len(kinds),
+        "bare": detections / t_bare,
+        "engine": detections / t_engine,
+        "single": min(detections, 500) / t_single,
+        "linked": kinds.count(matching.LINK) / len(kinds),
+        "created": kinds.count(matching.CREATE) / len(kinds),
     }
 
 
@@ -90,17 +102,23 @@ def main():
     parser.add_argument("--batch", type=int, default=2000, help="attempts per match_batch call (a run's chunk)")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    print(f"re-ID matching, {DIM}-dim embeddings, {args.detections:,} detections in batches of {args.batch:,} "
-          f"(best of {args.runs}); numpy {np.__version__}")
-    print(f"{'profiles':>9} {'bare matmul det/s':>18} {'engine det/s':>13} {'ratio':>6} {'target':>7} "
-          f"{'one-by-one det/s':>17} {'linked':>7} {'new':>5}")
+    print(
+        f"re-ID matching, {DIM}-dim embeddings, {args.detections:,} detections in batches of {args.batch:,} "
+        f"(best of {args.runs}); numpy {np.__version__}"
+    )
+    print(
+        f"{'profiles':>9} {'bare matmul det/s':>18} {'engine det/s':>13} {'ratio':>6} {'target':>7} "
+        f"{'one-by-one det/s':>17} {'linked':>7} {'new':>5}"
+    )
     ok = True
     for profiles in (1000, 10000):
         r = bench(profiles, args.detections, args.batch, args.runs)
         ratio = r["engine"] / r["bare"]
         ok &= ratio >= 0.5
-        print(f"{profiles:>9,} {r['bare']:>18,.0f} {r['engine']:>13,.0f} {ratio:>6.0%} {'>= 50%':>7} "
-              f"{r['single']:>17,.0f} {r['linked']:>7.0%} {r['created']:>5.0%}")
+        print(
+            f"{profiles:>9,} {r['bare']:>18,.0f} {r['engine']:>13,.0f} {ratio:>6.0%} {'>= 50%':>7} "
+            f"{r['single']:>17,.0f} {r['linked']:>7.0%} {r['created']:>5.0%}"
+        )
     print("target met" if ok else "target NOT met")
 
 

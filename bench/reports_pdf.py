@@ -10,6 +10,7 @@ Measures, in the same run:
   * the independent-events query (window function) and the whole report document;
   * the finished PDF (target: under 5 s and under 2 MB).
 """
+
 import argparse
 import os
 import shutil
@@ -149,8 +150,12 @@ def main(tmp):
     orm_result = raw_result = None
     orm_weekly(), raw_weekly()
     for _ in range(args.repeat):
-        began = time.perf_counter(); orm_result = orm_weekly(); orm_times.append(time.perf_counter() - began)
-        began = time.perf_counter(); raw_result = raw_weekly(); raw_times.append(time.perf_counter() - began)
+        began = time.perf_counter()
+        orm_result = orm_weekly()
+        orm_times.append(time.perf_counter() - began)
+        began = time.perf_counter()
+        raw_result = raw_weekly()
+        raw_times.append(time.perf_counter() - began)
     orm_s, raw_s = statistics.median(orm_times), statistics.median(raw_times)
     assert sum(orm_result.values()) == sum(row[3] for row in raw_result), "ORM and raw SQL disagree"
     events_s, events = timed(lambda: selectors.event_counts(qs, "week"), max(1, args.repeat // 2))
@@ -161,23 +166,35 @@ def main(tmp):
         "hours": timed(lambda: selectors.detections_by_hour(qs), 1)[0],
         "camera-days": timed(lambda: selectors.camera_days_by_location(start, end), 1)[0],
         "individuals": timed(lambda: selectors.individuals_seen(qs), 1)[0],
-        "previous": timed(lambda: selectors.totals_by_class(selectors.counted_detections(
-            start - timedelta(days=365), start - timedelta(days=1))), 1)[0],
+        "previous": timed(
+            lambda: selectors.totals_by_class(
+                selectors.counted_detections(start - timedelta(days=365), start - timedelta(days=1))
+            ),
+            1,
+        )[0],
     }
 
     pdf_path = tmp / "exports" / "bench-report.pdf"
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
     params = {
-        "report_type": "seasonal_activity", "start_date": start.isoformat(), "end_date": end.isoformat(),
-        "group_by": "week", "location_ids": [], "classifications": [], "title": "Benchmark: one year by week",
-        "comparison_periods": [], "include_charts": True, "include_tables": True, "include_insights": True,
+        "report_type": "seasonal_activity",
+        "start_date": start.isoformat(),
+        "end_date": end.isoformat(),
+        "group_by": "week",
+        "location_ids": [],
+        "classifications": [],
+        "title": "Benchmark: one year by week",
+        "comparison_periods": [],
+        "include_charts": True,
+        "include_tables": True,
+        "include_insights": True,
     }
     render_report_pdf(params, pdf_path)  # warm-up: fonts, matplotlib, templates
     pdf_times, stage_runs = [], []
     for _ in range(3):
         marks = []
         began = time.perf_counter()
-        render_report_pdf(params, pdf_path, progress=lambda stage, pct: marks.append(time.perf_counter()))
+        render_report_pdf(params, pdf_path, progress=lambda stage, pct, marks=marks: marks.append(time.perf_counter()))
         pdf_times.append(time.perf_counter() - began)
         # collecting -> rendering: database; rendering -> writing: charts + layout; then PDF writing.
         stage_runs.append((marks[1] - marks[0], marks[2] - marks[1], marks[3] - marks[2]))
@@ -190,20 +207,31 @@ def main(tmp):
     ratio = orm_s / raw_s
     counted = report["summary"]["total_detections"]
     print()
-    print(f"reports_pdf benchmark  PostgreSQL, {Detection.objects.count():,} detections "
-          f"({counted:,} valid, non-duplicate in {start}..{end}), group_by=week, {len(report['periods'])} weeks")
-    print(f"  weekly aggregation  ORM selector {orm_s * 1000:8.1f} ms   raw SQL {raw_s * 1000:8.1f} ms   "
-          f"ratio {ratio:.2f}x  (target <= {TARGET_RATIO}x)  {'OK' if ratio <= TARGET_RATIO else 'MISSED'}")
+    print(
+        f"reports_pdf benchmark  PostgreSQL, {Detection.objects.count():,} detections "
+        f"({counted:,} valid, non-duplicate in {start}..{end}), group_by=week, {len(report['periods'])} weeks"
+    )
+    print(
+        f"  weekly aggregation  ORM selector {orm_s * 1000:8.1f} ms   raw SQL {raw_s * 1000:8.1f} ms   "
+        f"ratio {ratio:.2f}x  (target <= {TARGET_RATIO}x)  {'OK' if ratio <= TARGET_RATIO else 'MISSED'}"
+    )
     print(f"  independent events  {events_s * 1000:8.1f} ms ({sum(events.values()):,} events)")
-    print(f"  whole report data   {report_s * 1000:8.1f} ms (all figure families: "
-          + ", ".join(f"{name} {seconds * 1000:.0f}" for name, seconds in figure_times.items()) + " ms)")
+    print(
+        f"  whole report data   {report_s * 1000:8.1f} ms (all figure families: "
+        + ", ".join(f"{name} {seconds * 1000:.0f}" for name, seconds in figure_times.items())
+        + " ms)"
+    )
     load = os.getloadavg()
     print(f"  machine             {os.cpu_count()} CPUs, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
-    print(f"  finished PDF        {pdf_s:8.2f} s  (target < {TARGET_PDF_SECONDS} s)  "
-          f"{'OK' if pdf_s < TARGET_PDF_SECONDS else 'MISSED'}")
+    print(
+        f"  finished PDF        {pdf_s:8.2f} s  (target < {TARGET_PDF_SECONDS} s)  "
+        f"{'OK' if pdf_s < TARGET_PDF_SECONDS else 'MISSED'}"
+    )
     print(f"    of which          data {data_s:.2f} s, charts + layout {layout_s:.2f} s, writing {write_s:.2f} s")
-    print(f"  PDF size            {pdf_bytes / 1024:8.0f} KiB, {pages} pages  (target < 2 MiB)  "
-          f"{'OK' if pdf_bytes < TARGET_PDF_BYTES else 'MISSED'}")
+    print(
+        f"  PDF size            {pdf_bytes / 1024:8.0f} KiB, {pages} pages  (target < 2 MiB)  "
+        f"{'OK' if pdf_bytes < TARGET_PDF_BYTES else 'MISSED'}"
+    )
     ok = ratio <= TARGET_RATIO and pdf_s < TARGET_PDF_SECONDS and pdf_bytes < TARGET_PDF_BYTES
     if not args.keep:
         drop_database()

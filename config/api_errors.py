@@ -3,6 +3,7 @@
 Validation errors answer 400 ``{"detail": "<first message>", "errors": {field: [messages]}}``;
 other API errors keep DRF's ``{"detail": ...}``; Redis being unreachable is a 503.
 """
+
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import status

@@ -1,10 +1,19 @@
 """GET /healthz: database and Redis health, 200 when both are usable, 503 otherwise."""
+
 import django_rq
 from django.db import connection
 from django.http import JsonResponse
 
 # Policies under which Redis may silently drop job keys and queued jobs when memory runs out.
-EVICTING_POLICIES = {"allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"}
+EVICTING_POLICIES = {
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
+}
 
 
 def check_database():

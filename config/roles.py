@@ -2,6 +2,7 @@
 
 viewer < reviewer < manager; superusers hold every role.
 """
+
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 VIEWER, REVIEWER, MANAGER = "viewer", "reviewer", "manager"

@@ -2,6 +2,7 @@
 
 Every variable is listed in the README's configuration table.
 """
+
 import os
 from pathlib import Path
 

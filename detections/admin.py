@@ -33,8 +33,16 @@ class DetectionCorrectionInline(admin.TabularInline):
 @admin.register(Detection)
 class DetectionAdmin(admin.ModelAdmin):
     list_display = [
-        "id", "taken_at", "location", "classification", "corrected_classification",
-        "confidence", "is_valid", "is_duplicate", "is_reviewed", "deer",
+        "id",
+        "taken_at",
+        "location",
+        "classification",
+        "corrected_classification",
+        "confidence",
+        "is_valid",
+        "is_duplicate",
+        "is_reviewed",
+        "deer",
     ]
     list_filter = ["classification", "corrected_classification", "is_valid", "is_duplicate", "is_reviewed", "location"]
     search_fields = ["id", "image__filename", "deer__name"]

@@ -10,6 +10,7 @@ The ground truth (detection → individual) is written as CSV to settings.GROUND
 
 `seed_bulk` inserts many rows fast for benchmarks (image files reused from a small pool).
 """
+
 import csv
 import hashlib
 import io
@@ -117,7 +118,10 @@ def draw_picture(rng, local_dt, location_name, boxes):
     draw.rectangle([0, height * 0.45, width, height], fill=ground)
     for _ in range(6):  # trees
         x = int(rng.integers(0, width))
-        draw.rectangle([x, int(height * 0.15), x + int(rng.integers(10, 30)), int(height * 0.6)], fill=(70, 60, 45) if not night else (60, 60, 60))
+        draw.rectangle(
+            [x, int(height * 0.15), x + int(rng.integers(10, 30)), int(height * 0.6)],
+            fill=(70, 60, 45) if not night else (60, 60, 60),
+        )
     for (x, y, w, h), label in boxes:
         body = {"buck": (120, 80, 45), "doe": (150, 105, 65), "fawn": (170, 120, 70)}.get(label, (60, 50, 40))
         if night:
@@ -126,7 +130,11 @@ def draw_picture(rng, local_dt, location_name, boxes):
         draw.ellipse([x, y + h * 0.25, x + w, y + h * 0.85], fill=body)
         draw.ellipse([x + w * 0.7, y, x + w, y + h * 0.4], fill=body)
     draw.rectangle([0, height - 24, width, height], fill=(0, 0, 0))
-    draw.text((8, height - 19), f"{location_name}  {local_dt:%Y-%m-%d %H:%M:%S}  {'IR' if night else ''}", fill=(255, 255, 255))
+    draw.text(
+        (8, height - 19),
+        f"{location_name}  {local_dt:%Y-%m-%d %H:%M:%S}  {'IR' if night else ''}",
+        fill=(255, 255, 255),
+    )
     exif = PILImage.Exif()
     exif[0x0110] = "HerdbookCam DEMO"
     exif[0x8769] = {0x9003: local_dt.strftime("%Y:%m:%d %H:%M:%S")}
@@ -142,7 +150,10 @@ def visit_times(rng, count, start, end, month_weights):
     chosen = rng.choice(days, size=count, p=weights / weights.sum())
     hours = rng.choice(24, size=count, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
     seconds = rng.integers(0, 3600, size=count)
-    return [datetime.combine(d, time(int(h))) + timedelta(seconds=int(s)) for d, h, s in zip(chosen, hours, seconds)]
+    return [
+        datetime.combine(d, time(int(h))) + timedelta(seconds=int(s))
+        for d, h, s in zip(chosen, hours, seconds, strict=False)
+    ]
 
 
 def pick_visit_kind(rng, month):
@@ -182,13 +193,19 @@ def generate_ranch(images=3000, seed=7, end=None, days=365, stdout=None):
     locations = {}
     for name, lat, lon, _ in LOCATIONS:
         locations[name], _ = Location.objects.get_or_create(
-            name=name, defaults={"latitude": lat, "longitude": lon,
-                                 "timezone": settings.TIME_ZONE,
-                                 "description": f"Trail camera at {name.replace('_', ' ')}"},
+            name=name,
+            defaults={
+                "latitude": lat,
+                "longitude": lon,
+                "timezone": settings.TIME_ZONE,
+                "description": f"Trail camera at {name.replace('_', ' ')}",
+            },
         )
     site_names = [loc[0] for loc in LOCATIONS]
     site_weights = np.array([loc[3] for loc in LOCATIONS])
-    reviewer, _ = User.objects.get_or_create(username="demo-reviewer", defaults={"first_name": "Demo", "last_name": "Reviewer"})
+    reviewer, _ = User.objects.get_or_create(
+        username="demo-reviewer", defaults={"first_name": "Demo", "last_name": "Reviewer"}
+    )
 
     image_rows, detection_rows, corrections, truth = [], [], [], []
     # frames per burst (2–5), as many bursts as it takes to reach `images`
@@ -199,7 +216,7 @@ def generate_ranch(images=3000, seed=7, end=None, days=365, stdout=None):
     frame_counts[-1] -= int(totals[n_visits - 1]) - images
     visits = sorted(visit_times(rng, n_visits, start, end, MONTH_WEIGHTS))
     image_root = Path(settings.IMAGE_ROOT)
-    for local_start, frames in zip(visits, frame_counts):
+    for local_start, frames in zip(visits, frame_counts, strict=False):
         kind = pick_visit_kind(rng, local_start.month)
         site = str(rng.choice(site_names, p=site_weights / site_weights.sum()))
         members = []  # (label, individual or None, box)
@@ -219,7 +236,7 @@ def generate_ranch(images=3000, seed=7, end=None, days=365, stdout=None):
                 (max(0, min(IMAGE_SIZE[0] - w, x + int(rng.integers(-15, 16)) * frame)), y, w, h)
                 for _, _, (x, y, w, h) in members
             ]
-            data = draw_picture(rng, local_dt, site, [(box, m[0]) for box, m in zip(moved, members)])
+            data = draw_picture(rng, local_dt, site, [(box, m[0]) for box, m in zip(moved, members, strict=False)])
             digest = hashlib.sha256(data).hexdigest()
             filename = f"{site.upper()}_{local_dt:%Y%m%d_%H%M%S}_{frame + 1:03d}.jpg"
             relative = f"demo/{site}/{local_dt:%Y-%m}/{filename}"
@@ -227,8 +244,14 @@ def generate_ranch(images=3000, seed=7, end=None, days=365, stdout=None):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
             image = Image(
-                id=seeded_uuid(rng), location=locations[site], file=relative, filename=filename, sha256=digest,
-                width=IMAGE_SIZE[0], height=IMAGE_SIZE[1], taken_at=aware,
+                id=seeded_uuid(rng),
+                location=locations[site],
+                file=relative,
+                filename=filename,
+                sha256=digest,
+                width=IMAGE_SIZE[0],
+                height=IMAGE_SIZE[1],
+                taken_at=aware,
                 exif={"DateTimeOriginal": local_dt.strftime("%Y:%m:%d %H:%M:%S"), "Model": "HerdbookCam DEMO"},
                 status=Image.Status.COMPLETED,
             )
@@ -236,13 +259,17 @@ def generate_ranch(images=3000, seed=7, end=None, days=365, stdout=None):
             if kind == "empty":  # a false trigger: vegetation seen as an animal, low confidence
                 if rng.random() < 0.5:
                     box = random_box(rng, 0.7)
-                    detection_rows.append(_detection(rng, image, box, "unknown", float(rng.uniform(0.2, 0.45)), burst_id))
+                    detection_rows.append(
+                        _detection(rng, image, box, "unknown", float(rng.uniform(0.2, 0.45)), burst_id)
+                    )
                 continue
-            for (label, individual, _), box in zip(members, moved):
+            for (label, individual, _), box in zip(members, moved, strict=False):
                 model_label = label
                 if individual is not None and rng.random() < 0.08:
                     model_label = "unknown"  # the model could not tell the sex
-                det = _detection(rng, image, box, model_label, float(np.clip(rng.normal(0.82, 0.1), 0.5, 0.99)), burst_id)
+                det = _detection(
+                    rng, image, box, model_label, float(np.clip(rng.normal(0.82, 0.1), 0.5, 0.99)), burst_id
+                )
                 if individual is not None:
                     det.set_embedding(noisy_embedding(rng, individual.latent), EMBEDDING_MODEL)
                     truth.append((det.id, individual.key, individual.sex))
@@ -275,9 +302,17 @@ def generate_ranch(images=3000, seed=7, end=None, days=365, stdout=None):
 
 def _detection(rng, image, box, label, confidence, burst_id):
     return Detection(
-        id=seeded_uuid(rng), image=image, location_id=image.location_id, taken_at=image.taken_at,
-        bbox_x=box[0], bbox_y=box[1], bbox_width=box[2], bbox_height=box[3],
-        confidence=round(confidence, 4), classification=label, burst=burst_id,
+        id=seeded_uuid(rng),
+        image=image,
+        location_id=image.location_id,
+        taken_at=image.taken_at,
+        bbox_x=box[0],
+        bbox_y=box[1],
+        bbox_width=box[2],
+        bbox_height=box[3],
+        confidence=round(confidence, 4),
+        classification=label,
+        burst=burst_id,
     )
 
 
@@ -291,13 +326,19 @@ def _review_some(rng, detections, corrections, reviewer):
         if det.classification == "unknown" and det.embedding is None and rng.random() < 0.6:
             det.is_valid, det.is_reviewed, det.reviewed_by, det.reviewed_at = False, True, reviewer, now
             det.correction_notes = "Vegetation, no animal"
-            corrections.append(DetectionCorrection(detection=det, user=reviewer, field="is_valid", old_value="True", new_value="False"))
+            corrections.append(
+                DetectionCorrection(detection=det, user=reviewer, field="is_valid", old_value="True", new_value="False")
+            )
         elif det.classification in ("doe", "buck") and rng.random() < 0.01:
             # the model got the sex wrong and the reviewer put it right
             true_sex = det.classification
             det.classification = "buck" if true_sex == "doe" else "doe"
             det.corrected_classification = true_sex
-            corrections.append(DetectionCorrection(detection=det, user=reviewer, field="corrected_classification", old_value=None, new_value=true_sex))
+            corrections.append(
+                DetectionCorrection(
+                    detection=det, user=reviewer, field="corrected_classification", old_value=None, new_value=true_sex
+                )
+            )
             det.is_reviewed, det.reviewed_by, det.reviewed_at = True, reviewer, now
 
 
@@ -311,6 +352,7 @@ def write_ground_truth(truth):
 
 
 # --- bulk mode for benchmarks ------------------------------------------------------------------
+
 
 def seed_bulk(n_detections, seed=1, end=None, days=365, pool_size=64, per_image=2, batch_size=5000, stdout=None):
     """Insert `n_detections` detections (`per_image` per image) spread over `days` days ending
@@ -358,9 +400,13 @@ def seed_bulk(n_detections, seed=1, end=None, days=365, pool_size=64, per_image=
                 "file": pool[(first + i) % pool_size],
                 "filename": f"BULK_{first + i:08d}.jpg",
                 "sha256": hashlib.sha256(f"bulk-{seed}-{first + i}".encode()).hexdigest(),
-                "width": IMAGE_SIZE[0], "height": IMAGE_SIZE[1],
+                "width": IMAGE_SIZE[0],
+                "height": IMAGE_SIZE[1],
                 "taken_at": start_utc + timedelta(seconds=offsets[i]),
-                "exif": "{}", "status": Image.Status.COMPLETED, "error_message": "", "created_at": now,
+                "exif": "{}",
+                "status": Image.Status.COMPLETED,
+                "error_message": "",
+                "created_at": now,
             }
             for i in range(count)
         ]
@@ -375,9 +421,18 @@ def seed_bulk(n_detections, seed=1, end=None, days=365, pool_size=64, per_image=
                 "image_id": images[j // per_image]["id"],
                 "location_id": images[j // per_image]["location_id"],
                 "taken_at": images[j // per_image]["taken_at"],
-                "bbox_x": 50 + 10 * (j % per_image), "bbox_y": 200, "bbox_width": 200, "bbox_height": 150,
-                "confidence": conf[j], "classification": cls[j], "is_valid": valid[j], "is_duplicate": dup[j],
-                "is_reviewed": False, "correction_notes": "", "embedding_model": "", "created_at": now,
+                "bbox_x": 50 + 10 * (j % per_image),
+                "bbox_y": 200,
+                "bbox_width": 200,
+                "bbox_height": 150,
+                "confidence": conf[j],
+                "classification": cls[j],
+                "is_valid": valid[j],
+                "is_duplicate": dup[j],
+                "is_reviewed": False,
+                "correction_notes": "",
+                "embedding_model": "",
+                "created_at": now,
             }
             for j in range(n_det)
         ]

@@ -3,6 +3,7 @@
 Thumbnails and crops are written once under THUMBNAIL_ROOT (default IMAGE_ROOT/.thumbnails) as
 ``<image id>_<size>.jpg`` / ``crop_<detection id>_<size>.jpg`` and served from there afterwards.
 """
+
 from pathlib import Path
 
 from django.conf import settings

@@ -1,4 +1,5 @@
 """django-filter FilterSets for the image and detection lists (API and staff UI)."""
+
 from datetime import datetime, time, timedelta
 
 import django_filters
@@ -50,7 +51,9 @@ class TakenRangeMixin(django_filters.FilterSet):
     taken_after = django_filters.IsoDateTimeFilter(field_name="taken_at", lookup_expr="gte")
     taken_before = django_filters.IsoDateTimeFilter(field_name="taken_at", lookup_expr="lt")
     location = django_filters.ModelMultipleChoiceFilter(
-        field_name="location", queryset=Location.objects.all(), distinct=False,
+        field_name="location",
+        queryset=Location.objects.all(),
+        distinct=False,
         help_text="location id; repeat for several",
     )
 
@@ -77,7 +80,8 @@ class ImageFilter(TakenRangeMixin):
 
 class DetectionFilter(TakenRangeMixin):
     classification = ClassificationInFilter(
-        field_name="effective_classification", choices=Classification.choices,
+        field_name="effective_classification",
+        choices=Classification.choices,
         help_text="effective class (corrected, else model); comma separated",
     )
     model_classification = ClassificationInFilter(field_name="classification", choices=Classification.choices)

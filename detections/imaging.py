@@ -3,6 +3,7 @@
 Nothing here touches the database. Errors are Django ValidationErrors keyed by the request field
 they concern, so that the API can answer 400 naming the field.
 """
+
 import hashlib
 import io
 import os
@@ -10,7 +11,7 @@ import re
 import tempfile
 import warnings
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -91,17 +92,25 @@ def probe(fileobj, field_name="file"):
             with PILImage.open(fileobj, formats=ACCEPTED_FORMATS) as picture:
                 exif = picture.getexif()
     except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning):
-        raise ValidationError({field_name: f"The image has too many pixels (decompression bomb); the limit is {limit} pixels."})
+        raise ValidationError(
+            {field_name: f"The image has too many pixels (decompression bomb); the limit is {limit} pixels."}
+        ) from None
     except UnidentifiedImageError:
-        raise ValidationError({field_name: "The file is not a JPEG or PNG image."})
+        raise ValidationError({field_name: "The file is not a JPEG or PNG image."}) from None
     except (OSError, SyntaxError, ValueError) as error:
-        raise ValidationError({field_name: f"The image file is damaged and cannot be read ({error})."})
+        raise ValidationError({field_name: f"The image file is damaged and cannot be read ({error})."}) from None
     fileobj.seek(0)
     image_format = "PNG" if _is_png(fileobj) else "JPEG"
     taken, offset, summary = read_exif(exif)
     return ImageProbe(
-        format=image_format, width=width, height=height, sha256=sha256_of(fileobj), size_bytes=size,
-        exif=summary, exif_datetime=taken, exif_offset=offset,
+        format=image_format,
+        width=width,
+        height=height,
+        sha256=sha256_of(fileobj),
+        size_bytes=size,
+        exif=summary,
+        exif_datetime=taken,
+        exif_offset=offset,
     )
 
 
@@ -174,8 +183,8 @@ def timestamp_from_filename(name):
 def localize(naive, tzinfo, offset=None):
     """A naive camera time as aware UTC: with the EXIF offset when known, else in `tzinfo`."""
     if offset is not None:
-        return naive.replace(tzinfo=timezone(offset)).astimezone(timezone.utc)
-    return naive.replace(tzinfo=tzinfo).astimezone(timezone.utc)
+        return naive.replace(tzinfo=timezone(offset)).astimezone(UTC)
+    return naive.replace(tzinfo=tzinfo).astimezone(UTC)
 
 
 def write_atomically(path, chunks):

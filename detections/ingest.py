@@ -4,9 +4,10 @@ Everything is validated before anything is written; a rejection is a Django Vali
 keys name the request field (``file``, ``taken_at``, ``metadata.detections.1.bbox``, ``images.3.file``).
 New detections are announced with the ``detections_created`` signal after the commit.
 """
+
 import math
 import os
-from datetime import timezone as dt_timezone
+from datetime import UTC
 from pathlib import Path
 
 import numpy as np
@@ -40,8 +41,7 @@ class EmbeddingDimensions:
             return None
         if expected != dimension:
             return (
-                f"The embedding has {dimension} values but model '{model_name}' uses {expected}-dimensional "
-                f"embeddings."
+                f"The embedding has {dimension} values but model '{model_name}' uses {expected}-dimensional embeddings."
             )
         return None
 
@@ -51,6 +51,7 @@ def key(prefix, name):
 
 
 # --- pure checks ---------------------------------------------------------------------------------
+
 
 def bbox_to_pixels(bbox, bbox_format, width, height):
     """(x, y, w, h) integer pixels inside a width x height image; raises ValueError with the reason."""
@@ -95,7 +96,9 @@ def duplicate_mask(boxes, confidences, threshold=DUPLICATE_IOU):
     iou = inter / (area[:, None] + area[None, :] - inter)
     conf = np.asarray(confidences, dtype=np.float64)
     index = np.arange(n)
-    more_confident = (conf[None, :] > conf[:, None]) | ((conf[None, :] == conf[:, None]) & (index[None, :] < index[:, None]))
+    more_confident = (conf[None, :] > conf[:, None]) | (
+        (conf[None, :] == conf[:, None]) & (index[None, :] < index[:, None])
+    )
     return ((iou > threshold) & more_confident).any(axis=1)
 
 
@@ -110,19 +113,29 @@ def resolve_taken_at(given, probe, filename, location, prefix=""):
         except ValueError:  # well formed but impossible, e.g. month 13
             value = None
         if value is None:
-            raise ValidationError({key(prefix, "taken_at"): f"'{given}' is not an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS, optional offset)."})
+            raise ValidationError(
+                {
+                    key(
+                        prefix, "taken_at"
+                    ): f"'{given}' is not an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS, optional offset)."
+                }
+            )
         if value.tzinfo is None:
             return imaging.localize(value, location.tzinfo)
-        return value.astimezone(dt_timezone.utc)
+        return value.astimezone(UTC)
     if probe.exif_datetime is not None:
         return imaging.localize(probe.exif_datetime, location.tzinfo, probe.exif_offset)
     from_name = imaging.timestamp_from_filename(filename)
     if from_name is not None:
         return imaging.localize(from_name, location.tzinfo)
-    raise ValidationError({key(prefix, "taken_at"): (
-        "The capture time is unknown: give taken_at, or upload an image with EXIF DateTimeOriginal "
-        "or a file name holding the time (e.g. IMG_20241015_063015.jpg)."
-    )})
+    raise ValidationError(
+        {
+            key(prefix, "taken_at"): (
+                "The capture time is unknown: give taken_at, or upload an image with EXIF DateTimeOriginal "
+                "or a file name holding the time (e.g. IMG_20241015_063015.jpg)."
+            )
+        }
+    )
 
 
 def build_detections(specs, probe, dimensions, prefix=""):
@@ -175,6 +188,7 @@ def embedding_problem(embedding, model_name, dimensions):
 
 # --- storage ------------------------------------------------------------------------------------------
 
+
 def upload_relative_path(location, taken_at, sha256, filename, extension):
     stem = Path(get_valid_filename(os.path.basename(filename or "image"))).stem[:80] or "image"
     day = taken_at.astimezone(location.tzinfo).strftime("%Y/%m/%d")
@@ -202,15 +216,21 @@ def _remove_if_orphan(relative):
 
 def _new_image(location, relative, filename, probe, taken_at):
     return Image(
-        location=location, file=relative, filename=filename[:255], sha256=probe.sha256,
-        width=probe.width, height=probe.height, taken_at=taken_at, exif=probe.exif,
+        location=location,
+        file=relative,
+        filename=filename[:255],
+        sha256=probe.sha256,
+        width=probe.width,
+        height=probe.height,
+        taken_at=taken_at,
+        exif=probe.exif,
         status=Image.Status.COMPLETED,
     )
 
 
 def _attach(detections, image):
     mask = duplicate_mask([d.bbox for d in detections], [d.confidence for d in detections])
-    for detection, duplicate in zip(detections, mask):
+    for detection, duplicate in zip(detections, mask, strict=False):
         detection.image = image
         detection.location_id = image.location_id
         detection.taken_at = image.taken_at
@@ -227,6 +247,7 @@ def _announce(detection_ids):
 
 
 # --- services -----------------------------------------------------------------------------------------
+
 
 def image_ingest(*, upload, filename, location, taken_at=None, detections=(), field_prefix="metadata"):
     """Store one uploaded image and its detections. Returns (image, created).
@@ -294,7 +315,7 @@ def images_ingest_batch(items):
     }
     dimensions = EmbeddingDimensions()
     results, new_images, new_detections = [], [], []
-    for index, (item, ready) in enumerate(zip(items, prepared)):
+    for index, (item, ready) in enumerate(zip(items, prepared, strict=False)):
         if ready is None:
             results.append(None)
             continue
@@ -327,5 +348,7 @@ def images_ingest_batch(items):
             Detection.objects.bulk_create(new_detections, batch_size=1000)
             _announce([d.id for d in new_detections])
     except IntegrityError:
-        raise ValidationError({"images": "Some of these images were stored by another request meanwhile; send the batch again."})
+        raise ValidationError(
+            {"images": "Some of these images were stored by another request meanwhile; send the batch again."}
+        ) from None
     return results

@@ -7,6 +7,7 @@ normalized ``[x_min, y_min, width, height]`` boxes; a species classifier may add
 An optional embeddings file ``{"model": "<name>", "items": [{"file", "detection", "embedding"}]}``
 gives vectors by image file and detection position (in the MegaDetector file, before filtering).
 """
+
 import json
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -22,9 +23,9 @@ class FormatError(ValueError):
 
 @dataclass
 class Conversion:
-    items: list = field(default_factory=list)          # ingest items for images_ingest_batch
-    failed: list = field(default_factory=list)         # (file, reason) skipped as MegaDetector failures
-    below_threshold: int = 0                           # detections dropped by min_confidence
+    items: list = field(default_factory=list)  # ingest items for images_ingest_batch
+    failed: list = field(default_factory=list)  # (file, reason) skipped as MegaDetector failures
+    below_threshold: int = 0  # detections dropped by min_confidence
 
 
 def load_json(path, what):
@@ -32,19 +33,23 @@ def load_json(path, what):
         with open(path, encoding="utf-8") as handle:
             return json.load(handle)
     except (OSError, json.JSONDecodeError) as error:
-        raise FormatError(f"Cannot read the {what} file {path}: {error}")
+        raise FormatError(f"Cannot read the {what} file {path}: {error}") from None
 
 
 def read_embeddings(document):
     """{(file, detection index): vector}, model name."""
     if not isinstance(document, dict) or not isinstance(document.get("items"), list) or not document.get("model"):
-        raise FormatError('The embeddings file must be {"model": "<name>", "items": [{"file", "detection", "embedding"}]}.')
+        raise FormatError(
+            'The embeddings file must be {"model": "<name>", "items": [{"file", "detection", "embedding"}]}.'
+        )
     vectors = {}
     for item in document["items"]:
         try:
             vectors[(str(item["file"]), int(item["detection"]))] = item["embedding"]
         except (KeyError, TypeError, ValueError):
-            raise FormatError(f"Bad embeddings item {str(item)[:120]}: each needs file, detection and embedding.")
+            raise FormatError(
+                f"Bad embeddings item {str(item)[:120]}: each needs file, detection and embedding."
+            ) from None
     return vectors, str(document["model"])
 
 
@@ -77,7 +82,7 @@ def convert(document, location_for, min_confidence=0.2, animal_class="unknown", 
     result = Conversion()
     for entry in document["images"]:
         if not isinstance(entry, dict) or not isinstance(entry.get("detections") or [], list):
-            raise FormatError(f"Bad image entry {str(entry)[:120]}: expected {{\"file\", \"detections\": [...]}}.")
+            raise FormatError(f'Bad image entry {str(entry)[:120]}: expected {{"file", "detections": [...]}}.')
         name = str(entry.get("file", ""))
         if entry.get("failure"):
             result.failed.append((name, str(entry["failure"])))
@@ -90,17 +95,21 @@ def convert(document, location_for, min_confidence=0.2, animal_class="unknown", 
             try:
                 confidence = float(found["conf"])
             except (KeyError, TypeError, ValueError):
-                raise FormatError(f"{name}: detection {position} has no numeric 'conf'.")
+                raise FormatError(f"{name}: detection {position} has no numeric 'conf'.") from None
             if confidence < min_confidence:
                 result.below_threshold += 1
                 continue
             spec = {
-                "bbox": found.get("bbox"), "bbox_format": "normalized", "confidence": confidence,
+                "bbox": found.get("bbox"),
+                "bbox_format": "normalized",
+                "confidence": confidence,
                 "classification": label_for(found, categories, classifier_categories, animal_class),
             }
             vector = vectors.get((name, position))
             if vector is not None:
                 spec["embedding"], spec["embedding_model"] = vector, model
             detections.append(spec)
-        result.items.append({"file": relative, "location": location_for(name), "taken_at": None, "detections": detections})
+        result.items.append(
+            {"file": relative, "location": location_for(name), "taken_at": None, "detections": detections}
+        )
     return result

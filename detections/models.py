@@ -31,7 +31,7 @@ def validate_timezone(value):
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(f"'{value}' is not an IANA time zone name (for example America/Chicago).")
+        raise ValidationError(f"'{value}' is not an IANA time zone name (for example America/Chicago).") from None
 
 
 def default_timezone():
@@ -44,12 +44,8 @@ class Location(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
-    latitude = models.FloatField(
-        null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)]
-    )
-    longitude = models.FloatField(
-        null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
-    )
+    latitude = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)])
     timezone = models.CharField(max_length=64, default=default_timezone, validators=[validate_timezone])
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -117,9 +113,7 @@ class Detection(models.Model):
     bbox_height = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     confidence = models.FloatField(validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
     classification = models.CharField(max_length=20, choices=Classification.choices)
-    corrected_classification = models.CharField(
-        max_length=20, choices=Classification.choices, null=True, blank=True
-    )
+    corrected_classification = models.CharField(max_length=20, choices=Classification.choices, null=True, blank=True)  # noqa: DJ001 - NULL = not corrected (Coalesce)
     effective_classification = models.GeneratedField(
         expression=Coalesce("corrected_classification", "classification"),
         output_field=models.CharField(max_length=20),
@@ -134,9 +128,7 @@ class Detection(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     correction_notes = models.TextField(blank=True, max_length=1000)
-    deer = models.ForeignKey(
-        "reid.Deer", null=True, blank=True, on_delete=models.SET_NULL, related_name="detections"
-    )
+    deer = models.ForeignKey("reid.Deer", null=True, blank=True, on_delete=models.SET_NULL, related_name="detections")
     embedding = models.BinaryField(null=True, blank=True)
     embedding_model = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -214,8 +206,8 @@ class DetectionCorrection(models.Model):
     detection = models.ForeignKey(Detection, on_delete=models.CASCADE, related_name="corrections")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     field = models.CharField(max_length=50)
-    old_value = models.TextField(blank=True, null=True)
-    new_value = models.TextField(blank=True, null=True)
+    old_value = models.TextField(blank=True, null=True)  # noqa: DJ001 - NULL records "no value" (e.g. no deer)
+    new_value = models.TextField(blank=True, null=True)  # noqa: DJ001
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

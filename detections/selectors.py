@@ -1,4 +1,5 @@
 """Reads for the detections app: querysets for the API and the staff UI, review statistics."""
+
 import uuid
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q
@@ -49,13 +50,14 @@ def embedding_dimension(model_name):
     """
     if not model_name:
         return None
-    stored = (
-        Detection.objects.filter(embedding_model=model_name, embedding__isnull=False)
-        .values_list("embedding", flat=True)[:1]
-    )
+    stored = Detection.objects.filter(embedding_model=model_name, embedding__isnull=False).values_list(
+        "embedding", flat=True
+    )[:1]
     for blob in stored:
         return len(bytes(blob)) // FLOAT32_BYTES
-    centroids = Deer.objects.filter(embedding_model=model_name, centroid__isnull=False).values_list("centroid", flat=True)[:1]
+    centroids = Deer.objects.filter(embedding_model=model_name, centroid__isnull=False).values_list(
+        "centroid", flat=True
+    )[:1]
     for blob in centroids:
         return len(bytes(blob)) // FLOAT32_BYTES
     return None
@@ -89,7 +91,11 @@ def review_stats(queryset):
         "duplicate_count": sum(row["duplicates"] for row in rows),
         "progress_percent": round(100.0 * reviewed / total, 1) if total else 0.0,
         "by_classification": [
-            {"classification": row["effective_classification"], "total_count": row["total"], "reviewed_count": row["reviewed"]}
+            {
+                "classification": row["effective_classification"],
+                "total_count": row["total"],
+                "reviewed_count": row["reviewed"],
+            }
             for row in rows
         ],
     }

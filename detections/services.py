@@ -4,6 +4,7 @@ Each changed field writes an immutable DetectionCorrection row (who, field, old,
 detection invalid unlinks it from its deer; the deer's statistics are recomputed in the same
 transaction, as they are when the classification of a linked detection changes.
 """
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -32,9 +33,13 @@ def _clean_changes(changes):
     if label is not None:
         label = str(label).strip().lower()
         if label not in CLASSIFICATIONS:
-            raise ValidationError({"corrected_classification": (
-                f"'{changes['corrected_classification']}' is not a known class. Valid classes: {', '.join(CLASSIFICATIONS)}."
-            )})
+            raise ValidationError(
+                {
+                    "corrected_classification": (
+                        f"'{changes['corrected_classification']}' is not a known class. Valid classes: {', '.join(CLASSIFICATIONS)}."
+                    )
+                }
+            )
         cleaned["corrected_classification"] = label
     return cleaned
 
@@ -47,10 +52,18 @@ def _apply(detection, changes, user, now):
     for name, new in changes.items():
         old = getattr(detection, name)
         if old != new:
-            rows.append(DetectionCorrection(detection=detection, user=user, field=name, old_value=_text(old), new_value=_text(new)))
+            rows.append(
+                DetectionCorrection(
+                    detection=detection, user=user, field=name, old_value=_text(old), new_value=_text(new)
+                )
+            )
             setattr(detection, name, new)
     if not detection.is_reviewed:
-        rows.append(DetectionCorrection(detection=detection, user=user, field="is_reviewed", old_value="false", new_value="true"))
+        rows.append(
+            DetectionCorrection(
+                detection=detection, user=user, field="is_reviewed", old_value="false", new_value="true"
+            )
+        )
     detection.is_reviewed = True
     detection.reviewed_by = user
     detection.reviewed_at = now
@@ -58,7 +71,11 @@ def _apply(detection, changes, user, now):
     if old_deer is not None:
         if not detection.is_valid:
             detection.deer = None
-            rows.append(DetectionCorrection(detection=detection, user=user, field="deer", old_value=str(old_deer.pk), new_value=None))
+            rows.append(
+                DetectionCorrection(
+                    detection=detection, user=user, field="deer", old_value=str(old_deer.pk), new_value=None
+                )
+            )
             recompute = old_deer
         elif detection.current_classification != class_before:
             recompute = old_deer
@@ -79,7 +96,13 @@ def describe(changes, detection):
 
 
 UPDATED_FIELDS = [
-    "corrected_classification", "is_valid", "correction_notes", "is_reviewed", "reviewed_by", "reviewed_at", "deer",
+    "corrected_classification",
+    "is_valid",
+    "correction_notes",
+    "is_reviewed",
+    "reviewed_by",
+    "reviewed_at",
+    "deer",
 ]
 
 
@@ -114,7 +137,10 @@ def detections_batch_correct(detection_ids, user, **changes):
     with transaction.atomic():
         found = {
             d.pk: d
-            for d in Detection.objects.select_for_update(of=("self",)).select_related("deer").filter(pk__in=unique_ids).order_by("pk")
+            for d in Detection.objects.select_for_update(of=("self",))
+            .select_related("deer")
+            .filter(pk__in=unique_ids)
+            .order_by("pk")
         }
         all_rows, to_recompute = [], {}
         for detection in found.values():

@@ -3,6 +3,7 @@
 detections_created: sent (after commit) with `detection_ids`, a list of UUIDs of newly stored
 detections. The reid app connects to it to queue re-identification of the new detections.
 """
+
 from django.dispatch import Signal
 
 detections_created = Signal()

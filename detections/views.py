@@ -1,5 +1,6 @@
 """Staff UI: browse detections with their boxes drawn over the image, review and correct them
 (one at a time, in a batch, or from the keyboard)."""
+
 import uuid
 
 from django.contrib import messages
@@ -19,8 +20,12 @@ PAGE_SIZE = 24
 
 
 def _card_context(request, detection):
-    return {"d": detection, "can_review": has_role(request.user, REVIEWER), "deer_classes": DEER_CLASSES,
-            "other_classes": OTHER_CLASSES}
+    return {
+        "d": detection,
+        "can_review": has_role(request.user, REVIEWER),
+        "deer_classes": DEER_CLASSES,
+        "other_classes": OTHER_CLASSES,
+    }
 
 
 @login_required

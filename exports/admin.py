@@ -11,8 +11,16 @@ class ExportJobAdmin(admin.ModelAdmin):
     """Export history with the live status and progress read from Redis, and the queue dashboard."""
 
     list_display = [
-        "id", "kind", "requested_by", "status", "live_status", "live_progress", "filename", "file_size_bytes",
-        "created_at", "completed_at",
+        "id",
+        "kind",
+        "requested_by",
+        "status",
+        "live_status",
+        "live_progress",
+        "filename",
+        "file_size_bytes",
+        "created_at",
+        "completed_at",
     ]
     list_filter = ["kind", "status"]
     search_fields = ["id", "filename", "requested_by__username"]

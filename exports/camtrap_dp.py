@@ -13,6 +13,7 @@ are relative to the image (0..1, top-left origin). Rows come from database itera
 is written straight into its ZIP entry, so memory does not grow with the number of rows; cells go
 through the CSV-injection guard of the ZIP export. The mapping is documented in docs/exports.md.
 """
+
 import csv
 import io
 import json
@@ -20,7 +21,7 @@ import re
 import uuid
 import zipfile
 from contextlib import contextmanager
-from datetime import date, datetime, timezone as dt_timezone
+from datetime import UTC, date, datetime
 from pathlib import PurePosixPath
 from zoneinfo import ZoneInfo
 
@@ -40,21 +41,73 @@ SCHEMA_BASE = f"https://raw.githubusercontent.com/tdwg/camtrap-dp/{CAMTRAP_DP_VE
 PROFILE = SCHEMA_BASE + "camtrap-dp-profile.json"
 
 DEPLOYMENT_FIELDS = [
-    "deploymentID", "locationID", "locationName", "latitude", "longitude", "coordinateUncertainty",
-    "deploymentStart", "deploymentEnd", "setupBy", "cameraID", "cameraModel", "cameraDelay", "cameraHeight",
-    "cameraDepth", "cameraTilt", "cameraHeading", "detectionDistance", "timestampIssues", "baitUse",
-    "featureType", "habitat", "deploymentGroups", "deploymentTags", "deploymentComments",
+    "deploymentID",
+    "locationID",
+    "locationName",
+    "latitude",
+    "longitude",
+    "coordinateUncertainty",
+    "deploymentStart",
+    "deploymentEnd",
+    "setupBy",
+    "cameraID",
+    "cameraModel",
+    "cameraDelay",
+    "cameraHeight",
+    "cameraDepth",
+    "cameraTilt",
+    "cameraHeading",
+    "detectionDistance",
+    "timestampIssues",
+    "baitUse",
+    "featureType",
+    "habitat",
+    "deploymentGroups",
+    "deploymentTags",
+    "deploymentComments",
 ]
 MEDIA_FIELDS = [
-    "mediaID", "deploymentID", "captureMethod", "timestamp", "filePath", "filePublic", "fileName",
-    "fileMediatype", "exifData", "favorite", "mediaComments",
+    "mediaID",
+    "deploymentID",
+    "captureMethod",
+    "timestamp",
+    "filePath",
+    "filePublic",
+    "fileName",
+    "fileMediatype",
+    "exifData",
+    "favorite",
+    "mediaComments",
 ]
 OBSERVATION_FIELDS = [
-    "observationID", "deploymentID", "mediaID", "eventID", "eventStart", "eventEnd", "observationLevel",
-    "observationType", "cameraSetupType", "scientificName", "count", "lifeStage", "sex", "behavior",
-    "individualID", "individualPositionRadius", "individualPositionAngle", "individualSpeed",
-    "bboxX", "bboxY", "bboxWidth", "bboxHeight", "classificationMethod", "classifiedBy",
-    "classificationTimestamp", "classificationProbability", "observationTags", "observationComments",
+    "observationID",
+    "deploymentID",
+    "mediaID",
+    "eventID",
+    "eventStart",
+    "eventEnd",
+    "observationLevel",
+    "observationType",
+    "cameraSetupType",
+    "scientificName",
+    "count",
+    "lifeStage",
+    "sex",
+    "behavior",
+    "individualID",
+    "individualPositionRadius",
+    "individualPositionAngle",
+    "individualSpeed",
+    "bboxX",
+    "bboxY",
+    "bboxWidth",
+    "bboxHeight",
+    "classificationMethod",
+    "classifiedBy",
+    "classificationTimestamp",
+    "classificationProbability",
+    "observationTags",
+    "observationComments",
 ]
 RESOURCES = (("deployments", DEPLOYMENT_FIELDS), ("media", MEDIA_FIELDS), ("observations", OBSERVATION_FIELDS))
 
@@ -69,12 +122,18 @@ TAXA = {
     "turkey": ("Meleagris gallopavo", "wild turkey"),
 }
 NOT_ANIMALS = ("human", "vehicle")  # Camtrap DP observationType values of their own
-LIFE_STAGE_AND_SEX = {"buck": ("adult", "male"), "doe": ("adult", "female"), "fawn": ("juvenile", ""), "unknown": ("", "")}
+LIFE_STAGE_AND_SEX = {
+    "buck": ("adult", "male"),
+    "doe": ("adult", "female"),
+    "fawn": ("juvenile", ""),
+    "unknown": ("", ""),
+}
 MACHINE = "automatic detector (model name not recorded)"
 REVIEWER = "reviewer"
 
 
 # --- what the package covers (reads) -------------------------------------------------------------
+
 
 def selected_detections(params):
     """The detections that become observations: what a report over the same filter counts."""
@@ -117,16 +176,24 @@ def locations_without_coordinates(params):
     return list(
         Location.objects.filter(Q(latitude__isnull=True) | Q(longitude__isnull=True))
         .filter(id__in=selected_images(params).values("location_id"))
-        .order_by("name").values_list("name", flat=True)
+        .order_by("name")
+        .values_list("name", flat=True)
     )
 
 
 def deployments(params):
     """One dict per location, aggregated in the database: first/last image and media count."""
     return list(
-        selected_images(params).values(
-            "location_id", "location__name", "location__latitude", "location__longitude", "location__timezone",
-        ).annotate(start=Min("taken_at"), end=Max("taken_at"), media=Count("id")).order_by("location__name")
+        selected_images(params)
+        .values(
+            "location_id",
+            "location__name",
+            "location__latitude",
+            "location__longitude",
+            "location__timezone",
+        )
+        .annotate(start=Min("taken_at"), end=Max("taken_at"), media=Count("id"))
+        .order_by("location__name")
     )
 
 
@@ -137,35 +204,60 @@ def taxa_present(params):
 
 MEDIA_VALUES = ("id", "location_id", "location__name", "location__timezone", "taken_at", "file", "filename")
 OBSERVATION_VALUES = (
-    "id", "image_id", "location_id", "location__timezone", "taken_at", "effective_classification",
-    "corrected_classification", "confidence", "bbox_x", "bbox_y", "bbox_width", "bbox_height",
-    "image__width", "image__height", "deer_id", "deer__species", "is_reviewed", "reviewed_by__username",
-    "reviewed_at", "created_at", "burst", "correction_notes",
+    "id",
+    "image_id",
+    "location_id",
+    "location__timezone",
+    "taken_at",
+    "effective_classification",
+    "corrected_classification",
+    "confidence",
+    "bbox_x",
+    "bbox_y",
+    "bbox_width",
+    "bbox_height",
+    "image__width",
+    "image__height",
+    "deer_id",
+    "deer__species",
+    "is_reviewed",
+    "reviewed_by__username",
+    "reviewed_at",
+    "created_at",
+    "burst",
+    "correction_notes",
 )
 
 
 def media_rows(params, chunk_size=1000):
     return (
-        selected_images(params).order_by("location__name", "taken_at", "id")
-        .values(*MEDIA_VALUES).iterator(chunk_size=chunk_size)
+        selected_images(params)
+        .order_by("location__name", "taken_at", "id")
+        .values(*MEDIA_VALUES)
+        .iterator(chunk_size=chunk_size)
     )
 
 
 def observation_rows(params, chunk_size=1000):
     return (
-        selected_detections(params).order_by("taken_at", "image_id", "id")
-        .values(*OBSERVATION_VALUES).iterator(chunk_size=chunk_size)
+        selected_detections(params)
+        .order_by("taken_at", "image_id", "id")
+        .values(*OBSERVATION_VALUES)
+        .iterator(chunk_size=chunk_size)
     )
 
 
 def blank_rows(params, chunk_size=1000):
     return (
-        blank_images(params).order_by("location__name", "taken_at", "id")
-        .values("id", "location_id", "location__timezone", "taken_at", "created_at").iterator(chunk_size=chunk_size)
+        blank_images(params)
+        .order_by("location__name", "taken_at", "id")
+        .values("id", "location_id", "location__timezone", "taken_at", "created_at")
+        .iterator(chunk_size=chunk_size)
     )
 
 
 # --- mapping one row ------------------------------------------------------------------------------
+
 
 class Zones(dict):
     """ZoneInfo per IANA name, built once."""
@@ -207,8 +299,10 @@ def relative(pixels, size):
 
 def deployment_row(row, zones):
     values = {
-        "deploymentID": str(row["location_id"]), "locationID": str(row["location_id"]),
-        "locationName": row["location__name"], "latitude": row["location__latitude"],
+        "deploymentID": str(row["location_id"]),
+        "locationID": str(row["location_id"]),
+        "locationName": row["location__name"],
+        "latitude": row["location__latitude"],
         "longitude": row["location__longitude"],
         "deploymentStart": local_iso(row["start"], row["location__timezone"], zones),
         "deploymentEnd": local_iso(row["end"], row["location__timezone"], zones),
@@ -218,9 +312,13 @@ def deployment_row(row, zones):
 
 def media_row(row, zones, file_path, public):
     values = {
-        "mediaID": str(row["id"]), "deploymentID": str(row["location_id"]), "captureMethod": "activityDetection",
-        "timestamp": local_iso(row["taken_at"], row["location__timezone"], zones), "filePath": file_path,
-        "filePublic": "true" if public else "false", "fileName": row["filename"],
+        "mediaID": str(row["id"]),
+        "deploymentID": str(row["location_id"]),
+        "captureMethod": "activityDetection",
+        "timestamp": local_iso(row["taken_at"], row["location__timezone"], zones),
+        "filePath": file_path,
+        "filePublic": "true" if public else "false",
+        "fileName": row["filename"],
         "fileMediatype": media_type(row["filename"]),
     }
     return [safe_cell(values.get(name)) for name in MEDIA_FIELDS]
@@ -232,17 +330,29 @@ def observation_row(row, zones):
     by_human = row["is_reviewed"] or row["corrected_classification"] is not None
     width, height = row["image__width"], row["image__height"]
     values = {
-        "observationID": str(row["id"]), "deploymentID": str(row["location_id"]), "mediaID": str(row["image_id"]),
-        "eventID": str(row["burst"]) if row["burst"] else "", "eventStart": moment, "eventEnd": moment,
-        "observationLevel": "media", "observationType": observation_type, "scientificName": scientific_name,
-        "count": 1, "lifeStage": life_stage, "sex": sex,
+        "observationID": str(row["id"]),
+        "deploymentID": str(row["location_id"]),
+        "mediaID": str(row["image_id"]),
+        "eventID": str(row["burst"]) if row["burst"] else "",
+        "eventStart": moment,
+        "eventEnd": moment,
+        "observationLevel": "media",
+        "observationType": observation_type,
+        "scientificName": scientific_name,
+        "count": 1,
+        "lifeStage": life_stage,
+        "sex": sex,
         "individualID": str(row["deer_id"]) if row["deer_id"] else "",
-        "bboxX": relative(row["bbox_x"], width), "bboxY": relative(row["bbox_y"], height),
-        "bboxWidth": relative(row["bbox_width"], width), "bboxHeight": relative(row["bbox_height"], height),
+        "bboxX": relative(row["bbox_x"], width),
+        "bboxY": relative(row["bbox_y"], height),
+        "bboxWidth": relative(row["bbox_width"], width),
+        "bboxHeight": relative(row["bbox_height"], height),
         "classificationMethod": "human" if by_human else "machine",
         "classifiedBy": (row["reviewed_by__username"] or REVIEWER) if by_human else MACHINE,
         "classificationTimestamp": local_iso(
-            (row["reviewed_at"] or row["created_at"]) if by_human else row["created_at"], row["location__timezone"], zones
+            (row["reviewed_at"] or row["created_at"]) if by_human else row["created_at"],
+            row["location__timezone"],
+            zones,
         ),
         # The detector's confidence belongs to its own label; a reviewer's label has no probability.
         "classificationProbability": "" if by_human else round(row["confidence"], 6),
@@ -254,9 +364,15 @@ def observation_row(row, zones):
 def blank_row(row, zones):
     moment = local_iso(row["taken_at"], row["location__timezone"], zones)
     values = {
-        "observationID": f"blank-{row['id']}", "deploymentID": str(row["location_id"]), "mediaID": str(row["id"]),
-        "eventStart": moment, "eventEnd": moment, "observationLevel": "media", "observationType": "blank",
-        "classificationMethod": "machine", "classifiedBy": MACHINE,
+        "observationID": f"blank-{row['id']}",
+        "deploymentID": str(row["location_id"]),
+        "mediaID": str(row["id"]),
+        "eventStart": moment,
+        "eventEnd": moment,
+        "observationLevel": "media",
+        "observationType": "blank",
+        "classificationMethod": "machine",
+        "classifiedBy": MACHINE,
         "classificationTimestamp": local_iso(row["created_at"], row["location__timezone"], zones),
     }
     return [safe_cell(values.get(name)) for name in OBSERVATION_FIELDS]
@@ -270,8 +386,9 @@ def packaged_path(row):
 
 # --- datapackage.json -----------------------------------------------------------------------------
 
+
 def _iso_utc(moment):
-    return moment.astimezone(dt_timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def spatial(rows):
@@ -282,7 +399,8 @@ def spatial(rows):
     west, east = min(p[0] for p in points), max(p[0] for p in points)
     south, north = min(p[1] for p in points), max(p[1] for p in points)
     return {
-        "type": "Polygon", "bbox": [west, south, east, north],
+        "type": "Polygon",
+        "bbox": [west, south, east, north],
         "coordinates": [[[west, south], [east, south], [east, north], [west, north], [west, south]]],
     }
 
@@ -313,7 +431,7 @@ def contributors(requested_by):
 
 
 def datapackage(params, package_id, rows, pairs, individuals, requested_by=None, created=None):
-    created = created or datetime.now(dt_timezone.utc)
+    created = created or datetime.now(UTC)
     tz = ZoneInfo(settings.TIME_ZONE)
     first, last = min(row["start"] for row in rows), max(row["end"] for row in rows)
     return {
@@ -342,8 +460,13 @@ def datapackage(params, package_id, rows, pairs, individuals, requested_by=None,
         "taxonomic": taxonomic(pairs),
         "resources": [
             {
-                "name": name, "path": f"{name}.csv", "profile": "tabular-data-resource", "format": "csv",
-                "mediatype": "text/csv", "encoding": "utf-8", "schema": f"{SCHEMA_BASE}{name}-table-schema.json",
+                "name": name,
+                "path": f"{name}.csv",
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "schema": f"{SCHEMA_BASE}{name}-table-schema.json",
             }
             for name, _ in RESOURCES
         ],
@@ -351,6 +474,7 @@ def datapackage(params, package_id, rows, pairs, individuals, requested_by=None,
 
 
 # --- the archive ----------------------------------------------------------------------------------
+
 
 @contextmanager
 def csv_entry(archive, name):
@@ -375,6 +499,7 @@ def write_camtrap_dp(params, path, progress=None, total=None, package_id=None, r
     progress(stage, percent, processed, force) -> bool; False means cancelled (raises Cancelled).
     Returns {"processed": observations from detections, "blanks": n, "media": n, "images": n files, "deployments": n}.
     """
+
     def report(stage, percent, processed, force=False):
         if progress is not None and progress(stage, percent, processed, force) is False:
             raise Cancelled()
@@ -387,7 +512,9 @@ def write_camtrap_dp(params, path, progress=None, total=None, package_id=None, r
     rows = deployments(params)
     if not rows:
         raise ValueError("no images match this filter any more")
-    unplaced = [row["location__name"] for row in rows if None in (row["location__latitude"], row["location__longitude"])]
+    unplaced = [
+        row["location__name"] for row in rows if None in (row["location__latitude"], row["location__longitude"])
+    ]
     if unplaced:
         raise ValueError(f"location {', '.join(unplaced)} has no latitude/longitude, which Camtrap DP requires")
     media_total = sum(row["media"] for row in rows)
@@ -400,8 +527,12 @@ def write_camtrap_dp(params, path, progress=None, total=None, package_id=None, r
         report("writing", min(99, done * 100 // units) if units else 0, counts["processed"])
 
     package = datapackage(
-        params, package_id or uuid.uuid4(), rows, taxa_present(params),
-        selected_detections(params).filter(deer__isnull=False).exists(), requested_by,
+        params,
+        package_id or uuid.uuid4(),
+        rows,
+        taxa_present(params),
+        selected_detections(params).filter(deer__isnull=False).exists(),
+        requested_by,
     )
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         archive.writestr("datapackage.json", json.dumps(package, indent=2, ensure_ascii=False))

@@ -1,5 +1,6 @@
 """Report charts drawn with matplotlib (object API, Agg canvas: no pyplot global state) and
 returned as PNG data URIs, which WeasyPrint and browsers embed at almost no layout cost."""
+
 import base64
 import io
 
@@ -10,9 +11,17 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 CLASS_COLOURS = {
-    "buck": "#6b4f2a", "doe": "#c08a3e", "fawn": "#e7c98f", "unknown": "#9aa39a",
-    "cattle": "#3d6b8c", "pig": "#c96f6f", "raccoon": "#6f6f8f", "coyote": "#8c5fa8",
-    "turkey": "#4f8f6f", "human": "#444444", "vehicle": "#a0a0c0",
+    "buck": "#6b4f2a",
+    "doe": "#c08a3e",
+    "fawn": "#e7c98f",
+    "unknown": "#9aa39a",
+    "cattle": "#3d6b8c",
+    "pig": "#c96f6f",
+    "raccoon": "#6f6f8f",
+    "coyote": "#8c5fa8",
+    "turkey": "#4f8f6f",
+    "human": "#444444",
+    "vehicle": "#a0a0c0",
 }
 FALLBACK_COLOUR = "#7f7f7f"
 DPI = 120
@@ -56,10 +65,11 @@ def _stacked(axes, positions, series, classes, width=0.8):
         values = series[name]
         boxes = [
             [(x - half, b), (x - half, b + v), (x + half, b + v), (x + half, b)]
-            for x, b, v in zip(positions, bottoms, values) if v
+            for x, b, v in zip(positions, bottoms, values, strict=False)
+            if v
         ]
         axes.add_collection(PolyCollection(boxes, facecolors=colour(name), linewidths=0))
-        bottoms = [b + v for b, v in zip(bottoms, values)]
+        bottoms = [b + v for b, v in zip(bottoms, values, strict=False)]
     axes.set_xlim(min(positions) - 0.6, max(positions) + 0.6)
     axes.set_ylim(0, max(max(bottoms), 1) * 1.05)
 
@@ -68,8 +78,16 @@ def _legend(axes, names, colours=None):
     """One column to the right of the plot (room for all eleven classes)."""
     if names:
         handles = [Patch(color=(colours or {}).get(name) or colour(name), label=name) for name in names]
-        axes.legend(handles=handles, fontsize=FONT["size"] - 1, frameon=False, ncol=1,
-                    loc="upper left", bbox_to_anchor=(1.01, 1.0), handlelength=1.0, labelspacing=0.3)
+        axes.legend(
+            handles=handles,
+            fontsize=FONT["size"] - 1,
+            frameon=False,
+            ncol=1,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            handlelength=1.0,
+            labelspacing=0.3,
+        )
 
 
 def periods_chart(report):
@@ -79,8 +97,12 @@ def periods_chart(report):
     figure, axes = _figure(7.2, 2.8, bottom=0.24 if rotate else 0.12)
     positions = list(range(len(periods)))
     _stacked(axes, positions, {name: [p["by_class"].get(name, 0) for p in periods] for name in classes}, classes)
-    axes.set_xticks(positions, _thin_labels([p["label"] for p in periods]), rotation=60 if rotate else 0,
-                    ha="right" if rotate else "center")
+    axes.set_xticks(
+        positions,
+        _thin_labels([p["label"] for p in periods]),
+        rotation=60 if rotate else 0,
+        ha="right" if rotate else "center",
+    )
     axes.set_ylabel("Detections", fontsize=FONT["size"])
     _legend(axes, classes)
     return _data_uri(figure)
@@ -107,12 +129,21 @@ def comparison_chart(report):
     width = 0.8 / max(len(periods), 1)
     for index, period in enumerate(periods):
         positions = [c + index * width - 0.4 + width / 2 for c in range(len(classes))]
-        axes.bar(positions, [period["by_class"].get(name, 0) for name in classes], width,
-                 color=palette[index % len(palette)], label=period["label"], linewidth=0)
+        axes.bar(
+            positions,
+            [period["by_class"].get(name, 0) for name in classes],
+            width,
+            color=palette[index % len(palette)],
+            label=period["label"],
+            linewidth=0,
+        )
     axes.set_xticks(list(range(len(classes))), classes)
     axes.set_ylabel("Detections", fontsize=FONT["size"])
-    _legend(axes, [p["label"] for p in periods],
-            {p["label"]: palette[index % len(palette)] for index, p in enumerate(periods)})
+    _legend(
+        axes,
+        [p["label"] for p in periods],
+        {p["label"]: palette[index % len(palette)] for index, p in enumerate(periods)},
+    )
     return _data_uri(figure)
 
 

@@ -6,8 +6,9 @@ rename -> completed; the user deleted the job -> stop and remove the partial fil
 so the django-rq dashboard shows it too. A dead worker or a hard timeout is caught by the failure
 callback and by exports.lifecycle.
 """
+
 import logging
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -16,8 +17,8 @@ from rq.exceptions import AbandonedJobError
 from rq.timeouts import JobTimeoutException
 
 from exports import lifecycle, status
-from exports.models import ExportJob
 from exports.camtrap_dp import write_camtrap_dp
+from exports.models import ExportJob
 from exports.zip_archive import Cancelled, write_zip
 
 logger = logging.getLogger(__name__)
@@ -31,11 +32,15 @@ FILE_PREFIXES = {
     ExportJob.Kind.ZIP: ("detections", "zip"),
     ExportJob.Kind.CAMTRAP_DP: ("camtrap_dp", "zip"),
 }
-WHAT = {ExportJob.Kind.PDF: "PDF report", ExportJob.Kind.ZIP: "ZIP archive", ExportJob.Kind.CAMTRAP_DP: "Camtrap DP package"}
+WHAT = {
+    ExportJob.Kind.PDF: "PDF report",
+    ExportJob.Kind.ZIP: "ZIP archive",
+    ExportJob.Kind.CAMTRAP_DP: "Camtrap DP package",
+}
 
 
 def export_filename(kind, job_id, moment=None):
-    stamp = (moment or datetime.now(dt_timezone.utc)).strftime("%Y%m%d_%H%M%S")
+    stamp = (moment or datetime.now(UTC)).strftime("%Y%m%d_%H%M%S")
     prefix, extension = FILE_PREFIXES[kind]
     return f"{prefix}_{job_id}_{stamp}.{extension}"
 

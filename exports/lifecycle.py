@@ -3,6 +3,7 @@
 Run by every worker's maintenance pass (exports.worker.HerdbookWorker, every
 EXPORT_MAINTENANCE_INTERVAL seconds, one worker at a time) and by ``manage.py cleanup_exports``.
 """
+
 import logging
 import re
 import time
@@ -23,7 +24,9 @@ EXPORT_FILENAME = re.compile(
     r"_\d{8}_\d{6}\.(?:pdf|zip)(?P<partial>\.partial.*)?$"
 )
 MAINTENANCE_LOCK = "exports:maintenance-lock"
-WORKER_DIED = "The worker running this export stopped (killed or crashed) before it finished. Please start the export again."
+WORKER_DIED = (
+    "The worker running this export stopped (killed or crashed) before it finished. Please start the export again."
+)
 TIMED_OUT = "The export took longer than its time limit of {seconds} s and was stopped. Try a smaller date range or fewer detections."
 LOST = "The export job was lost by the job queue (Redis restarted or dropped it). Please start the export again."
 STOPPED = "The export was stopped before it finished."
@@ -64,8 +67,10 @@ def reconcile_job(row, conn):
         return "expired"
     if doc["status"] == status.COMPLETED:
         ExportJob.objects.filter(id=row.id, status=ExportJob.Status.PROCESSING).update(
-            status=ExportJob.Status.COMPLETED, filename=doc["filename"] or "",
-            file_size_bytes=doc["file_size_bytes"], completed_at=timezone.now(),
+            status=ExportJob.Status.COMPLETED,
+            filename=doc["filename"] or "",
+            file_size_bytes=doc["file_size_bytes"],
+            completed_at=timezone.now(),
         )
         return "completed"
     if doc["status"] == status.FAILED:

@@ -3,6 +3,7 @@
 `render_report_pdf(params, path, progress=None)` is the stable entry point used by the PDF export
 job and `manage.py export_pdf`. `params` is the validated PDF request (SPEC §3) as a dict.
 """
+
 import os
 from pathlib import Path
 

@@ -1,13 +1,30 @@
 """Reads for exports: which detections an export covers, streamed in a stable order."""
+
 from datetime import date
 
 from detections.models import Detection
 from reports.selectors import counted_detections
 
 ZIP_FIELDS = (
-    "id", "image_id", "image__file", "image__filename", "image__width", "image__height", "taken_at",
-    "location__name", "location__timezone", "effective_classification", "classification", "confidence",
-    "bbox_x", "bbox_y", "bbox_width", "bbox_height", "deer_id", "deer__name", "is_reviewed",
+    "id",
+    "image_id",
+    "image__file",
+    "image__filename",
+    "image__width",
+    "image__height",
+    "taken_at",
+    "location__name",
+    "location__timezone",
+    "effective_classification",
+    "classification",
+    "confidence",
+    "bbox_x",
+    "bbox_y",
+    "bbox_width",
+    "bbox_height",
+    "deer_id",
+    "deer__name",
+    "is_reviewed",
 )
 
 
@@ -30,9 +47,4 @@ def detections_for_zip(params):
 
 def zip_rows(params, chunk_size=500):
     """Dicts of ZIP_FIELDS, grouped by image (so each image file is decoded once), streamed."""
-    return (
-        detections_for_zip(params)
-        .order_by("image_id", "id")
-        .values(*ZIP_FIELDS)
-        .iterator(chunk_size=chunk_size)
-    )
+    return detections_for_zip(params).order_by("image_id", "id").values(*ZIP_FIELDS).iterator(chunk_size=chunk_size)

@@ -5,6 +5,7 @@ written in a transaction, and after commit the status key is written and the job
 the job id as RQ job id. If Redis fails at that point the row and key are removed again, so a
 503 leaves nothing half-created.
 """
+
 import logging
 import uuid
 from pathlib import Path
@@ -35,7 +36,8 @@ def _enqueue(export, total_count):
     status.create(export.id, export.kind, export.requested_by_id, total_count=total_count, conn=conn)
     try:
         queue().enqueue(
-            jobs.run_export, str(export.id),
+            jobs.run_export,
+            str(export.id),
             job_id=str(export.id),
             job_timeout=jobs.PDF_TIMEOUT if export.kind == ExportJob.Kind.PDF else jobs.ZIP_TIMEOUT,
             result_ttl=settings.EXPORT_JOB_TTL,
@@ -139,4 +141,4 @@ def user_exports(user, limit=50):
     if not rows:
         return []
     docs = status.read_many([row.id for row in rows])
-    return list(zip(rows, docs))
+    return list(zip(rows, docs, strict=False))

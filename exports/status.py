@@ -5,9 +5,10 @@ restarts on every write). Only ``create`` may make a key; every later write is c
 the key still existing (SET XX inside WATCH/MULTI), so a job deleted by the user (or expired)
 is never brought back by its worker: ``update`` then returns None and the worker stops.
 """
+
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import django_rq
 import django_rq.connection_utils
@@ -44,7 +45,7 @@ def key(job_id):
 
 def iso(moment=None):
     """ISO 8601 UTC with a Z, millisecond precision."""
-    moment = (moment or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    moment = (moment or datetime.now(UTC)).astimezone(UTC)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -134,16 +135,29 @@ def start(job_id, conn=None):
 
 def complete(job_id, filename, file_size_bytes, conn=None, **fields):
     return update(
-        job_id, conn=conn, status=COMPLETED, stage="done", progress_percent=100, filename=filename,
-        download_url=download_url(filename), file_size_bytes=int(file_size_bytes), error=None,
-        completed_at=iso(), **fields,
+        job_id,
+        conn=conn,
+        status=COMPLETED,
+        stage="done",
+        progress_percent=100,
+        filename=filename,
+        download_url=download_url(filename),
+        file_size_bytes=int(file_size_bytes),
+        error=None,
+        completed_at=iso(),
+        **fields,
     )
 
 
 def fail(job_id, error, conn=None):
     """Mark a processing job failed with a readable message; an ended job is left alone."""
     return update(
-        job_id, only_if_processing=True, conn=conn, status=FAILED, error=str(error)[:500], completed_at=iso(),
+        job_id,
+        only_if_processing=True,
+        conn=conn,
+        status=FAILED,
+        error=str(error)[:500],
+        completed_at=iso(),
     )
 
 
@@ -164,7 +178,7 @@ def exists(job_id, conn=None):
 def public(doc, ttl):
     """The GET answer: the document without private fields, plus expires_at and error_message."""
     answer = {name: value for name, value in doc.items() if name not in PRIVATE_FIELDS}
-    answer["expires_at"] = iso(datetime.now(timezone.utc) + timedelta(seconds=ttl or 0))
+    answer["expires_at"] = iso(datetime.now(UTC) + timedelta(seconds=ttl or 0))
     answer["error_message"] = doc.get("error")
     return answer
 

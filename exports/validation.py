@@ -17,6 +17,7 @@ Public names (stable): ReportQuerySerializer, PeriodSerializer, DateRangeSeriali
 StrictSerializer, DateField, IdListField, ClassificationListField, GROUP_BY_CHOICES,
 VR_001..VR_005, local_today, date_rule_errors.
 """
+
 import copy
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -68,6 +69,7 @@ def date_rule_errors(start_date=None, end_date=None, group_by=empty, today=None)
 
 # --- fields ---------------------------------------------------------------------------------------
 
+
 class DateField(serializers.DateField):
     """A YYYY-MM-DD date whose messages name the field and echo the bad value."""
 
@@ -86,7 +88,7 @@ class DateField(serializers.DateField):
         except ValueError:
             raise ValidationError(
                 f"{self.field_name} must be a valid date in YYYY-MM-DD format (got '{value[:40]}')."
-            )
+            ) from None
 
     def validate_empty_values(self, data):
         if data is empty and self.required:
@@ -104,7 +106,9 @@ class _ListField(serializers.ListField):
         if html.is_html_input(dictionary):
             if self.field_name not in dictionary:
                 return empty
-            return [part.strip() for raw in dictionary.getlist(self.field_name) for part in raw.split(",") if part.strip()]
+            return [
+                part.strip() for raw in dictionary.getlist(self.field_name) for part in raw.split(",") if part.strip()
+            ]
         return dictionary.get(self.field_name, empty)
 
     def to_internal_value(self, data):
@@ -162,6 +166,7 @@ class ClassificationListField(_ListField):
 
 # --- serializers ----------------------------------------------------------------------------------
 
+
 class StrictSerializer(serializers.Serializer):
     """A serializer that rejects unknown fields and reports every violation in one error dict.
 
@@ -200,9 +205,7 @@ class StrictSerializer(serializers.Serializer):
         known = set(self.fields)
         for name in data:
             if name not in known:
-                errors[str(name)] = [
-                    f"Unknown field '{str(name)[:40]}'. Allowed fields: {', '.join(sorted(known))}."
-                ]
+                errors[str(name)] = [f"Unknown field '{str(name)[:40]}'. Allowed fields: {', '.join(sorted(known))}."]
         for field_name, message in self.rule_errors(values, errors):
             detail = errors.setdefault(field_name, [])
             if isinstance(detail, list):
@@ -228,9 +231,13 @@ class DateRangeSerializer(StrictSerializer):
 class PeriodSerializer(DateRangeSerializer):
     """One comparison period: {label, start_date, end_date}."""
 
-    label = serializers.CharField(max_length=100, error_messages={
-        "required": "Each period needs a label.", "blank": "A period label cannot be blank.",
-    })
+    label = serializers.CharField(
+        max_length=100,
+        error_messages={
+            "required": "Each period needs a label.",
+            "blank": "A period label cannot be blank.",
+        },
+    )
 
 
 class ReportQuerySerializer(StrictSerializer):

@@ -1,4 +1,5 @@
 """Staff pages: my exports (with the Camtrap DP form), one export with live progress (htmx), cancel."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -62,7 +63,9 @@ def _create_camtrap_dp(request):
         return None, first_message(serializer.errors)
     try:
         export = services.create_export(
-            request.user, ExportJob.Kind.CAMTRAP_DP, serializer.to_params(),
+            request.user,
+            ExportJob.Kind.CAMTRAP_DP,
+            serializer.to_params(),
             total_count=serializer.validated_data["total_detections"],
         )
     except (RedisConnectionError, RedisTimeoutError):
@@ -85,13 +88,21 @@ def export_list(request):
         form_error = form_error or QUEUE_UNAVAILABLE
         pairs = [(row, None) for row in ExportJob.objects.filter(requested_by=request.user)[:50]]
     jobs = [_job_context(row, doc) for row, doc in pairs]
-    return render(request, "exports/list.html", {
-        "jobs": jobs, "any_active": any(job["active"] for job in jobs),
-        "camtrap_dp": {
-            "error": form_error, "values": _camtrap_dp_form_data(request.POST) if request.method == "POST" else {},
-            "locations": Location.objects.order_by("name").only("id", "name"), "classes": CLASSIFICATIONS,
+    return render(
+        request,
+        "exports/list.html",
+        {
+            "jobs": jobs,
+            "any_active": any(job["active"] for job in jobs),
+            "camtrap_dp": {
+                "error": form_error,
+                "values": _camtrap_dp_form_data(request.POST) if request.method == "POST" else {},
+                "locations": Location.objects.order_by("name").only("id", "name"),
+                "classes": CLASSIFICATIONS,
+            },
         },
-    }, status=(503 if form_error == QUEUE_UNAVAILABLE else 400) if form_error else 200)
+        status=(503 if form_error == QUEUE_UNAVAILABLE else 400) if form_error else 200,
+    )
 
 
 @login_required

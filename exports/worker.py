@@ -11,6 +11,7 @@ minutes (SPEC §4), plus the exports maintenance pass:
   (stuck jobs -> failed, expired files deleted);
 * an idle worker wakes at least that often (rq waits worker_ttl - 15 = 405 s by default).
 """
+
 import logging
 
 from django.conf import settings

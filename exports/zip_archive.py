@@ -5,6 +5,7 @@ metadata.csv is written straight into its ZIP entry, each crop is encoded and st
 next image is read, full images are copied from disk in chunks. Crops are JPEGs that do not
 compress further, so they are stored (ZIP_STORED); the CSV files are deflated.
 """
+
 import csv
 import io
 import re
@@ -18,9 +19,21 @@ from PIL import Image as PILImage
 from exports.selectors import zip_rows
 
 METADATA_HEADER = [
-    "detection_id", "image_id", "image_filename", "taken_at", "location", "classification",
-    "model_classification", "confidence", "bbox_x", "bbox_y", "bbox_width", "bbox_height",
-    "deer_id", "deer_name", "is_reviewed",
+    "detection_id",
+    "image_id",
+    "image_filename",
+    "taken_at",
+    "location",
+    "classification",
+    "model_classification",
+    "confidence",
+    "bbox_x",
+    "bbox_y",
+    "bbox_width",
+    "bbox_height",
+    "deer_id",
+    "deer_name",
+    "is_reviewed",
 ]
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -47,12 +60,26 @@ def metadata_row(row, zones):
     zone = zones.get(row["location__timezone"])
     if zone is None:
         zone = zones[row["location__timezone"]] = ZoneInfo(row["location__timezone"] or settings.TIME_ZONE)
-    return [safe_cell(value) for value in (
-        str(row["id"]), str(row["image_id"]), row["image__filename"], row["taken_at"].astimezone(zone).isoformat(),
-        row["location__name"], row["effective_classification"], row["classification"], f"{row['confidence']:.4f}",
-        row["bbox_x"], row["bbox_y"], row["bbox_width"], row["bbox_height"],
-        str(row["deer_id"]) if row["deer_id"] else "", row["deer__name"] or "", "true" if row["is_reviewed"] else "false",
-    )]
+    return [
+        safe_cell(value)
+        for value in (
+            str(row["id"]),
+            str(row["image_id"]),
+            row["image__filename"],
+            row["taken_at"].astimezone(zone).isoformat(),
+            row["location__name"],
+            row["effective_classification"],
+            row["classification"],
+            f"{row['confidence']:.4f}",
+            row["bbox_x"],
+            row["bbox_y"],
+            row["bbox_width"],
+            row["bbox_height"],
+            str(row["deer_id"]) if row["deer_id"] else "",
+            row["deer__name"] or "",
+            "true" if row["is_reviewed"] else "false",
+        )
+    ]
 
 
 def crop_jpeg(picture, row, crop_size):
@@ -81,6 +108,7 @@ def write_zip(params, path, progress=None, total=None):
     progress(stage, percent, processed) -> bool; False means cancelled (raises Cancelled).
     Returns {"processed": n, "crops": n, "images": n, "missing": n}.
     """
+
     def report(stage, percent, processed, force=False):
         if progress is not None and progress(stage, percent, processed, force) is False:
             raise Cancelled()

@@ -15,7 +15,17 @@ class DeerAdmin(admin.ModelAdmin):
 
 @admin.register(ReidRun)
 class ReidRunAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "kind", "status", "threshold", "dry_run", "processed_count", "linked_count", "review_count", "created_count"]
+    list_display = [
+        "created_at",
+        "kind",
+        "status",
+        "threshold",
+        "dry_run",
+        "processed_count",
+        "linked_count",
+        "review_count",
+        "created_count",
+    ]
     list_filter = ["kind", "status", "dry_run"]
     raw_id_fields = ["requested_by"]
 

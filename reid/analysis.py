@@ -14,6 +14,7 @@ that sex share and then out-scores their own profiles). They come from replaying
 scratch with the real engine (reid.replay), scored as pairwise precision/recall/F1; the
 recommendation rule is reid.replay.recommend.
 """
+
 import csv
 import uuid
 from pathlib import Path
@@ -58,12 +59,19 @@ def load_attempts(run):
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT detection_id, classification, best_score, second_score, best_deer_id, own_deer_id "
-            f"FROM {table} WHERE run_id = %s AND best_score IS NOT NULL", [db_uuid(run.id)])
+            f"FROM {table} WHERE run_id = %s AND best_score IS NOT NULL",
+            [db_uuid(run.id)],
+        )
         rows = cursor.fetchall()
     if rows:
-        ids, classes, best, second, best_deer, own = zip(*rows)
-        return _Attempts(best=np.array(best, dtype=float), second=np.array(second, dtype=float),
-                         classes=np.array(classes, dtype=object), raw=(ids, best_deer, own), keep=range(len(rows)))
+        ids, classes, best, second, best_deer, own = zip(*rows, strict=False)
+        return _Attempts(
+            best=np.array(best, dtype=float),
+            second=np.array(second, dtype=float),
+            classes=np.array(classes, dtype=object),
+            raw=(ids, best_deer, own),
+            keep=range(len(rows)),
+        )
     return _load_attempts_from_scores(run)
 
 
@@ -92,9 +100,14 @@ def _load_attempts_from_scores(run):
             i = position.get(row[0])
             if i is not None:
                 second[i] = row[2]
-    columns = list(zip(*firsts)) if firsts else [(), (), (), (), (), ()]
-    return _Attempts(best=best, second=second, classes=np.array(columns[4], dtype=object),
-                     raw=(columns[0], columns[3], columns[5]), keep=range(len(firsts)))
+    columns = list(zip(*firsts, strict=False)) if firsts else [(), (), (), (), (), ()]
+    return _Attempts(
+        best=best,
+        second=second,
+        classes=np.array(columns[4], dtype=object),
+        raw=(columns[0], columns[3], columns[5]),
+        keep=range(len(firsts)),
+    )
 
 
 class _Attempts(dict):
@@ -131,8 +144,10 @@ def score_histogram(run, width=0.05):
     if not counts:
         return []
     # every bucket from the lowest to the highest, empty ones included
-    return [{"from": round(b * width, 4), "to": round((b + 1) * width, 4), "count": counts.get(b, 0)}
-            for b in range(min(counts), max(counts) + 1)]
+    return [
+        {"from": round(b * width, 4), "to": round((b + 1) * width, 4), "count": counts.get(b, 0)}
+        for b in range(min(counts), max(counts) + 1)
+    ]
 
 
 def best_histogram(best, width=0.05):
@@ -141,11 +156,14 @@ def best_histogram(best, width=0.05):
         return []
     edges = np.arange(np.floor(finite.min() / width) * width, finite.max() + width, width)
     counts, edges = np.histogram(finite, bins=edges)
-    return [{"from": round(float(a), 4), "to": round(float(b), 4), "count": int(c)}
-            for a, b, c in zip(edges[:-1], edges[1:], counts)]
+    return [
+        {"from": round(float(a), 4), "to": round(float(b), 4), "count": int(c)}
+        for a, b, c in zip(edges[:-1], edges[1:], counts, strict=False)
+    ]
 
 
 # --- ground truth -------------------------------------------------------------------------------
+
 
 def reviewer_truth():
     """{detection id: deer id} from review-queue decisions (accepted / new individual)."""
@@ -206,7 +224,9 @@ def replay_thresholds(table):
 def analyse(run=None, step=0.05, ground_truth="auto"):
     run = run or default_run()
     if run is None:
-        raise AnalysisError("No similarity scores have been logged yet: run a backfill (manage.py reid_backfill) first.")
+        raise AnalysisError(
+            "No similarity scores have been logged yet: run a backfill (manage.py reid_backfill) first."
+        )
     scores_logged = SimilarityScore.objects.filter(run=run).count()
     if not scores_logged:
         raise AnalysisError(
@@ -222,22 +242,30 @@ def analyse(run=None, step=0.05, ground_truth="auto"):
     rows = []
     for t in thresholds(step=step):
         linked = best >= t
-        rows.append({
-            "threshold": t,
-            "assigned": int(linked.sum()),
-            "assignment_rate": round(float(linked.mean()), 4) if n else 0.0,
-            "new_profiles": int(np.sum(~linked & known_sex)),
-            "near_misses": int(np.sum((best >= t - NEAR_MISS) & ~linked)),
-            "median_margin_assigned": _round(np.nanmedian(margin[linked])) if np.any(linked & np.isfinite(margin)) else None,
-            "by_sex": {
-                sex: {"attempts": int(np.sum(classes == sex)),
-                      "assigned": int(np.sum(linked & (classes == sex)))}
-                for sex in SEX_LABELS if np.any(classes == sex)
-            },
-        })
+        rows.append(
+            {
+                "threshold": t,
+                "assigned": int(linked.sum()),
+                "assignment_rate": round(float(linked.mean()), 4) if n else 0.0,
+                "new_profiles": int(np.sum(~linked & known_sex)),
+                "near_misses": int(np.sum((best >= t - NEAR_MISS) & ~linked)),
+                "median_margin_assigned": _round(np.nanmedian(margin[linked]))
+                if np.any(linked & np.isfinite(margin))
+                else None,
+                "by_sex": {
+                    sex: {"attempts": int(np.sum(classes == sex)), "assigned": int(np.sum(linked & (classes == sex)))}
+                    for sex in SEX_LABELS
+                    if np.any(classes == sex)
+                },
+            }
+        )
     result = {
-        "run": {"id": str(run.id), "kind": run.kind, "threshold": run.threshold,
-                "completed_at": run.completed_at.isoformat() if run.completed_at else None},
+        "run": {
+            "id": str(run.id),
+            "kind": run.kind,
+            "threshold": run.threshold,
+            "completed_at": run.completed_at.isoformat() if run.completed_at else None,
+        },
         "attempts": n,
         "scores_logged": scores_logged,
         "histogram": score_histogram(run),
@@ -245,9 +273,13 @@ def analyse(run=None, step=0.05, ground_truth="auto"):
         "margin": _summary(margin),
         "best_score": _summary(best),
         "per_sex": {
-            sex: {"attempts": int(np.sum(classes == sex)), "best_score": _summary(best[classes == sex]),
-                  "margin": _summary(margin[classes == sex])}
-            for sex in SEX_LABELS if np.any(classes == sex)
+            sex: {
+                "attempts": int(np.sum(classes == sex)),
+                "best_score": _summary(best[classes == sex]),
+                "margin": _summary(margin[classes == sex]),
+            }
+            for sex in SEX_LABELS
+            if np.any(classes == sex)
         },
         "thresholds": rows,
         "ground_truth": source,
@@ -267,22 +299,27 @@ def analyse(run=None, step=0.05, ground_truth="auto"):
     for row in rows:
         row.update(curve[row["threshold"]])
     fine = {t: figures for t, figures in curve.items() if t in FINE_GRID}
-    result["replay"] = {**data.describe(), "review_threshold": settings.REID_REVIEW_THRESHOLD,
-                        "curve": [{"threshold": t, **curve[t]} for t in sorted(curve)]}
+    result["replay"] = {
+        **data.describe(),
+        "review_threshold": settings.REID_REVIEW_THRESHOLD,
+        "curve": [{"threshold": t, **curve[t]} for t in sorted(curve)],
+    }
     if source != "reviewed":
         top = recommend(fine)
     elif data.individuals < MIN_REVIEWED_INDIVIDUALS:
         result["replay"]["note"] = REVIEWED_NOTE
         result["recommendation_note"] = (
             f"Review decisions label {data.individuals} individual(s): a merge shows only between labelled "
-            f"individuals, so a recommendation needs decisions on at least {MIN_REVIEWED_INDIVIDUALS}.")
+            f"individuals, so a recommendation needs decisions on at least {MIN_REVIEWED_INDIVIDUALS}."
+        )
         return result
     else:
         result["replay"]["note"] = REVIEWED_NOTE
         top = recommend_for_precision(fine)
     if top is None:
         result["recommendation_note"] = (
-            f"Precision on the reviewed labels stays below {PRECISION_TARGET} at every threshold up to 0.95.")
+            f"Precision on the reviewed labels stays below {PRECISION_TARGET} at every threshold up to 0.95."
+        )
         return result
     result["recommended_threshold"] = top["threshold"]
     result["recommended"] = top
@@ -298,5 +335,12 @@ def _summary(values):
     if not len(values):
         return None
     p10, p50, p90 = np.percentile(values, [10, 50, 90])
-    return {"count": int(len(values)), "mean": _round(values.mean()), "p10": _round(p10), "median": _round(p50),
-            "p90": _round(p90), "min": _round(values.min()), "max": _round(values.max())}
+    return {
+        "count": int(len(values)),
+        "mean": _round(values.mean()),
+        "p10": _round(p10),
+        "median": _round(p50),
+        "p90": _round(p90),
+        "min": _round(values.min()),
+        "max": _round(values.max()),
+    }

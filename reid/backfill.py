@@ -7,6 +7,7 @@ a deer with no other member is no candidate for it. The profiles' centroids are 
 normalised sum of their members' embeddings, streamed in chunks in two passes: memory holds one
 chunk of embeddings plus the centroid matrix, never all embeddings.
 """
+
 import numpy as np
 from django.conf import settings
 from django.db import transaction
@@ -21,11 +22,9 @@ CHUNK = 1000
 
 
 def backfill_detections():
-    return (
-        Detection.objects.filter(is_valid=True, is_duplicate=False, deer__isnull=False,
-                                 effective_classification__in=DEER_CLASSES)
-        .exclude(embedding=None)
-    )
+    return Detection.objects.filter(
+        is_valid=True, is_duplicate=False, deer__isnull=False, effective_classification__in=DEER_CLASSES
+    ).exclude(embedding=None)
 
 
 def run_backfill(run=None, requested_by=None, threshold=None, limit=None, progress=None):
@@ -33,8 +32,10 @@ def run_backfill(run=None, requested_by=None, threshold=None, limit=None, progre
     called after every chunk."""
     if run is None:
         run = ReidRun.objects.create(
-            kind=ReidRun.Kind.BACKFILL, threshold=settings.REID_THRESHOLD if threshold is None else threshold,
-            requested_by=requested_by, params={"limit": limit} if limit else {},
+            kind=ReidRun.Kind.BACKFILL,
+            threshold=settings.REID_THRESHOLD if threshold is None else threshold,
+            requested_by=requested_by,
+            params={"limit": limit} if limit else {},
         )
     return execute(run, lambda r: _backfill(r, r.params.get("limit"), progress))
 
@@ -45,7 +46,7 @@ def _iter_chunks(queryset, fields):
     ids = list(queryset.order_by().values_list("id", flat=True))
     ids.sort()
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
+        chunk = ids[start : start + CHUNK]
         yield list(Detection.objects.filter(id__in=chunk).order_by("id").values_list(*fields))
 
 
@@ -63,8 +64,12 @@ def _backfill(run, limit, progress):
     top_k = settings.REID_LOG_TOP_K
     for model_name in models:
         model_qs = queryset.filter(embedding_model=model_name)
-        deer_rows = list(Deer.objects.filter(detections__in=backfill_detections().filter(embedding_model=model_name))
-                         .order_by().distinct().values_list("id", "sex"))
+        deer_rows = list(
+            Deer.objects.filter(detections__in=backfill_detections().filter(embedding_model=model_name))
+            .order_by()
+            .distinct()
+            .values_list("id", "sex")
+        )
         if not deer_rows:
             continue
         keys = [d for d, _ in deer_rows]
@@ -73,13 +78,17 @@ def _backfill(run, limit, progress):
         sexes = np.array([matching.SEX_CODE[s] for _, s in deer_rows], dtype=np.int8)
         # pass 1: per-deer sums and member counts over ALL assigned members (not only the limit)
         dim, sums, counts = None, None, np.zeros(len(keys))
-        for rows in _iter_chunks(backfill_detections().filter(embedding_model=model_name), ("id", "deer_id", "embedding")):
+        for rows in _iter_chunks(
+            backfill_detections().filter(embedding_model=model_name), ("id", "deer_id", "embedding")
+        ):
             matrix = _matrix(rows, 2)
             if dim is None:
                 dim = matrix.shape[1]
                 sums = np.zeros((len(keys), dim), dtype=np.float64)
             elif matrix.shape[1] != dim:
-                raise ReidError(f"Embeddings of model '{model_name}' have different dimensions ({dim} and {matrix.shape[1]}).")
+                raise ReidError(
+                    f"Embeddings of model '{model_name}' have different dimensions ({dim} and {matrix.shape[1]})."
+                )
             cols = np.array([col_of[r[1]] for r in rows])
             np.add.at(sums, cols, matrix)
             np.add.at(counts, cols, 1)
@@ -111,15 +120,31 @@ def _backfill(run, limit, progress):
             for i, row in enumerate(rows):
                 detection = db_uuid(row[0])
                 found = int(finite[i].sum())
-                attempts.append((
-                    run_key, detection, row[3], float(part_scores[i, 0]) if found else None,
-                    float(part_scores[i, 1]) if found > 1 else None, deer_keys[part[i, 0]] if found else None,
-                    db_uuid(row[1]),
-                ))
+                attempts.append(
+                    (
+                        run_key,
+                        detection,
+                        row[3],
+                        float(part_scores[i, 0]) if found else None,
+                        float(part_scores[i, 1]) if found > 1 else None,
+                        deer_keys[part[i, 0]] if found else None,
+                        db_uuid(row[1]),
+                    )
+                )
                 for rank in range(found):
                     score = float(part_scores[i, rank])
-                    log.append((run_key, detection, deer_keys[part[i, rank]], score, rank + 1, True,
-                                rank == 0 and score >= run.threshold, run.threshold))
+                    log.append(
+                        (
+                            run_key,
+                            detection,
+                            deer_keys[part[i, rank]],
+                            score,
+                            rank + 1,
+                            True,
+                            rank == 0 and score >= run.threshold,
+                            run.threshold,
+                        )
+                    )
             with transaction.atomic():
                 scored += write_scores(log)
                 write_attempts(attempts)

@@ -5,6 +5,7 @@ Several animals of one class can stand in the same frames (a group of does), so 
 into tracks by bounding-box position and size, frame after frame, so that two animals seen at the same
 moment are never merged into one deer.
 """
+
 from dataclasses import dataclass
 from datetime import datetime
 

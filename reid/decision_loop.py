@@ -11,6 +11,7 @@ profile, 0 for one created here), so its current score for attempt i is
 s * (a * S[i, col] + sum of beta_r * G[i, r]) / |u|; acc[i, k] holds the sum, kept up to date for
 the attempts still to come. An unchanged profile's score is S[i, col] as computed by numpy.
 """
+
 import math
 
 import numpy as np
@@ -52,8 +53,27 @@ def _scan(scores_row, cols, first, stop, slot_of, buf_s, buf_c):
 
 
 @njit(cache=True, nogil=True)
-def decide(scores, gram, embeddings, codes, weights, centroids, sexes, by_sex, sex_start, counts, threshold,
-           review_threshold, auto_create, unknown, kind, chosen, top_cols, top_scores, n_top):
+def decide(
+    scores,
+    gram,
+    embeddings,
+    codes,
+    weights,
+    centroids,
+    sexes,
+    by_sex,
+    sex_start,
+    counts,
+    threshold,
+    review_threshold,
+    auto_create,
+    unknown,
+    kind,
+    chosen,
+    top_cols,
+    top_scores,
+    n_top,
+):
     """Decide every row of `scores` (attempts x the n0 existing profiles; -inf = rejected) in order.
 
     Candidates are the profiles of the attempt's sex (any sex for `unknown`); the existing ones of

@@ -1,4 +1,5 @@
 """Staff UI: the deer gallery and a deer's page (sightings timeline, locations, rename, merge, split)."""
+
 import uuid
 
 from django.contrib import messages
@@ -46,7 +47,9 @@ def deer_detail(request, pk):
         "group_by": group_by,
         "locations": selectors.deer_locations(deer),
         "sightings": selectors.deer_sightings(deer).select_related("location").order_by("-taken_at")[:24],
-        "others": Deer.objects.exclude(pk=deer.pk).filter(sex__in=[deer.sex, Deer.Sex.UNKNOWN]).order_by("name", "-sighting_count")[:500],
+        "others": Deer.objects.exclude(pk=deer.pk)
+        .filter(sex__in=[deer.sex, Deer.Sex.UNKNOWN])
+        .order_by("name", "-sighting_count")[:500],
         "can_edit": has_role(request.user, REVIEWER),
         "sexes": Deer.Sex.values,
         "statuses": Deer.Status.values,
@@ -59,6 +62,7 @@ def _reviewer_only(view):
         if not has_role(request.user, REVIEWER):
             return HttpResponseForbidden("Editing deer profiles needs the reviewer or manager role.")
         return view(request, pk)
+
     return login_required(require_POST(wrapped))
 
 

@@ -1,4 +1,5 @@
 """RQ jobs: thin wrappers that load by id and call a service. Enqueue them with reid.queueing."""
+
 from reid.models import ReidRun
 
 
@@ -8,8 +9,13 @@ def match_new_detections(detection_ids):
     from detections.models import DEER_CLASSES, Detection
     from reid.services import run_matching
 
-    deer_detections = Detection.objects.filter(id__in=detection_ids, effective_classification__in=DEER_CLASSES,
-                                               is_valid=True, is_duplicate=False, deer__isnull=True)
+    deer_detections = Detection.objects.filter(
+        id__in=detection_ids,
+        effective_classification__in=DEER_CLASSES,
+        is_valid=True,
+        is_duplicate=False,
+        deer__isnull=True,
+    )
     if not deer_detections.exists():
         return None
     run = run_matching(detection_ids=detection_ids, kind=ReidRun.Kind.LIVE)

@@ -7,6 +7,7 @@ their current scores come from the attempts' Gram matrix, never from a loop over
 matrix-vector product per attempt. numpy does the matrix products and the write-back of the
 centroids; the in-order loop over the attempts is compiled (reid.decision_loop).
 """
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -125,8 +126,13 @@ class Decisions:
     def __getitem__(self, row):
         n = self.n_top[row]
         col = int(self.col[row])
-        return Decision(KINDS[self.kind[row]], col if col >= 0 else None,
-                        float(self.top_scores[row, 0]) if n else None, self.top_cols[row, :n], self.top_scores[row, :n])
+        return Decision(
+            KINDS[self.kind[row]],
+            col if col >= 0 else None,
+            float(self.top_scores[row, 0]) if n else None,
+            self.top_cols[row, :n],
+            self.top_scores[row, :n],
+        )
 
     def __iter__(self):
         return (self[row] for row in range(len(self)))
@@ -135,8 +141,19 @@ class Decisions:
         return [KINDS[code] for code in self.kind]
 
 
-def match_batch(index, embeddings, sexes, threshold, review_threshold, auto_create=True, top_k=10,
-                rejected=None, new_key=None, weights=None, sub_batch=SUB_BATCH):
+def match_batch(
+    index,
+    embeddings,
+    sexes,
+    threshold,
+    review_threshold,
+    auto_create=True,
+    top_k=10,
+    rejected=None,
+    new_key=None,
+    weights=None,
+    sub_batch=SUB_BATCH,
+):
     """Decide every attempt of a batch, in order, updating `index` as it goes.
 
     embeddings: (B, dim) float32 (L2-normalised here); sexes: B names (buck/doe/fawn/unknown);
@@ -163,14 +180,24 @@ def match_batch(index, embeddings, sexes, threshold, review_threshold, auto_crea
     for start in range(0, size, sub_batch):
         part = slice(start, min(start + sub_batch, size))
         local_rejected = {row - start: cols for row, cols in rejected.items() if part.start <= row < part.stop}
-        _decide_sub_batch(index, embeddings[part], codes[part], weights[part], local_rejected, threshold,
-                          review_threshold, auto_create, new_key,
-                          (kind[part], col[part], top_cols[part], top_scores[part], n_top[part]))
+        _decide_sub_batch(
+            index,
+            embeddings[part],
+            codes[part],
+            weights[part],
+            local_rejected,
+            threshold,
+            review_threshold,
+            auto_create,
+            new_key,
+            (kind[part], col[part], top_cols[part], top_scores[part], n_top[part]),
+        )
     return Decisions(kind, col, top_cols, top_scores, n_top)
 
 
-def _decide_sub_batch(index, embeddings, codes, weights, rejected, threshold, review_threshold, auto_create,
-                      new_key, out):
+def _decide_sub_batch(
+    index, embeddings, codes, weights, rejected, threshold, review_threshold, auto_create, new_key, out
+):
     """One matrix product against every profile, one for the attempts' Gram matrix, then the
     compiled in-order loop (reid.decision_loop), which updates the index's arrays."""
     size, n0 = len(embeddings), index.size
@@ -183,8 +210,22 @@ def _decide_sub_batch(index, embeddings, codes, weights, rejected, threshold, re
     by_sex = np.argsort(index._sexes[:n0], kind="stable")
     sex_start = np.searchsorted(index._sexes[:n0][by_sex], np.arange(len(SEXES) + 1))
     index.reserve(size)
-    created = decision_loop.decide(scores, gram, embeddings, codes, weights, index._centroids, index._sexes,
-                                   by_sex, sex_start, index._counts, threshold, review_threshold, auto_create,
-                                   UNKNOWN, *out)
+    created = decision_loop.decide(
+        scores,
+        gram,
+        embeddings,
+        codes,
+        weights,
+        index._centroids,
+        index._sexes,
+        by_sex,
+        sex_start,
+        index._counts,
+        threshold,
+        review_threshold,
+        auto_create,
+        UNKNOWN,
+        *out,
+    )
     index.keys += [new_key() if new_key else None for _ in range(created)]
     index.size += created

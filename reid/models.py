@@ -185,6 +185,9 @@ class ReviewAction(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
+    def __str__(self):
+        return f"{self.action} on {self.item_id}"
+
 
 class RejectedCandidate(models.Model):
     """A reviewer said this detection is not this deer: never offered or matched again."""
@@ -200,6 +203,9 @@ class RejectedCandidate(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["detection", "deer"], name="rejected_once")]
 
+    def __str__(self):
+        return f"{self.detection_id} is not {self.deer_id}"
+
 
 class ReidAttempt(models.Model):
     """One matching attempt of a run, summarised (class, best and second score, best candidate,
@@ -212,8 +218,17 @@ class ReidAttempt(models.Model):
     best_score = models.FloatField(null=True, blank=True)
     second_score = models.FloatField(null=True, blank=True)
     best_deer = models.ForeignKey(Deer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    own_deer = models.ForeignKey(Deer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                 help_text="The deer the detection belonged to (backfill) or was linked to")
+    own_deer = models.ForeignKey(
+        Deer,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The deer the detection belonged to (backfill) or was linked to",
+    )
 
     class Meta:
         indexes = [models.Index(fields=["run"], name="attempt_run")]
+
+    def __str__(self):
+        return f"attempt {self.detection_id} (best {self.best_score})"

@@ -1,4 +1,5 @@
 """Deer profile statistics, recomputed from the detections linked to the profile."""
+
 import numpy as np
 from django.db.models import Count, Max, Min
 
@@ -29,11 +30,14 @@ def deer_recompute(deer, save=True):
         deer.centroid = None
     deer.best_detection = members.order_by("-confidence", "taken_at").first()
     if save:
-        deer.save(update_fields=["sighting_count", "first_seen", "last_seen", "centroid", "best_detection", "updated_at"])
+        deer.save(
+            update_fields=["sighting_count", "first_seen", "last_seen", "centroid", "best_detection", "updated_at"]
+        )
     return deer
 
 
 # --- merge and split (reviewer actions) -------------------------------------------------------------
+
 
 class ProfileError(ValueError):
     """A merge or split that cannot be done; the message says why."""
@@ -91,10 +95,13 @@ def deer_split(deer, detection_ids, user=None, name="", sex=None):
     if wanted == members:
         raise ProfileError("A split must leave at least one detection with the original deer.")
     with transaction.atomic():
-        new = Deer.objects.create(name=name, sex=sex or deer.sex, species=deer.species, embedding_model=deer.embedding_model)
+        new = Deer.objects.create(
+            name=name, sex=sex or deer.sex, species=deer.species, embedding_model=deer.embedding_model
+        )
         Detection.objects.filter(deer=deer, id__in=wanted).update(deer=new)
         RejectedCandidate.objects.bulk_create(
-            [RejectedCandidate(detection_id=pk, deer=deer, rejected_by=user) for pk in wanted], ignore_conflicts=True,
+            [RejectedCandidate(detection_id=pk, deer=deer, rejected_by=user) for pk in wanted],
+            ignore_conflicts=True,
         )
         deer_recompute(deer)
         deer_recompute(new)

@@ -1,4 +1,5 @@
 """Putting re-ID work on the "default" queue, after the surrounding transaction commits."""
+
 import logging
 
 import django_rq
@@ -34,7 +35,10 @@ def enqueue_run(run):
     def send():
         try:
             django_rq.get_queue("default").enqueue(
-                "reid.jobs.execute_run", str(run.id), job_id=f"reid-run-{run.id}", job_timeout=JOB_TIMEOUT,
+                "reid.jobs.execute_run",
+                str(run.id),
+                job_id=f"reid-run-{run.id}",
+                job_timeout=JOB_TIMEOUT,
             )
         except RedisError:
             ReidRun.objects.filter(pk=run.pk).update(status=ReidRun.Status.FAILED, error="Job queue unavailable")
@@ -46,6 +50,10 @@ def enqueue_run(run):
 
 def create_queued_run(kind, threshold, requested_by=None, review_threshold=None, dry_run=False, params=None):
     return ReidRun.objects.create(
-        kind=kind, threshold=threshold, review_threshold=review_threshold, requested_by=requested_by,
-        dry_run=dry_run, params=params or {},
+        kind=kind,
+        threshold=threshold,
+        review_threshold=review_threshold,
+        requested_by=requested_by,
+        dry_run=dry_run,
+        params=params or {},
     )

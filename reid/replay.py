@@ -20,6 +20,7 @@ says so (`sampled`). Differences from a real reset run, by design: profiles a re
 ones, reviewer-confirmed links) and rejected candidates are not replayed — the replay starts from
 nothing, so that reviewer labels score the matching rather than themselves.
 """
+
 from collections import defaultdict
 from datetime import timedelta
 
@@ -34,8 +35,20 @@ from reid.services import CHUNK, Attempt
 
 MAX_DETECTIONS = 20_000
 SAMPLE_SEED = 0
-_FIELDS = ("id", "location_id", "effective_classification", "taken_at", "image_id", "bbox_x", "bbox_y",
-           "bbox_width", "bbox_height", "confidence", "embedding", "embedding_model")
+_FIELDS = (
+    "id",
+    "location_id",
+    "effective_classification",
+    "taken_at",
+    "image_id",
+    "bbox_x",
+    "bbox_y",
+    "bbox_width",
+    "bbox_height",
+    "confidence",
+    "embedding",
+    "embedding_model",
+)
 
 
 def replay_detections():
@@ -73,8 +86,14 @@ class ReplaySet:
         return int(np.sum(self.label >= 0))
 
     def describe(self):
-        return {"detections": len(self.rows), "labelled_detections": self.labelled, "individuals": self.individuals,
-                "matchable_detections": self.matchable, "sampled": self.sampled, "cap": self.cap}
+        return {
+            "detections": len(self.rows),
+            "labelled_detections": self.labelled,
+            "individuals": self.individuals,
+            "matchable_detections": self.matchable,
+            "sampled": self.sampled,
+            "cap": self.cap,
+        }
 
     def tracks(self, c, linked):
         """Burst tracks of chunk c grouped with the detections of earlier chunks already linked
@@ -108,8 +127,18 @@ class ReplaySet:
 
 
 def _copy(row):
-    return BurstRow(row.id, row.location_id, row.cls, row.taken_at, row.image_id, row.bbox, row.confidence,
-                    deer_id=True, embedding=row.embedding, model=row.model)
+    return BurstRow(
+        row.id,
+        row.location_id,
+        row.cls,
+        row.taken_at,
+        row.image_id,
+        row.bbox,
+        row.confidence,
+        deer_id=True,
+        embedding=row.embedding,
+        model=row.model,
+    )
 
 
 def _sample_individuals(ordered, labels, cap):
@@ -130,10 +159,19 @@ def _sample_individuals(ordered, labels, cap):
 def _load_rows(ids):
     rows = {}
     for start in range(0, len(ids), 5000):
-        for values in Detection.objects.filter(id__in=ids[start:start + 5000]).values_list(*_FIELDS):
+        for values in Detection.objects.filter(id__in=ids[start : start + 5000]).values_list(*_FIELDS):
             pk, loc, cls, taken, image, x, y, w, h, conf, blob, model_name = values
-            rows[str(pk)] = BurstRow(str(pk), loc, cls, taken, image, (x, y, w, h), conf, model=model_name,
-                                     embedding=np.frombuffer(bytes(blob), dtype=np.float32))
+            rows[str(pk)] = BurstRow(
+                str(pk),
+                loc,
+                cls,
+                taken,
+                image,
+                (x, y, w, h),
+                conf,
+                model=model_name,
+                embedding=np.frombuffer(bytes(blob), dtype=np.float32),
+            )
     return [rows[pk] for pk in ids]
 
 
@@ -160,8 +198,13 @@ def replay_once(data, threshold, review_threshold=None):
             if not good:
                 continue
             decisions = matching.match_batch(
-                index, np.stack([u.embedding for u in good]), [u.sex for u in good], threshold, review,
-                auto_create=settings.REID_AUTO_CREATE, top_k=settings.REID_LOG_TOP_K,
+                index,
+                np.stack([u.embedding for u in good]),
+                [u.sex for u in good],
+                threshold,
+                review,
+                auto_create=settings.REID_AUTO_CREATE,
+                top_k=settings.REID_LOG_TOP_K,
                 weights=[len(u.members) for u in good],
             )
             for row in np.flatnonzero(decisions.col >= 0):  # linked or created
@@ -208,8 +251,11 @@ def pairwise_scores(profiles, labels):
 def score_replay(data, profiles):
     figures = pairwise_scores(profiles, data.label)
     sizes = np.bincount(profiles[profiles >= 0]) if np.any(profiles >= 0) else np.zeros(0, dtype=np.int64)
-    figures.update(profiles=int(np.sum(sizes > 0)), largest=int(sizes.max()) if len(sizes) else 0,
-                   linked=int(np.sum(profiles >= 0)))
+    figures.update(
+        profiles=int(np.sum(sizes > 0)),
+        largest=int(sizes.max()) if len(sizes) else 0,
+        linked=int(np.sum(profiles >= 0)),
+    )
     return figures
 
 
@@ -272,5 +318,11 @@ def _recommendation(curve, chosen, rule):
     grid = sorted(curve)
     best = max(curve[t]["f1"] for t in grid)
     worst = min(curve[u]["f1"] for u in grid if abs(u - chosen) <= NEIGHBOURHOOD + 1e-9)
-    return {"threshold": chosen, **curve[chosen], "rule": rule, "worst_within_0_02": round(worst, 4),
-            "best_f1": best, "best_threshold": max(t for t in grid if curve[t]["f1"] == best)}
+    return {
+        "threshold": chosen,
+        **curve[chosen],
+        "rule": rule,
+        "worst_within_0_02": round(worst, 4),
+        "best_f1": best,
+        "best_threshold": max(t for t in grid if curve[t]["f1"] == best),
+    }

@@ -4,6 +4,7 @@ Every decision is one transaction and writes a ReviewAction, so that the latest 
 item can be undone exactly (links removed, a profile made by "new individual" deleted again,
 rejections forgotten).
 """
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -32,7 +33,10 @@ def _require_pending(item):
 
 def _link(item, deer):
     """Link the item's still unassigned members to `deer`; returns the ids linked."""
-    ids = [str(pk) for pk in Detection.objects.filter(id__in=_members(item), deer__isnull=True).values_list("id", flat=True)]
+    ids = [
+        str(pk)
+        for pk in Detection.objects.filter(id__in=_members(item), deer__isnull=True).values_list("id", flat=True)
+    ]
     Detection.objects.filter(id__in=ids).update(deer=deer)
     deer_recompute(deer)
     return ids
@@ -53,8 +57,14 @@ def accept(item, deer, user):
         if RejectedCandidate.objects.filter(detection_id=item.detection_id, deer=deer).exists():
             raise ReviewError("This deer was rejected for this detection; undo the rejection first.")
         linked = _link(item, deer)
-        ReviewAction.objects.create(item=item, action=ReviewAction.Action.ACCEPT, deer=deer, linked_ids=linked,
-                                    previous_status=item.status, user=user)
+        ReviewAction.objects.create(
+            item=item,
+            action=ReviewAction.Action.ACCEPT,
+            deer=deer,
+            linked_ids=linked,
+            previous_status=item.status,
+            user=user,
+        )
         _decide(item, ReviewItem.Status.ACCEPTED, user)
     return item
 
@@ -64,11 +74,18 @@ def reject(item, deer, user):
         item = ReviewItem.objects.select_for_update().get(pk=item.pk)
         _require_pending(item)
         created = [
-            str(pk) for pk in _members(item)
+            str(pk)
+            for pk in _members(item)
             if RejectedCandidate.objects.get_or_create(detection_id=pk, deer=deer, defaults={"rejected_by": user})[1]
         ]
-        ReviewAction.objects.create(item=item, action=ReviewAction.Action.REJECT, deer=deer, linked_ids=created,
-                                    previous_status=item.status, user=user)
+        ReviewAction.objects.create(
+            item=item,
+            action=ReviewAction.Action.REJECT,
+            deer=deer,
+            linked_ids=created,
+            previous_status=item.status,
+            user=user,
+        )
     return item
 
 
@@ -82,8 +99,14 @@ def new_individual(item, user, name="", sex=None):
         sex = sex or (cls if cls in Deer.Sex.values else Deer.Sex.UNKNOWN)
         deer = Deer.objects.create(name=name, sex=sex, embedding_model=detection.embedding_model)
         linked = _link(item, deer)
-        ReviewAction.objects.create(item=item, action=ReviewAction.Action.NEW_INDIVIDUAL, deer=deer, linked_ids=linked,
-                                    previous_status=item.status, user=user)
+        ReviewAction.objects.create(
+            item=item,
+            action=ReviewAction.Action.NEW_INDIVIDUAL,
+            deer=deer,
+            linked_ids=linked,
+            previous_status=item.status,
+            user=user,
+        )
         _decide(item, ReviewItem.Status.NEW_INDIVIDUAL, user)
     return item, deer
 
@@ -92,8 +115,9 @@ def unidentifiable(item, user):
     with transaction.atomic():
         item = ReviewItem.objects.select_for_update().get(pk=item.pk)
         _require_pending(item)
-        ReviewAction.objects.create(item=item, action=ReviewAction.Action.UNIDENTIFIABLE,
-                                    previous_status=item.status, user=user)
+        ReviewAction.objects.create(
+            item=item, action=ReviewAction.Action.UNIDENTIFIABLE, previous_status=item.status, user=user
+        )
         _decide(item, ReviewItem.Status.UNIDENTIFIABLE, user)
     return item
 
@@ -139,4 +163,9 @@ def undo(item, user):
 
 
 def last_action_of(user):
-    return ReviewAction.objects.filter(user=user, undone_at=None).select_related("item").order_by("-created_at", "-id").first()
+    return (
+        ReviewAction.objects.filter(user=user, undone_at=None)
+        .select_related("item")
+        .order_by("-created_at", "-id")
+        .first()
+    )

@@ -1,4 +1,5 @@
 """The state machine of a ReidRun: queued -> running -> completed | failed (with a readable error)."""
+
 import logging
 
 from django.utils import timezone
@@ -35,4 +36,6 @@ def execute(run, work):
 def save_progress(run, **counts):
     for name, value in counts.items():
         setattr(run, name, value)
-    run.save(update_fields=["processed_count", "linked_count", "review_count", "created_count", "total_count", "params"])
+    run.save(
+        update_fields=["processed_count", "linked_count", "review_count", "created_count", "total_count", "params"]
+    )

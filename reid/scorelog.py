@@ -1,12 +1,22 @@
 """Writing the similarity log fast: one executemany of plain tuples instead of model instances
 (a backfill writes millions of rows; Django's bulk_create spends most of its time preparing values)."""
+
 from django.db import connection
 from django.utils import timezone
 
 from reid.models import SimilarityScore
 
-_COLUMNS = ("run_id", "detection_id", "deer_id", "score", "rank", "sex_match", "matched", "threshold_used",
-            "calculated_at")
+_COLUMNS = (
+    "run_id",
+    "detection_id",
+    "deer_id",
+    "score",
+    "rank",
+    "sex_match",
+    "matched",
+    "threshold_used",
+    "calculated_at",
+)
 BATCH = 10000
 
 
@@ -27,12 +37,19 @@ def write_scores(rows):
     sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), BATCH):
-            cursor.executemany(sql, [(*row, now) for row in rows[start:start + BATCH]])
+            cursor.executemany(sql, [(*row, now) for row in rows[start : start + BATCH]])
     return len(rows)
 
 
-_ATTEMPT_COLUMNS = ("run_id", "detection_id", "classification", "best_score", "second_score", "best_deer_id",
-                    "own_deer_id")
+_ATTEMPT_COLUMNS = (
+    "run_id",
+    "detection_id",
+    "classification",
+    "best_score",
+    "second_score",
+    "best_deer_id",
+    "own_deer_id",
+)
 
 
 def write_attempts(rows):
@@ -47,5 +64,5 @@ def write_attempts(rows):
     sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(_ATTEMPT_COLUMNS))})"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), BATCH):
-            cursor.executemany(sql, rows[start:start + BATCH])
+            cursor.executemany(sql, rows[start : start + BATCH])
     return len(rows)

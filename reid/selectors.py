@@ -1,4 +1,5 @@
 """Reads for the deer and review APIs, aggregated in the database."""
+
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -22,23 +23,41 @@ def deer_sightings(deer):
 def deer_timeline(deer, group_by="month"):
     tz = ZoneInfo(settings.TIME_ZONE)
     rows = (
-        deer_sightings(deer).annotate(period=TRUNC[group_by]("taken_at", tzinfo=tz))
-        .values("period").annotate(sightings=Count("id"), locations=Count("location", distinct=True))
+        deer_sightings(deer)
+        .annotate(period=TRUNC[group_by]("taken_at", tzinfo=tz))
+        .values("period")
+        .annotate(sightings=Count("id"), locations=Count("location", distinct=True))
         .order_by("period")
     )
-    return [{"period": r["period"].astimezone(tz).date().isoformat(), "sightings": r["sightings"],
-             "locations": r["locations"]} for r in rows]
+    return [
+        {
+            "period": r["period"].astimezone(tz).date().isoformat(),
+            "sightings": r["sightings"],
+            "locations": r["locations"],
+        }
+        for r in rows
+    ]
 
 
 def deer_locations(deer):
     rows = (
-        deer_sightings(deer).values("location", "location__name", "location__latitude", "location__longitude")
+        deer_sightings(deer)
+        .values("location", "location__name", "location__latitude", "location__longitude")
         .annotate(sightings=Count("id"), first_seen=Min("taken_at"), last_seen=Max("taken_at"))
         .order_by("-sightings", "location__name")
     )
-    return [{"location_id": str(r["location"]), "name": r["location__name"], "latitude": r["location__latitude"],
-             "longitude": r["location__longitude"], "sightings": r["sightings"], "first_seen": r["first_seen"],
-             "last_seen": r["last_seen"]} for r in rows]
+    return [
+        {
+            "location_id": str(r["location"]),
+            "name": r["location__name"],
+            "latitude": r["location__latitude"],
+            "longitude": r["location__longitude"],
+            "sightings": r["sightings"],
+            "first_seen": r["first_seen"],
+            "last_seen": r["last_seen"],
+        }
+        for r in rows
+    ]
 
 
 def review_queue(status=ReviewItem.Status.PENDING):

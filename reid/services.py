@@ -6,6 +6,7 @@ transactions serialise writers by themselves), and every chunk re-reads which de
 unassigned and the current centroids after taking the lock, so two concurrent runs never create two
 profiles for one individual.
 """
+
 import uuid
 from collections import defaultdict
 
@@ -25,16 +26,27 @@ from reid.scorelog import db_uuid, write_attempts, write_scores
 
 CHUNK = 2000
 MAX_ERRORS_SHOWN = 20
-_ROW_FIELDS = ("id", "location_id", "effective_classification", "taken_at", "image_id", "bbox_x", "bbox_y",
-               "bbox_width", "bbox_height", "confidence")
+_ROW_FIELDS = (
+    "id",
+    "location_id",
+    "effective_classification",
+    "taken_at",
+    "image_id",
+    "bbox_x",
+    "bbox_y",
+    "bbox_width",
+    "bbox_height",
+    "confidence",
+)
 
 
 def matchable_detections():
     """Valid, non-duplicate, unassigned deer detections with an embedding that no reviewer marked
     unidentifiable."""
     return (
-        Detection.objects.filter(is_valid=True, is_duplicate=False, deer__isnull=True,
-                                 effective_classification__in=DEER_CLASSES)
+        Detection.objects.filter(
+            is_valid=True, is_duplicate=False, deer__isnull=True, effective_classification__in=DEER_CLASSES
+        )
         .exclude(embedding=None)
         .exclude(reid_review__status=ReviewItem.Status.UNIDENTIFIABLE)
     )
@@ -45,8 +57,16 @@ def lock_matching():
     MatchLock.objects.select_for_update().get_or_create(key="matching")
 
 
-def run_matching(detection_ids=None, threshold=None, kind="live", requested_by=None, review_threshold=None,
-                 dry_run=False, run=None, auto_create=None):
+def run_matching(
+    detection_ids=None,
+    threshold=None,
+    kind="live",
+    requested_by=None,
+    review_threshold=None,
+    dry_run=False,
+    run=None,
+    auto_create=None,
+):
     """Match detections (None = every matchable detection, in taken_at order) and return the ReidRun.
 
     Detections asked for by id that cannot be matched because they have no embedding, or an
@@ -56,7 +76,10 @@ def run_matching(detection_ids=None, threshold=None, kind="live", requested_by=N
         threshold = settings.REID_THRESHOLD if threshold is None else float(threshold)
         review = settings.REID_REVIEW_THRESHOLD if review_threshold is None else float(review_threshold)
         run = ReidRun.objects.create(
-            kind=kind, threshold=threshold, review_threshold=min(review, threshold), dry_run=dry_run,
+            kind=kind,
+            threshold=threshold,
+            review_threshold=min(review, threshold),
+            dry_run=dry_run,
             requested_by=requested_by,
             params={"detection_ids": len(detection_ids) if detection_ids is not None else "all unassigned"},
         )
@@ -70,19 +93,23 @@ def _match_all(run, detection_ids, auto_create):
     if detection_ids is not None:
         detection_ids = list(detection_ids)
         queryset = queryset.filter(id__in=detection_ids)
-        no_embedding = (
-            Detection.objects.filter(id__in=detection_ids, embedding=None, is_valid=True, is_duplicate=False,
-                                     deer__isnull=True, effective_classification__in=DEER_CLASSES)
-            .values_list("id", flat=True)
-        )
-        errors += [f"Detection {pk} has no embedding and cannot be matched; import its embedding first."
-                   for pk in no_embedding]
+        no_embedding = Detection.objects.filter(
+            id__in=detection_ids,
+            embedding=None,
+            is_valid=True,
+            is_duplicate=False,
+            deer__isnull=True,
+            effective_classification__in=DEER_CLASSES,
+        ).values_list("id", flat=True)
+        errors += [
+            f"Detection {pk} has no embedding and cannot be matched; import its embedding first." for pk in no_embedding
+        ]
     ids = list(queryset.order_by("taken_at", "id").values_list("id", flat=True))
     totals = defaultdict(int)
     run.total_count = len(ids)
     state = {} if run.dry_run else None  # a dry run keeps its in-memory profiles across chunks
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
+        chunk = ids[start : start + CHUNK]
         if run.dry_run:
             counts = _match_chunk(run, chunk, auto_create, state, errors)
         else:
@@ -92,8 +119,13 @@ def _match_all(run, detection_ids, auto_create):
         for name, value in counts.items():
             totals[name] += value
         run.params = {**run.params, **totals, "errors": len(errors)}
-        save_progress(run, processed_count=min(start + CHUNK, len(ids)), linked_count=totals["linked"],
-                      review_count=totals["review"], created_count=totals["created"])
+        save_progress(
+            run,
+            processed_count=min(start + CHUNK, len(ids)),
+            linked_count=totals["linked"],
+            review_count=totals["review"],
+            created_count=totals["created"],
+        )
     if errors:
         shown = "\n".join(errors[:MAX_ERRORS_SHOWN])
         more = f"\n... and {len(errors) - MAX_ERRORS_SHOWN} more" if len(errors) > MAX_ERRORS_SHOWN else ""
@@ -104,12 +136,13 @@ def _match_all(run, detection_ids, auto_create):
 def load_index(model_name, dim_hint):
     """A ProfileIndex of every profile of `model_name` that has a centroid."""
     rows = list(
-        Deer.objects.filter(embedding_model=model_name).exclude(centroid=None)
+        Deer.objects.filter(embedding_model=model_name)
+        .exclude(centroid=None)
         .values_list("id", "sex", "centroid", "sighting_count")
     )
     if not rows:
         return matching.ProfileIndex(dim_hint)
-    keys, sexes, blobs, counts = zip(*rows)
+    keys, sexes, blobs, counts = zip(*rows, strict=False)
     lengths = {len(b) for b in blobs}
     if len(lengths) != 1:
         raise ReidError(f"Profiles of embedding model '{model_name}' have centroids of different dimensions.")
@@ -123,8 +156,19 @@ def _load_rows(chunk):
     fields = _ROW_FIELDS + ("embedding", "embedding_model")
     for values in Detection.objects.filter(id__in=chunk, deer__isnull=True).values_list(*fields):
         pk, loc, cls, taken, image, x, y, w, h, conf, blob, model_name = values
-        rows.append(BurstRow(pk, loc, cls, taken, image, (x, y, w, h), conf, model=model_name,
-                             embedding=np.frombuffer(bytes(blob), dtype=np.float32) if blob is not None else None))
+        rows.append(
+            BurstRow(
+                pk,
+                loc,
+                cls,
+                taken,
+                image,
+                (x, y, w, h),
+                conf,
+                model=model_name,
+                embedding=np.frombuffer(bytes(blob), dtype=np.float32) if blob is not None else None,
+            )
+        )
     return rows
 
 
@@ -136,8 +180,12 @@ def _load_neighbours(rows):
     lo = min(r.taken_at for r in rows) - window
     hi = max(r.taken_at for r in rows) + window
     found = Detection.objects.filter(
-        location_id__in={r.location_id for r in rows}, taken_at__range=(lo, hi), deer__isnull=False,
-        is_valid=True, is_duplicate=False, effective_classification__in={r.cls for r in rows},
+        location_id__in={r.location_id for r in rows},
+        taken_at__range=(lo, hi),
+        deer__isnull=False,
+        is_valid=True,
+        is_duplicate=False,
+        effective_classification__in={r.cls for r in rows},
     ).values_list(*_ROW_FIELDS, "deer_id")
     out = []
     for pk, loc, cls, taken, image, x, y, w, h, conf, deer_id in found:
@@ -200,14 +248,22 @@ def _match_chunk(run, chunk, auto_create, state, errors):
         col_of = {key: col for col, key in enumerate(index.keys)}
         rejected = _rejections(good, col_of)
         decisions = matching.match_batch(
-            index, np.stack([u.embedding for u in good]), [u.sex for u in good], run.threshold,
+            index,
+            np.stack([u.embedding for u in good]),
+            [u.sex for u in good],
+            run.threshold,
             run.review_threshold if run.review_threshold is not None else run.threshold,
-            auto_create=auto_create, top_k=settings.REID_LOG_TOP_K, rejected=rejected,
-            new_key=uuid.uuid4, weights=[len(u.members) for u in good],
+            auto_create=auto_create,
+            top_k=settings.REID_LOG_TOP_K,
+            rejected=rejected,
+            new_key=uuid.uuid4,
+            weights=[len(u.members) for u in good],
         )
-        for unit, decision in zip(good, decisions):
+        for unit, decision in zip(good, decisions, strict=False):
             counts["attempts"] += 1
-            candidates = [(index.keys[c], float(s)) for c, s in zip(decision.top_cols, decision.top_scores)]
+            candidates = [
+                (index.keys[c], float(s)) for c, s in zip(decision.top_cols, decision.top_scores, strict=False)
+            ]
             linked_key = index.keys[decision.col] if decision.col is not None else None
             if decision.kind == matching.CREATE:
                 created[linked_key] = (index, decision.col, unit.sex, model_name)
@@ -220,16 +276,38 @@ def _match_chunk(run, chunk, auto_create, state, errors):
             else:
                 counts["unmatched"] += 1
             for rank, (key, score) in enumerate(candidates, start=1):
-                scores.append((run.id, unit.rep.id, key, score, rank, True,
-                               decision.kind == matching.LINK and rank == 1, run.threshold))
-            attempts.append((run.id, unit.rep.id, unit.sex, candidates[0][1] if candidates else None,
-                             candidates[1][1] if len(candidates) > 1 else None,
-                             candidates[0][0] if candidates else None, linked_key))
+                scores.append(
+                    (
+                        run.id,
+                        unit.rep.id,
+                        key,
+                        score,
+                        rank,
+                        True,
+                        decision.kind == matching.LINK and rank == 1,
+                        run.threshold,
+                    )
+                )
+            attempts.append(
+                (
+                    run.id,
+                    unit.rep.id,
+                    unit.sex,
+                    candidates[0][1] if candidates else None,
+                    candidates[1][1] if len(candidates) > 1 else None,
+                    candidates[0][0] if candidates else None,
+                    linked_key,
+                )
+            )
     counts["linked"] = sum(len(members) for members in links.values())
     if not run.dry_run:
         _write(run, links, created, indexes, reviews, scores, units)
-        write_attempts([(db_uuid(r), db_uuid(d), c, b, s, db_uuid(bd) if bd else None, db_uuid(o) if o else None)
-                        for r, d, c, b, s, bd, o in attempts])
+        write_attempts(
+            [
+                (db_uuid(r), db_uuid(d), c, b, s, db_uuid(bd) if bd else None, db_uuid(o) if o else None)
+                for r, d, c, b, s, bd, o in attempts
+            ]
+        )
     return counts
 
 
@@ -256,16 +334,23 @@ def _write(run, links, created, indexes, reviews, scores, units):
     for key, (index, col, sex, model_name) in created.items():
         members = links[key]
         best = max(members, key=lambda r: r.confidence)
-        new_deer.append(Deer(
-            id=key, sex=sex, embedding_model=model_name, centroid=_centroid_bytes(index, col),
-            sighting_count=len(members), first_seen=min(m.taken_at for m in members),
-            last_seen=max(m.taken_at for m in members), best_detection_id=best.id,
-        ))
+        new_deer.append(
+            Deer(
+                id=key,
+                sex=sex,
+                embedding_model=model_name,
+                centroid=_centroid_bytes(index, col),
+                sighting_count=len(members),
+                first_seen=min(m.taken_at for m in members),
+                last_seen=max(m.taken_at for m in members),
+                best_detection_id=best.id,
+            )
+        )
     Deer.objects.bulk_create(new_deer, batch_size=1000)
     existing = [key for key in links if key not in created]
     to_update, recompute = [], []
     cols = {}
-    for model_name, index in indexes.items():
+    for index in indexes.values():
         for col, key in enumerate(index.keys):
             cols[key] = (index, col)
     rows = Deer.objects.filter(id__in=existing).annotate(best_confidence=F("best_detection__confidence"))
@@ -291,7 +376,8 @@ def _write(run, links, created, indexes, reviews, scores, units):
         deer.updated_at = now
         to_update.append(deer)
     Deer.objects.bulk_update(
-        to_update, ["sighting_count", "first_seen", "last_seen", "centroid", "best_detection", "updated_at"],
+        to_update,
+        ["sighting_count", "first_seen", "last_seen", "centroid", "best_detection", "updated_at"],
         batch_size=1000,
     )
     for key, members in links.items():
@@ -300,13 +386,20 @@ def _write(run, links, created, indexes, reviews, scores, units):
         deer_recompute(deer)
     decided = [m.id for unit in units for m in unit.members]
     ReviewItem.objects.filter(detection_id__in=decided).exclude(status=ReviewItem.Status.UNIDENTIFIABLE).delete()
-    ReviewItem.objects.bulk_create([
-        ReviewItem(
-            detection_id=unit.rep.id, member_ids=[str(m.id) for m in unit.members], run=run, best_score=score,
-            candidates=[{"deer_id": str(k), "score": round(s, 6)} for k, s in candidates], threshold=run.threshold,
-        )
-        for unit, score, candidates in reviews
-    ], batch_size=1000)
+    ReviewItem.objects.bulk_create(
+        [
+            ReviewItem(
+                detection_id=unit.rep.id,
+                member_ids=[str(m.id) for m in unit.members],
+                run=run,
+                best_score=score,
+                candidates=[{"deer_id": str(k), "score": round(s, 6)} for k, s in candidates],
+                threshold=run.threshold,
+            )
+            for unit, score, candidates in reviews
+        ],
+        batch_size=1000,
+    )
     write_scores([(db_uuid(r), db_uuid(d), db_uuid(k), *rest) for r, d, k, *rest in scores])
 
 

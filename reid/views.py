@@ -1,4 +1,5 @@
 """Staff pages: the threshold analysis with charts, and the review queue (crop beside candidates)."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -19,12 +20,19 @@ def analysis_page(request):
         result = analyse()
     except AnalysisError as exc:
         return render(request, "reid/analysis.html", {"error": str(exc)})
-    charts = [histogram_svg(result["histogram"], "All logged scores"),
-              histogram_svg(result["best_histogram"], "Best candidate per attempt"),
-              curves_svg(result["thresholds"], {"assignment_rate": "assignment rate"}, "Assignment rate by threshold")]
+    charts = [
+        histogram_svg(result["histogram"], "All logged scores"),
+        histogram_svg(result["best_histogram"], "Best candidate per attempt"),
+        curves_svg(result["thresholds"], {"assignment_rate": "assignment rate"}, "Assignment rate by threshold"),
+    ]
     if result["replay"]:
-        charts.append(curves_svg(result["replay"]["curve"], {"precision": "precision", "recall": "recall", "f1": "F1"},
-                                 "Pairwise precision, recall and F1 (matching replayed from scratch)"))
+        charts.append(
+            curves_svg(
+                result["replay"]["curve"],
+                {"precision": "precision", "recall": "recall", "f1": "F1"},
+                "Pairwise precision, recall and F1 (matching replayed from scratch)",
+            )
+        )
     return render(request, "reid/analysis.html", {"result": result, "charts": [mark_safe(c) for c in charts if c]})
 
 
@@ -38,10 +46,15 @@ def review_page(request):
     _reviewer(request)
     queue = selectors.review_queue()
     item = queue.first()
-    return render(request, "reid/review.html", {
-        "item": item, "remaining": queue.count(),
-        "candidates": selectors.offered_candidates(item) if item else [],
-    })
+    return render(
+        request,
+        "reid/review.html",
+        {
+            "item": item,
+            "remaining": queue.count(),
+            "candidates": selectors.offered_candidates(item) if item else [],
+        },
+    )
 
 
 @login_required

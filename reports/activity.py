@@ -2,6 +2,7 @@
 
 The same document feeds the JSON API, the staff preview and the PDF, so their numbers agree.
 """
+
 from django.conf import settings
 from django.utils import timezone
 
@@ -80,15 +81,17 @@ def _period_rows(start, end, group_by, detections, events, classes):
     rows = []
     for period in periods_for(start, end, group_by):
         by_class = {name: by_period_class.get((period.key, name), 0) for name in classes}
-        rows.append({
-            "label": period.label,
-            "start_date": period.start.isoformat(),
-            "end_date": period.end.isoformat(),
-            "days": period.days,
-            "detections": sum(by_class.values()),
-            "events": events_by_period.get(period.key, 0),
-            "by_class": by_class,
-        })
+        rows.append(
+            {
+                "label": period.label,
+                "start_date": period.start.isoformat(),
+                "end_date": period.end.isoformat(),
+                "days": period.days,
+                "detections": sum(by_class.values()),
+                "events": events_by_period.get(period.key, 0),
+                "by_class": by_class,
+            }
+        )
     return rows
 
 
@@ -112,16 +115,18 @@ def _location_rows(detections, events, start, end, location_ids):
     for loc_id, loc in locations.items():
         days = camera_days.get(loc_id, 0)
         n = counts.get(loc_id, 0)
-        rows.append({
-            "id": str(loc_id),
-            "name": loc.name,
-            "latitude": loc.latitude,
-            "longitude": loc.longitude,
-            "detections": n,
-            "events": events.get(loc_id, 0),
-            "camera_days": days,
-            "detections_per_100_camera_days": round(n * 100.0 / days, 1) if days else None,
-        })
+        rows.append(
+            {
+                "id": str(loc_id),
+                "name": loc.name,
+                "latitude": loc.latitude,
+                "longitude": loc.longitude,
+                "detections": n,
+                "events": events.get(loc_id, 0),
+                "camera_days": days,
+                "detections_per_100_camera_days": round(n * 100.0 / days, 1) if days else None,
+            }
+        )
     rows.sort(key=lambda row: (-row["detections"], row["name"]))
     return rows
 
@@ -141,8 +146,9 @@ def _individual_rows(top):
     ]
 
 
-def build_activity_report(start, end, group_by="month", location_ids=None, classifications=None,
-                          title=None, include_previous=True):
+def build_activity_report(
+    start, end, group_by="month", location_ids=None, classifications=None, title=None, include_previous=True
+):
     """The full activity report for inclusive local dates start..end as a JSON-ready dict."""
     location_ids = list(location_ids or [])
     classifications = list(classifications or [])
@@ -168,8 +174,14 @@ def build_activity_report(start, end, group_by="month", location_ids=None, class
         "locations_with_detections": sum(1 for row in locations if row["detections"]),
         "camera_days": camera_days,
         "detections_per_100_camera_days": round(total * 100.0 / camera_days, 1) if camera_days else None,
-        "peak_period": {"label": peak["label"], "start_date": peak["start_date"], "end_date": peak["end_date"],
-                        "detections": peak["detections"]} if peak else None,
+        "peak_period": {
+            "label": peak["label"],
+            "start_date": peak["start_date"],
+            "end_date": peak["end_date"],
+            "detections": peak["detections"],
+        }
+        if peak
+        else None,
         "average_per_period": round(total / len(periods), 1) if periods else 0,
     }
     report = {

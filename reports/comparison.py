@@ -1,5 +1,6 @@
 """The comparison report: 2-5 labelled periods side by side, differences against the first one
 (the baseline) and plain-language highlights."""
+
 from datetime import date
 
 from reports import selectors
@@ -40,7 +41,7 @@ def period_figures(label, start, end, location_ids, classifications):
 def _difference(metric, noun, base, other, base_value, value):
     change = percent_change(base_value, value)
     if change is None:
-        text = (f"{other['label']} has {value:,} {noun} where {base['label']} had none" if value else None)
+        text = f"{other['label']} has {value:,} {noun} where {base['label']} had none" if value else None
     elif change == 0:
         text = None
     else:
@@ -62,13 +63,32 @@ def differences(periods, classes):
     base = periods[0]
     rows = []
     for other in periods[1:]:
-        rows.append(_difference("total_detections", "detections", base, other,
-                                base["total_detections"], other["total_detections"]))
-        rows.append(_difference("independent_events", "independent events", base, other,
-                                base["independent_events"], other["independent_events"]))
+        rows.append(
+            _difference(
+                "total_detections", "detections", base, other, base["total_detections"], other["total_detections"]
+            )
+        )
+        rows.append(
+            _difference(
+                "independent_events",
+                "independent events",
+                base,
+                other,
+                base["independent_events"],
+                other["independent_events"],
+            )
+        )
         for name in classes:
-            rows.append(_difference(f"{name}_detections", f"{name} detections", base, other,
-                                    base["by_class"].get(name, 0), other["by_class"].get(name, 0)))
+            rows.append(
+                _difference(
+                    f"{name}_detections",
+                    f"{name} detections",
+                    base,
+                    other,
+                    base["by_class"].get(name, 0),
+                    other["by_class"].get(name, 0),
+                )
+            )
     return rows
 
 
@@ -76,9 +96,14 @@ def highlights(rows):
     """The largest relative changes of substantial counts first, then changes of small counts,
     then 'appeared' changes (baseline zero)."""
     worded = [row for row in rows if row["interpretation"]]
-    worded.sort(key=lambda row: (row["percent_change"] is None,
-                                 max(row["baseline_value"], row["value"]) < SMALL_COUNT,
-                                 -abs(row["percent_change"] or 0), -abs(row["absolute_change"])))
+    worded.sort(
+        key=lambda row: (
+            row["percent_change"] is None,
+            max(row["baseline_value"], row["value"]) < SMALL_COUNT,
+            -abs(row["percent_change"] or 0),
+            -abs(row["absolute_change"]),
+        )
+    )
     lines = [row["interpretation"] + "." for row in worded[:MAX_HIGHLIGHTS]]
     return lines or ["No notable differences between the periods."]
 

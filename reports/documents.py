@@ -1,5 +1,6 @@
 """One entry point from a validated report request (the PDF request fields) to the report
 document, and the template context shared by the PDF and the staff preview."""
+
 from datetime import date
 
 from reports.activity import build_activity_report
@@ -17,11 +18,16 @@ def report_for_params(params):
     location_ids = params.get("location_ids") or []
     classifications = params.get("classifications") or []
     if params.get("report_type") == "comparison":
-        return build_comparison_report(params["comparison_periods"], location_ids, classifications,
-                                       title=params.get("title"))
+        return build_comparison_report(
+            params["comparison_periods"], location_ids, classifications, title=params.get("title")
+        )
     return build_activity_report(
-        _as_date(params["start_date"]), _as_date(params["end_date"]), params.get("group_by") or "month",
-        location_ids, classifications, title=params.get("title"),
+        _as_date(params["start_date"]),
+        _as_date(params["end_date"]),
+        params.get("group_by") or "month",
+        location_ids,
+        classifications,
+        title=params.get("title"),
     )
 
 

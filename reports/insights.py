@@ -1,4 +1,5 @@
 """Plain-language sentences about a report, built from its aggregated figures only."""
+
 from datetime import date
 
 
@@ -35,20 +36,28 @@ def activity_insights(report):
         lines.append(sentence + ".")
     peak = summary["peak_period"]
     if peak and len(report["periods"]) > 1:
-        lines.append(f"Peak activity: {peak['label']} with {plural(peak['detections'], 'detection')} "
-                     f"({share(peak['detections'], total)} of the total).")
+        lines.append(
+            f"Peak activity: {peak['label']} with {plural(peak['detections'], 'detection')} "
+            f"({share(peak['detections'], total)} of the total)."
+        )
     busiest = max(report["hours"], key=lambda row: row["detections"])
-    lines.append(f"The busiest hour of the day was {busiest['hour']:02d}:00–{(busiest['hour'] + 1) % 24:02d}:00 "
-                 f"({share(busiest['detections'], total)} of detections).")
+    lines.append(
+        f"The busiest hour of the day was {busiest['hour']:02d}:00–{(busiest['hour'] + 1) % 24:02d}:00 "
+        f"({share(busiest['detections'], total)} of detections)."
+    )
     rated = [row for row in report["locations"] if row["detections_per_100_camera_days"] is not None]
     if rated:
         best = max(rated, key=lambda row: row["detections_per_100_camera_days"])
-        lines.append(f"{best['name']} had the highest detection rate: "
-                     f"{best['detections_per_100_camera_days']:.1f} per 100 camera-days.")
+        lines.append(
+            f"{best['name']} had the highest detection rate: "
+            f"{best['detections_per_100_camera_days']:.1f} per 100 camera-days."
+        )
     if summary["individuals_seen"] and report["individuals"]:
         top = report["individuals"][0]
-        lines.append(f"{plural(summary['individuals_seen'], 'individual deer', 'individual deer')} identified; "
-                     f"the most often seen was {top['name']} ({plural(top['detections'], 'detection')}).")
+        lines.append(
+            f"{plural(summary['individuals_seen'], 'individual deer', 'individual deer')} identified; "
+            f"the most often seen was {top['name']} ({plural(top['detections'], 'detection')})."
+        )
     previous = report.get("previous")
     if previous:
         before = f"the previous period ({nice_date(previous['start_date'])} – {nice_date(previous['end_date'])})"

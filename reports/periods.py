@@ -3,6 +3,7 @@
 Only dates are generated here (never detection rows); the selectors group in the database and
 their bucket keys are matched to these periods by `period_key`.
 """
+
 import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta

@@ -8,6 +8,7 @@ match the SQL Django generates for Trunc*/Extract* with `tzinfo=TIME_ZONE`, so t
 the configured TIME_ZONE (by migration, or again with `manage.py report_statistics` after changing
 it). SQLite and PostgreSQL < 14 are skipped.
 """
+
 import zoneinfo
 
 from django.conf import settings

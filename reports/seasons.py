@@ -1,4 +1,5 @@
 """Named seasons (settings.SEASONS) resolved to inclusive date ranges."""
+
 import calendar
 from datetime import date
 

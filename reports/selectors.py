@@ -4,6 +4,7 @@ All figures count valid, non-duplicate detections by their effective classificat
 half-open window [start 00:00, end+1 00:00) of TIME_ZONE. Each function runs one query (the
 individuals two) and returns aggregated rows only: never one row per detection.
 """
+
 import uuid
 from datetime import timedelta
 

@@ -3,6 +3,7 @@
 The form posts flat fields (comparison periods as p1_label, p1_start_date, ...); they are checked
 by the same serializers as the API, so the preview, the API and the PDF share one set of rules.
 """
+
 from rest_framework.exceptions import ValidationError
 
 from config.api_errors import first_message, flatten_errors

@@ -6,6 +6,7 @@
   needs to share the test database, Redis and file roots.
 * Small named actors: alice (viewer), bob (reviewer), charlie (manager), root (superuser).
 """
+
 import os
 import shutil
 import socket
@@ -40,9 +41,23 @@ def redis_server(tmp_path_factory):
     port = free_port()
     workdir = tmp_path_factory.mktemp("redis")
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(workdir), "--maxmemory-policy", "noeviction"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+            "--maxmemory-policy",
+            "noeviction",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"redis://127.0.0.1:{port}/0"
     client = redis.Redis.from_url(url)
@@ -106,15 +121,17 @@ def worker_env(settings, redis_server):
     from django.db import connection
 
     env = dict(os.environ)
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "REDIS_URL": redis_server,
-        "IMAGE_ROOT": str(settings.IMAGE_ROOT),
-        "EXPORT_ROOT": str(settings.EXPORT_ROOT),
-        "GROUND_TRUTH_PATH": str(settings.GROUND_TRUTH_PATH),
-        "TIME_ZONE": settings.TIME_ZONE,
-        "EXPORT_JOB_TTL": str(settings.EXPORT_JOB_TTL),
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "REDIS_URL": redis_server,
+            "IMAGE_ROOT": str(settings.IMAGE_ROOT),
+            "EXPORT_ROOT": str(settings.EXPORT_ROOT),
+            "GROUND_TRUTH_PATH": str(settings.GROUND_TRUTH_PATH),
+            "TIME_ZONE": settings.TIME_ZONE,
+            "EXPORT_JOB_TTL": str(settings.EXPORT_JOB_TTL),
+        }
+    )
     db = connection.settings_dict
     if db["ENGINE"].endswith("sqlite3"):
         env["SQLITE_PATH"] = str(db["NAME"])
@@ -135,7 +152,10 @@ def start_worker(worker_env, tmp_path):
         log = open(tmp_path / f"worker-{len(processes) + 1}.log", "wb")
         process = subprocess.Popen(
             [sys.executable, str(ROOT / "manage.py"), "rqworker", *(queues or ("default", "exports")), *extra_args],
-            env=worker_env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            env=worker_env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         log.close()
         processes.append(process)
@@ -144,7 +164,6 @@ def start_worker(worker_env, tmp_path):
     yield start
     for process in processes:
         kill_tree(process)
-
 
 
 def make_user(username, role=None, **fields):
@@ -196,8 +215,13 @@ def charlie_client(charlie):
     return client_for(charlie)
 
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 @pytest.fixture

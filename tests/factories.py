@@ -1,9 +1,10 @@
 """Small factories for test data: explicit functions, no fixture files."""
+
 import hashlib
 import io
 import itertools
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 from django.conf import settings
@@ -37,7 +38,7 @@ def jpeg_bytes(width=640, height=480, color=(90, 120, 60), exif_datetime=None):
 def image(loc=None, taken_at=None, width=640, height=480, write_file=True, **fields):
     """An Image row; with write_file a real JPEG is written under IMAGE_ROOT."""
     loc = loc or location()
-    taken_at = taken_at or datetime(2024, 10, 15, 12, 0, tzinfo=timezone.utc)
+    taken_at = taken_at or datetime(2024, 10, 15, 12, 0, tzinfo=UTC)
     data = jpeg_bytes(width, height, color=(next(_counter) % 255, 120, 60))
     digest = hashlib.sha256(data + uuid.uuid4().bytes).hexdigest()
     relative = f"test/{digest[:16]}.jpg"
@@ -46,17 +47,36 @@ def image(loc=None, taken_at=None, width=640, height=480, write_file=True, **fie
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     return Image.objects.create(
-        location=loc, file=relative, filename=f"{digest[:16]}.jpg", sha256=digest,
-        width=width, height=height, taken_at=taken_at, **fields,
+        location=loc,
+        file=relative,
+        filename=f"{digest[:16]}.jpg",
+        sha256=digest,
+        width=width,
+        height=height,
+        taken_at=taken_at,
+        **fields,
     )
 
 
-def detection(img=None, classification="doe", confidence=0.9, bbox=(10, 10, 100, 80), embedding=None,
-              embedding_model="test-model", **fields):
+def detection(
+    img=None,
+    classification="doe",
+    confidence=0.9,
+    bbox=(10, 10, 100, 80),
+    embedding=None,
+    embedding_model="test-model",
+    **fields,
+):
     img = img or image()
     det = Detection(
-        image=img, bbox_x=bbox[0], bbox_y=bbox[1], bbox_width=bbox[2], bbox_height=bbox[3],
-        confidence=confidence, classification=classification, **fields,
+        image=img,
+        bbox_x=bbox[0],
+        bbox_y=bbox[1],
+        bbox_width=bbox[2],
+        bbox_height=bbox[3],
+        confidence=confidence,
+        classification=classification,
+        **fields,
     )
     if embedding is not None:
         det.set_embedding(embedding, embedding_model)

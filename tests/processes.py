@@ -1,4 +1,5 @@
 """Processes started by tests."""
+
 import psutil
 
 

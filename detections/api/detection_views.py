@@ -1,4 +1,5 @@
 """Detections: browse with filters, review and correct, history, review statistics, crops."""
+
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -22,7 +23,8 @@ ORDERINGS = ["taken_at", "-taken_at", "confidence", "-confidence", "created_at",
 
 @extend_schema_view(
     list=extend_schema(
-        summary="List detections (cursor pagination, newest first)", tags=["detections"],
+        summary="List detections (cursor pagination, newest first)",
+        tags=["detections"],
         parameters=[OpenApiParameter("ordering", str, enum=ORDERINGS)],
     ),
     retrieve=extend_schema(summary="One detection, with its embedding", tags=["detections"]),
@@ -50,13 +52,15 @@ class DetectionViewSet(viewsets.ReadOnlyModelViewSet):
         try:
             return super().get_object()  # a malformed UUID is a 404 too
         except Http404:
-            raise NotFound(f"Detection not found: {self.kwargs.get('pk')}")
+            raise NotFound(f"Detection not found: {self.kwargs.get('pk')}") from None
 
     @extend_schema(
-        summary="Correct one detection (reviewer): class, validity, notes", tags=["review"],
-        request=inputs.CorrectionSerializer, responses={200: DetectionSerializer},
+        summary="Correct one detection (reviewer): class, validity, notes",
+        tags=["review"],
+        request=inputs.CorrectionSerializer,
+        responses={200: DetectionSerializer},
         description="An empty body confirms the model's label. Every changed field is logged in the history. "
-                    "Marking a detection invalid unlinks it from its deer and recomputes the deer's statistics.",
+        "Marking a detection invalid unlinks it from its deer and recomputes the deer's statistics.",
     )
     @action(detail=True, methods=["patch"], url_path="correct")
     def correct(self, request, pk=None):
@@ -74,8 +78,10 @@ class DetectionViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(body)
 
     @extend_schema(
-        summary="Apply one correction to up to 1,000 detections in one transaction (reviewer)", tags=["review"],
-        request=inputs.BatchCorrectionSerializer, responses={200: inputs.BatchCorrectionResultSerializer},
+        summary="Apply one correction to up to 1,000 detections in one transaction (reviewer)",
+        tags=["review"],
+        request=inputs.BatchCorrectionSerializer,
+        responses={200: inputs.BatchCorrectionResultSerializer},
     )
     @action(detail=False, methods=["post"], url_path="batch-correct")
     def batch_correct(self, request):
@@ -89,29 +95,43 @@ class DetectionViewSet(viewsets.ReadOnlyModelViewSet):
         message = services.describe(changes, None).replace("Detection reviewed", f"Reviewed {corrected} detections", 1)
         if missing:
             message += f". {len(missing)} detections could not be found."
-        return Response({
-            "total_requested": len(ids),
-            "total_corrected": corrected,
-            "not_found_ids": missing,
-            "message": message,
-        })
+        return Response(
+            {
+                "total_requested": len(ids),
+                "total_corrected": corrected,
+                "not_found_ids": missing,
+                "message": message,
+            }
+        )
 
-    @extend_schema(summary="Review progress (honours the list filters)", tags=["review"],
-                   responses={200: inputs.ReviewStatsSerializer})
+    @extend_schema(
+        summary="Review progress (honours the list filters)",
+        tags=["review"],
+        responses={200: inputs.ReviewStatsSerializer},
+    )
     @action(detail=False, methods=["get"], url_path="review-stats", pagination_class=None)
     def review_stats(self, request):
         return Response(selectors.review_stats(self.filter_queryset(self.get_queryset())))
 
-    @extend_schema(summary="Correction history of a detection, oldest first", tags=["review"],
-                   filters=False, responses={200: DetectionCorrectionSerializer(many=True)})
+    @extend_schema(
+        summary="Correction history of a detection, oldest first",
+        tags=["review"],
+        filters=False,
+        responses={200: DetectionCorrectionSerializer(many=True)},
+    )
     @action(detail=True, methods=["get"], url_path="history", filter_backends=[], pagination_class=None)
     def history(self, request, pk=None):
         detection = self.get_object()
         rows = selectors.detection_history(detection)
         return Response(DetectionCorrectionSerializer(rows, many=True).data)
 
-    @extend_schema(summary="A cached JPEG crop of the detection's bounding box", tags=["detections"],
-                   filters=False, parameters=[SIZE_PARAMETER], responses={(200, "image/jpeg"): JPEG_RESPONSE})
+    @extend_schema(
+        summary="A cached JPEG crop of the detection's bounding box",
+        tags=["detections"],
+        filters=False,
+        parameters=[SIZE_PARAMETER],
+        responses={(200, "image/jpeg"): JPEG_RESPONSE},
+    )
     @action(detail=True, methods=["get"], url_path="crop", filter_backends=[])
     def crop(self, request, pk=None):
         size = size_parameter(request)

@@ -1,4 +1,5 @@
 """Turning the services' Django ValidationErrors into DRF ones (which the API answers with 400)."""
+
 from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError

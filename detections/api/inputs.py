@@ -3,6 +3,7 @@
 Serializers check shapes, types and ranges; checks that need the image (bbox inside it, embedding
 dimension of the model) happen in detections.ingest, which names the same fields.
 """
+
 import json
 
 import numpy as np
@@ -77,10 +78,14 @@ def _range_message(name):
 
 class DetectionInSerializer(StrictSerializer):
     bbox = serializers.ListField(
-        child=serializers.FloatField(), min_length=4, max_length=4,
+        child=serializers.FloatField(),
+        min_length=4,
+        max_length=4,
         help_text="[x, y, width, height], top-left origin, in pixels or normalized (0..1)",
-        error_messages={"min_length": "bbox must have four numbers: [x, y, width, height].",
-                        "max_length": "bbox must have four numbers: [x, y, width, height]."},
+        error_messages={
+            "min_length": "bbox must have four numbers: [x, y, width, height].",
+            "max_length": "bbox must have four numbers: [x, y, width, height].",
+        },
     )
     bbox_format = serializers.ChoiceField(choices=["pixels", "normalized"], default="pixels")
     confidence = serializers.FloatField(min_value=0.0, max_value=1.0, error_messages=_range_message("confidence"))
@@ -92,7 +97,9 @@ class DetectionInSerializer(StrictSerializer):
 class ImageMetadataSerializer(StrictSerializer):
     location = LocationReferenceField(help_text="location id or name")
     taken_at = serializers.CharField(
-        required=False, allow_null=True, allow_blank=True,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
         help_text="ISO 8601; without an offset it is read in the location's timezone. Default: EXIF DateTimeOriginal.",
     )
     detections = DetectionInSerializer(many=True, required=False, default=list)
@@ -126,7 +133,9 @@ class ImageUploadSerializer(StrictSerializer):
         try:
             document = json.loads(value)
         except json.JSONDecodeError as error:
-            raise serializers.ValidationError(f"metadata is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno}).")
+            raise serializers.ValidationError(
+                f"metadata is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})."
+            ) from None
         if not isinstance(document, dict):
             raise serializers.ValidationError("metadata must be a JSON object.")
         inner = ImageMetadataSerializer(data=document)
@@ -139,22 +148,31 @@ class BatchImageSerializer(ImageMetadataSerializer):
 
 
 class BatchIngestSerializer(StrictSerializer):
-    images = BatchImageSerializer(many=True, allow_empty=False, max_length=MAX_BATCH_IMAGES,
-                                  error_messages={"max_length": f"At most {MAX_BATCH_IMAGES} images per batch."})
+    images = BatchImageSerializer(
+        many=True,
+        allow_empty=False,
+        max_length=MAX_BATCH_IMAGES,
+        error_messages={"max_length": f"At most {MAX_BATCH_IMAGES} images per batch."},
+    )
 
 
 class CorrectionSerializer(StrictSerializer):
-    corrected_classification = ClassificationField(required=False, allow_null=True,
-                                                   help_text="the human label; null removes the correction")
+    corrected_classification = ClassificationField(
+        required=False, allow_null=True, help_text="the human label; null removes the correction"
+    )
     is_valid = serializers.BooleanField(required=False)
     correction_notes = serializers.CharField(required=False, allow_blank=True, max_length=1000)
 
 
 class BatchCorrectionSerializer(CorrectionSerializer):
     detection_ids = serializers.ListField(
-        child=serializers.UUIDField(), min_length=1, max_length=MAX_BATCH_CORRECTIONS,
-        error_messages={"min_length": "Give at least one detection id.",
-                        "max_length": f"At most {MAX_BATCH_CORRECTIONS} detection ids per request."},
+        child=serializers.UUIDField(),
+        min_length=1,
+        max_length=MAX_BATCH_CORRECTIONS,
+        error_messages={
+            "min_length": "Give at least one detection id.",
+            "max_length": f"At most {MAX_BATCH_CORRECTIONS} detection ids per request.",
+        },
     )
 
 

@@ -1,4 +1,5 @@
 """Pagination for the big lists: cursor (keyset) pagination, so a deep page costs what the first does."""
+
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
 

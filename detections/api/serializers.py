@@ -1,4 +1,5 @@
 """Output shapes of the detections API (locations, images, detections, corrections)."""
+
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -30,8 +31,20 @@ class ImageSerializer(serializers.ModelSerializer):
     class Meta:
         model = Image
         fields = [
-            "id", "location", "location_name", "filename", "file", "sha256", "width", "height", "taken_at",
-            "status", "error_message", "created_at", "file_url", "thumbnail_url",
+            "id",
+            "location",
+            "location_name",
+            "filename",
+            "file",
+            "sha256",
+            "width",
+            "height",
+            "taken_at",
+            "status",
+            "error_message",
+            "created_at",
+            "file_url",
+            "thumbnail_url",
         ]
         read_only_fields = fields
 
@@ -81,16 +94,42 @@ class DetectionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Detection
         fields = [
-            "id", "image", "image_filename", "image_width", "image_height", "location", "location_name",
-            "taken_at", "bbox", "confidence", "classification", "corrected_classification",
-            "effective_classification", "is_valid", "is_duplicate", "burst", "is_reviewed", "reviewed_by",
-            "reviewed_at", "correction_notes", "deer", "deer_name", "has_embedding", "embedding_model", "created_at",
+            "id",
+            "image",
+            "image_filename",
+            "image_width",
+            "image_height",
+            "location",
+            "location_name",
+            "taken_at",
+            "bbox",
+            "confidence",
+            "classification",
+            "corrected_classification",
+            "effective_classification",
+            "is_valid",
+            "is_duplicate",
+            "burst",
+            "is_reviewed",
+            "reviewed_by",
+            "reviewed_at",
+            "correction_notes",
+            "deer",
+            "deer_name",
+            "has_embedding",
+            "embedding_model",
+            "created_at",
         ]
         read_only_fields = fields
 
     @extend_schema_field(BBoxSerializer)
     def get_bbox(self, detection):
-        return {"x": detection.bbox_x, "y": detection.bbox_y, "width": detection.bbox_width, "height": detection.bbox_height}
+        return {
+            "x": detection.bbox_x,
+            "y": detection.bbox_y,
+            "width": detection.bbox_width,
+            "height": detection.bbox_height,
+        }
 
     def get_deer_name(self, detection) -> str | None:
         if detection.deer_id is None:

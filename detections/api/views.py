@@ -1,4 +1,5 @@
 """Locations and images: browse, ingest (single upload and batch), original file and thumbnail."""
+
 from django.http import FileResponse, Http404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -19,7 +20,9 @@ from detections.filters import ImageFilter, StableOrderingFilter
 from detections.models import Location
 
 SIZE_PARAMETER = OpenApiParameter(
-    "size", int, description=f"longest side in pixels, {files.MIN_SIZE}..{files.MAX_SIZE} (default {files.DEFAULT_SIZE})"
+    "size",
+    int,
+    description=f"longest side in pixels, {files.MIN_SIZE}..{files.MAX_SIZE} (default {files.DEFAULT_SIZE})",
 )
 JPEG_RESPONSE = OpenApiResponse(OpenApiTypes.BINARY, description="image/jpeg")
 
@@ -31,7 +34,9 @@ def size_parameter(request):
     except ValueError:
         size = None
     if size is None or not files.MIN_SIZE <= size <= files.MAX_SIZE:
-        raise ValidationError({"size": f"size must be a whole number of pixels from {files.MIN_SIZE} to {files.MAX_SIZE}, got '{raw}'."})
+        raise ValidationError(
+            {"size": f"size must be a whole number of pixels from {files.MIN_SIZE} to {files.MAX_SIZE}, got '{raw}'."}
+        )
     return size
 
 
@@ -45,7 +50,7 @@ def file_or_404(make_path, *args):
     try:
         return make_path(*args)
     except files.ImageFileMissing as error:
-        raise NotFound(str(error))
+        raise NotFound(str(error)) from None
 
 
 @extend_schema_view(
@@ -62,7 +67,8 @@ class LocationViewSet(viewsets.ReadOnlyModelViewSet):
 
 @extend_schema_view(
     list=extend_schema(
-        summary="List images (cursor pagination, newest first)", tags=["images"],
+        summary="List images (cursor pagination, newest first)",
+        tags=["images"],
         parameters=[OpenApiParameter("ordering", str, enum=["taken_at", "-taken_at", "created_at", "-created_at"])],
     ),
     retrieve=extend_schema(summary="One image with its detections", tags=["images"]),
@@ -87,13 +93,14 @@ class ImageViewSet(viewsets.ReadOnlyModelViewSet):
         try:
             return super().get_object()  # a malformed UUID is a 404 too
         except Http404:
-            raise NotFound(f"Image not found: {self.kwargs.get('pk')}")
+            raise NotFound(f"Image not found: {self.kwargs.get('pk')}") from None
 
     def get_serializer_class(self):
         return ImageDetailSerializer if self.action in ("retrieve", "create") else ImageSerializer
 
     @extend_schema(
-        summary="Upload one image with the detections a pipeline found in it", tags=["ingest"],
+        summary="Upload one image with the detections a pipeline found in it",
+        tags=["ingest"],
         request={"multipart/form-data": inputs.ImageUploadSerializer},
         responses={
             201: OpenApiResponse(ImageDetailSerializer, description="stored"),
@@ -106,14 +113,18 @@ class ImageViewSet(viewsets.ReadOnlyModelViewSet):
         upload, metadata = form.validated_data["file"], form.validated_data["metadata"]
         with service_errors():
             image, created = ingest.image_ingest(
-                upload=upload, filename=upload.name, location=metadata["location"],
-                taken_at=metadata.get("taken_at"), detections=metadata.get("detections", []),
+                upload=upload,
+                filename=upload.name,
+                location=metadata["location"],
+                taken_at=metadata.get("taken_at"),
+                detections=metadata.get("detections", []),
             )
         body = ImageDetailSerializer(image, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(
-        summary="Register up to 500 images already under the image root, with their detections", tags=["ingest"],
+        summary="Register up to 500 images already under the image root, with their detections",
+        tags=["ingest"],
         request=inputs.BatchIngestSerializer,
         responses={201: inputs.BatchIngestResultSerializer, 200: inputs.BatchIngestResultSerializer},
     )
@@ -129,21 +140,33 @@ class ImageViewSet(viewsets.ReadOnlyModelViewSet):
             "existing_count": len(results) - created,
             "detection_count": sum(len(r["detection_ids"]) for r in results),
             "images": [
-                {"image_id": r["image"].pk, "file": r["image"].file, "created": r["created"], "detection_ids": r["detection_ids"]}
+                {
+                    "image_id": r["image"].pk,
+                    "file": r["image"].file,
+                    "created": r["created"],
+                    "detection_ids": r["detection_ids"],
+                }
                 for r in results
             ],
         }
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
-    @extend_schema(summary="The original image file", tags=["images"],
-                   responses={(200, "image/jpeg"): JPEG_RESPONSE, (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY)})
+    @extend_schema(
+        summary="The original image file",
+        tags=["images"],
+        responses={(200, "image/jpeg"): JPEG_RESPONSE, (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY)},
+    )
     @action(detail=True, methods=["get"], url_path="file")
     def file(self, request, pk=None):
         image = self.get_object()
         return image_response(file_or_404(files.original_path, image), image.filename)
 
-    @extend_schema(summary="A cached JPEG thumbnail of the image", tags=["images"], parameters=[SIZE_PARAMETER],
-                   responses={(200, "image/jpeg"): JPEG_RESPONSE})
+    @extend_schema(
+        summary="A cached JPEG thumbnail of the image",
+        tags=["images"],
+        parameters=[SIZE_PARAMETER],
+        responses={(200, "image/jpeg"): JPEG_RESPONSE},
+    )
     @action(detail=True, methods=["get"], url_path="thumbnail")
     def thumbnail(self, request, pk=None):
         size = size_parameter(request)

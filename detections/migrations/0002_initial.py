@@ -6,85 +6,106 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('detections', '0001_initial'),
-        ('reid', '0001_initial'),
+        ("detections", "0001_initial"),
+        ("reid", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='detection',
-            name='deer',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='detections', to='reid.deer'),
+            model_name="detection",
+            name="deer",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="detections",
+                to="reid.deer",
+            ),
         ),
         migrations.AddField(
-            model_name='detection',
-            name='reviewed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="detection",
+            name="reviewed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='detectioncorrection',
-            name='detection',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='corrections', to='detections.detection'),
+            model_name="detectioncorrection",
+            name="detection",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="corrections", to="detections.detection"
+            ),
         ),
         migrations.AddField(
-            model_name='detectioncorrection',
-            name='user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="detectioncorrection",
+            name="user",
+            field=models.ForeignKey(
+                null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='detection',
-            name='image',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='detections', to='detections.image'),
+            model_name="detection",
+            name="image",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="detections", to="detections.image"
+            ),
         ),
         migrations.AddField(
-            model_name='image',
-            name='location',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='images', to='detections.location'),
+            model_name="image",
+            name="location",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="images", to="detections.location"
+            ),
         ),
         migrations.AddField(
-            model_name='detection',
-            name='location',
-            field=models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='detections.location'),
+            model_name="detection",
+            name="location",
+            field=models.ForeignKey(
+                editable=False, on_delete=django.db.models.deletion.PROTECT, related_name="+", to="detections.location"
+            ),
         ),
         migrations.AddIndex(
-            model_name='image',
-            index=models.Index(fields=['location', 'taken_at'], name='image_location_taken'),
+            model_name="image",
+            index=models.Index(fields=["location", "taken_at"], name="image_location_taken"),
         ),
         migrations.AddIndex(
-            model_name='image',
-            index=models.Index(fields=['taken_at'], name='image_taken'),
+            model_name="image",
+            index=models.Index(fields=["taken_at"], name="image_taken"),
         ),
         migrations.AddIndex(
-            model_name='detection',
-            index=models.Index(fields=['taken_at'], name='det_taken'),
+            model_name="detection",
+            index=models.Index(fields=["taken_at"], name="det_taken"),
         ),
         migrations.AddIndex(
-            model_name='detection',
-            index=models.Index(fields=['location', 'taken_at'], name='det_location_taken'),
+            model_name="detection",
+            index=models.Index(fields=["location", "taken_at"], name="det_location_taken"),
         ),
         migrations.AddIndex(
-            model_name='detection',
-            index=models.Index(fields=['effective_classification', 'taken_at'], name='det_class_taken'),
+            model_name="detection",
+            index=models.Index(fields=["effective_classification", "taken_at"], name="det_class_taken"),
         ),
         migrations.AddIndex(
-            model_name='detection',
-            index=models.Index(fields=['deer', 'taken_at'], name='det_deer_taken'),
+            model_name="detection",
+            index=models.Index(fields=["deer", "taken_at"], name="det_deer_taken"),
         ),
         migrations.AddIndex(
-            model_name='detection',
-            index=models.Index(fields=['is_reviewed'], name='det_reviewed'),
+            model_name="detection",
+            index=models.Index(fields=["is_reviewed"], name="det_reviewed"),
         ),
         migrations.AddIndex(
-            model_name='detection',
-            index=models.Index(fields=['confidence'], name='det_confidence'),
+            model_name="detection",
+            index=models.Index(fields=["confidence"], name="det_confidence"),
         ),
         migrations.AddIndex(
-            model_name='detection',
-            index=models.Index(fields=['burst'], name='det_burst'),
+            model_name="detection",
+            index=models.Index(fields=["burst"], name="det_burst"),
         ),
     ]

@@ -1,4 +1,5 @@
 """Create the viewer, reviewer and manager groups with model permissions that match their role."""
+
 from django.db import migrations
 
 VIEW = ["view"]
@@ -9,7 +10,12 @@ ROLE_PERMISSIONS = {
         "exports": {"exportjob": VIEW + ["add"]},
     },
     "reviewer": {
-        "detections": {"location": VIEW, "image": VIEW, "detection": VIEW + ["change"], "detectioncorrection": VIEW + ["add"]},
+        "detections": {
+            "location": VIEW,
+            "image": VIEW,
+            "detection": VIEW + ["change"],
+            "detectioncorrection": VIEW + ["add"],
+        },
         "reid": {"deer": VIEW + ["change", "add"], "reidrun": VIEW, "similarityscore": VIEW},
         "exports": {"exportjob": VIEW + ["add"]},
     },

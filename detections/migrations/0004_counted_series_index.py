@@ -5,16 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('detections', '0003_roles'),
-        ('reid', '0003_attempts'),
+        ("detections", "0003_roles"),
+        ("reid", "0003_attempts"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='detection',
-            index=models.Index(condition=models.Q(('is_duplicate', False), ('is_valid', True)), fields=['location', 'effective_classification', 'taken_at'], name='det_counted_series'),
+            model_name="detection",
+            index=models.Index(
+                condition=models.Q(("is_duplicate", False), ("is_valid", True)),
+                fields=["location", "effective_classification", "taken_at"],
+                name="det_counted_series",
+            ),
         ),
     ]

@@ -6,6 +6,7 @@ subclass remembers a verified (token -> user) pair for EXPORT_AUTH_CACHE_SECONDS
 in the process, so a poll costs one Redis round trip and no database query. A deleted token or a
 deactivated user is therefore refused by these endpoints at most that many seconds later.
 """
+
 import time
 
 from django.conf import settings

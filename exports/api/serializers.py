@@ -1,10 +1,16 @@
 """Request serializers of the export API (SPEC §3, validated by the rules of SPEC §5)."""
+
 from rest_framework import serializers
 
 from exports.camtrap_dp import locations_without_coordinates
 from exports.selectors import detections_for_filter
 from exports.validation import (
-    ClassificationListField, DateField, IdListField, PeriodSerializer, ReportQuerySerializer, StrictSerializer,
+    ClassificationListField,
+    DateField,
+    IdListField,
+    PeriodSerializer,
+    ReportQuerySerializer,
+    StrictSerializer,
     date_rule_errors,
 )
 
@@ -20,19 +26,28 @@ def filter_total(data, maximum):
         data["start_date"], data["end_date"], data.get("location_ids"), data.get("classifications")
     ).count()
     if total == 0:
-        raise serializers.ValidationError({"start_date": ["No detections match this filter; widen the dates or the filters."]})
+        raise serializers.ValidationError(
+            {"start_date": ["No detections match this filter; widen the dates or the filters."]}
+        )
     if total > maximum:
-        raise serializers.ValidationError({"start_date": [
-            f"This filter selects {total} detections; at most {maximum} can be exported. Narrow the dates or filters."
-        ]})
+        raise serializers.ValidationError(
+            {
+                "start_date": [
+                    f"This filter selects {total} detections; at most {maximum} can be exported. Narrow the dates or filters."
+                ]
+            }
+        )
     return total
 
 
 class PdfExportRequestSerializer(StrictSerializer):
-    report_type = serializers.ChoiceField(choices=REPORT_TYPES, error_messages={
-        "invalid_choice": "report_type must be one of: comparison, seasonal_activity (got '{input}').",
-        "required": "report_type is required (seasonal_activity or comparison).",
-    })
+    report_type = serializers.ChoiceField(
+        choices=REPORT_TYPES,
+        error_messages={
+            "invalid_choice": "report_type must be one of: comparison, seasonal_activity (got '{input}').",
+            "required": "report_type is required (seasonal_activity or comparison).",
+        },
+    )
     start_date = DateField()
     end_date = DateField()
     group_by = serializers.CharField(required=False, default="month", allow_blank=True)
@@ -87,11 +102,17 @@ class ZipExportRequestSerializer(StrictSerializer):
     include_crops = serializers.BooleanField(required=False, default=True)
     include_images = serializers.BooleanField(required=False, default=False)
     include_metadata_csv = serializers.BooleanField(required=False, default=True)
-    crop_size = serializers.IntegerField(required=False, default=300, min_value=128, max_value=1024, error_messages={
-        "min_value": "crop_size must be between 128 and 1024 pixels.",
-        "max_value": "crop_size must be between 128 and 1024 pixels.",
-        "invalid": "crop_size must be a whole number of pixels between 128 and 1024.",
-    })
+    crop_size = serializers.IntegerField(
+        required=False,
+        default=300,
+        min_value=128,
+        max_value=1024,
+        error_messages={
+            "min_value": "crop_size must be between 128 and 1024 pixels.",
+            "max_value": "crop_size must be between 128 and 1024 pixels.",
+            "invalid": "crop_size must be a whole number of pixels between 128 and 1024.",
+        },
+    )
 
     def rule_errors(self, values, errors):
         given = set(self.initial_data) if hasattr(self, "initial_data") else set()
@@ -106,9 +127,7 @@ class ZipExportRequestSerializer(StrictSerializer):
         for name in ("start_date", "end_date"):
             if name not in given:
                 found.append((name, f"{name} is required (YYYY-MM-DD)."))
-        found += date_rule_errors(
-            values.get("start_date"), values.get("end_date"), values.get("group_by", "month")
-        )
+        found += date_rule_errors(values.get("start_date"), values.get("end_date"), values.get("group_by", "month"))
         return found
 
     def validate(self, data):
@@ -129,15 +148,16 @@ class ZipExportRequestSerializer(StrictSerializer):
         if "detection_ids" in data:
             params["detection_ids"] = [str(value) for value in data["detection_ids"]]
         else:
-            params.update({
-                "start_date": data["start_date"].isoformat(),
-                "end_date": data["end_date"].isoformat(),
-                "group_by": data.get("group_by", "month"),
-                "location_ids": [str(value) for value in data.get("location_ids") or []],
-                "classifications": list(data.get("classifications") or []),
-            })
+            params.update(
+                {
+                    "start_date": data["start_date"].isoformat(),
+                    "end_date": data["end_date"].isoformat(),
+                    "group_by": data.get("group_by", "month"),
+                    "location_ids": [str(value) for value in data.get("location_ids") or []],
+                    "classifications": list(data.get("classifications") or []),
+                }
+            )
         return params
-
 
 
 class CamtrapDpExportRequestSerializer(ReportQuerySerializer):
@@ -153,11 +173,15 @@ class CamtrapDpExportRequestSerializer(ReportQuerySerializer):
         data["total_detections"] = filter_total(data, MAX_CAMTRAP_DP_DETECTIONS)
         missing = locations_without_coordinates(self._params(data))
         if missing:
-            raise serializers.ValidationError({"location_ids": [
-                f"Camtrap DP needs coordinates for every camera site; {', '.join(missing[:5])} "
-                f"{'has' if len(missing) == 1 else 'have'} no latitude/longitude. Add them or leave "
-                "these locations out with location_ids."
-            ]})
+            raise serializers.ValidationError(
+                {
+                    "location_ids": [
+                        f"Camtrap DP needs coordinates for every camera site; {', '.join(missing[:5])} "
+                        f"{'has' if len(missing) == 1 else 'have'} no latitude/longitude. Add them or leave "
+                        "these locations out with location_ids."
+                    ]
+                }
+            )
         return data
 
     @staticmethod

@@ -1,8 +1,10 @@
 """Export API (SPEC §3): thin views; validation in serializers, work in exports.services."""
+
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers, status as http
+from rest_framework import serializers
+from rest_framework import status as http
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import JSONParser
@@ -13,7 +15,9 @@ from rest_framework.views import APIView
 from exports import services
 from exports.api.auth import CachedTokenAuthentication
 from exports.api.serializers import (
-    CamtrapDpExportRequestSerializer, PdfExportRequestSerializer, ZipExportRequestSerializer,
+    CamtrapDpExportRequestSerializer,
+    PdfExportRequestSerializer,
+    ZipExportRequestSerializer,
 )
 from exports.models import ExportJob
 from exports.status import public
@@ -21,25 +25,44 @@ from exports.status import public
 NOT_FOUND = "Job not found or expired"
 CONTENT_TYPES = {".pdf": "application/pdf", ".zip": "application/zip"}
 
-ERROR = inline_serializer("ErrorResponse", {"detail": serializers.CharField(), "errors": serializers.DictField(required=False)})
-ACCEPTED = inline_serializer("ExportAccepted", {
-    "job_id": serializers.UUIDField(), "status": serializers.CharField(), "message": serializers.CharField(),
-    "status_url": serializers.CharField(), "total_detections": serializers.IntegerField(required=False),
-})
-STATUS_DOC = inline_serializer("ExportStatus", {
-    "job_id": serializers.UUIDField(), "kind": serializers.CharField(),
-    "status": serializers.ChoiceField(choices=["processing", "completed", "failed"]),
-    "stage": serializers.ChoiceField(choices=["queued", "collecting", "rendering", "writing", "done"]),
-    "progress_percent": serializers.IntegerField(min_value=0, max_value=100),
-    "processed_count": serializers.IntegerField(), "total_count": serializers.IntegerField(),
-    "total_detections": serializers.IntegerField(required=False),
-    "filename": serializers.CharField(allow_null=True), "download_url": serializers.CharField(allow_null=True),
-    "file_size_bytes": serializers.IntegerField(allow_null=True), "error": serializers.CharField(allow_null=True),
-    "error_message": serializers.CharField(allow_null=True), "created_at": serializers.DateTimeField(),
-    "started_at": serializers.DateTimeField(allow_null=True), "completed_at": serializers.DateTimeField(allow_null=True),
-    "expires_at": serializers.DateTimeField(),
-})
-UNAVAILABLE = OpenApiResponse(ERROR, description='Redis unreachable: {"detail": "Job queue unavailable, try again later"}')
+ERROR = inline_serializer(
+    "ErrorResponse", {"detail": serializers.CharField(), "errors": serializers.DictField(required=False)}
+)
+ACCEPTED = inline_serializer(
+    "ExportAccepted",
+    {
+        "job_id": serializers.UUIDField(),
+        "status": serializers.CharField(),
+        "message": serializers.CharField(),
+        "status_url": serializers.CharField(),
+        "total_detections": serializers.IntegerField(required=False),
+    },
+)
+STATUS_DOC = inline_serializer(
+    "ExportStatus",
+    {
+        "job_id": serializers.UUIDField(),
+        "kind": serializers.CharField(),
+        "status": serializers.ChoiceField(choices=["processing", "completed", "failed"]),
+        "stage": serializers.ChoiceField(choices=["queued", "collecting", "rendering", "writing", "done"]),
+        "progress_percent": serializers.IntegerField(min_value=0, max_value=100),
+        "processed_count": serializers.IntegerField(),
+        "total_count": serializers.IntegerField(),
+        "total_detections": serializers.IntegerField(required=False),
+        "filename": serializers.CharField(allow_null=True),
+        "download_url": serializers.CharField(allow_null=True),
+        "file_size_bytes": serializers.IntegerField(allow_null=True),
+        "error": serializers.CharField(allow_null=True),
+        "error_message": serializers.CharField(allow_null=True),
+        "created_at": serializers.DateTimeField(),
+        "started_at": serializers.DateTimeField(allow_null=True),
+        "completed_at": serializers.DateTimeField(allow_null=True),
+        "expires_at": serializers.DateTimeField(),
+    },
+)
+UNAVAILABLE = OpenApiResponse(
+    ERROR, description='Redis unreachable: {"detail": "Job queue unavailable, try again later"}'
+)
 
 
 class ExportAPIView(APIView):
@@ -63,12 +86,22 @@ def status_document(request, job_id, kind):
 
 class PdfExportView(ExportAPIView):
     @extend_schema(
-        tags=["Exports"], request=PdfExportRequestSerializer,
+        tags=["Exports"],
+        request=PdfExportRequestSerializer,
         responses={202: ACCEPTED, 400: ERROR, 503: UNAVAILABLE},
-        examples=[OpenApiExample("Seasonal activity", request_only=True, value={
-            "report_type": "seasonal_activity", "start_date": "2024-09-01", "end_date": "2025-01-31",
-            "group_by": "month", "title": "Rut 2024",
-        })],
+        examples=[
+            OpenApiExample(
+                "Seasonal activity",
+                request_only=True,
+                value={
+                    "report_type": "seasonal_activity",
+                    "start_date": "2024-09-01",
+                    "end_date": "2025-01-31",
+                    "group_by": "month",
+                    "title": "Rut 2024",
+                },
+            )
+        ],
         summary="Queue a PDF report",
     )
     def post(self, request):
@@ -76,14 +109,21 @@ class PdfExportView(ExportAPIView):
         serializer.is_valid(raise_exception=True)
         export = services.create_export(request.user, ExportJob.Kind.PDF, serializer.to_params())
         url = f"/api/exports/pdf/{export.id}"
-        return Response({
-            "job_id": str(export.id), "status": "processing",
-            "message": f"PDF report generation queued. Poll GET {url} for status.", "status_url": url,
-        }, status=http.HTTP_202_ACCEPTED)
+        return Response(
+            {
+                "job_id": str(export.id),
+                "status": "processing",
+                "message": f"PDF report generation queued. Poll GET {url} for status.",
+                "status_url": url,
+            },
+            status=http.HTTP_202_ACCEPTED,
+        )
 
 
 class PdfExportStatusView(ExportAPIView):
-    @extend_schema(tags=["Exports"], responses={200: STATUS_DOC, 404: ERROR, 503: UNAVAILABLE}, summary="PDF job status")
+    @extend_schema(
+        tags=["Exports"], responses={200: STATUS_DOC, 404: ERROR, 503: UNAVAILABLE}, summary="PDF job status"
+    )
     def get(self, request, job_id):
         return status_document(request, job_id, ExportJob.Kind.PDF)
 
@@ -91,23 +131,41 @@ class PdfExportStatusView(ExportAPIView):
 def detections_queued(export, total, path, what):
     """The 202 answer of the exports of detections (ZIP, Camtrap DP)."""
     url = f"/api/exports/{path}/{export.id}"
-    return Response({
-        "job_id": str(export.id), "status": "processing", "total_detections": total,
-        "message": f"{what} queued. Poll GET {url} for status.", "status_url": url,
-    }, status=http.HTTP_202_ACCEPTED)
+    return Response(
+        {
+            "job_id": str(export.id),
+            "status": "processing",
+            "total_detections": total,
+            "message": f"{what} queued. Poll GET {url} for status.",
+            "status_url": url,
+        },
+        status=http.HTTP_202_ACCEPTED,
+    )
 
 
 class ZipExportView(ExportAPIView):
     @extend_schema(
-        tags=["Exports"], request=ZipExportRequestSerializer,
+        tags=["Exports"],
+        request=ZipExportRequestSerializer,
         responses={202: ACCEPTED, 400: ERROR, 503: UNAVAILABLE},
         examples=[
-            OpenApiExample("By ids", request_only=True, value={
-                "detection_ids": ["6f1c3d9e-0b7a-4a8e-9d55-1e2f3a4b5c6d"], "crop_size": 300,
-            }),
-            OpenApiExample("By filter", request_only=True, value={
-                "start_date": "2024-10-01", "end_date": "2024-10-31", "classifications": ["buck"],
-            }),
+            OpenApiExample(
+                "By ids",
+                request_only=True,
+                value={
+                    "detection_ids": ["6f1c3d9e-0b7a-4a8e-9d55-1e2f3a4b5c6d"],
+                    "crop_size": 300,
+                },
+            ),
+            OpenApiExample(
+                "By filter",
+                request_only=True,
+                value={
+                    "start_date": "2024-10-01",
+                    "end_date": "2024-10-31",
+                    "classifications": ["buck"],
+                },
+            ),
         ],
         summary="Queue a ZIP of detections",
     )
@@ -120,19 +178,30 @@ class ZipExportView(ExportAPIView):
 
 
 class ZipExportStatusView(ExportAPIView):
-    @extend_schema(tags=["Exports"], responses={200: STATUS_DOC, 404: ERROR, 503: UNAVAILABLE}, summary="ZIP job status")
+    @extend_schema(
+        tags=["Exports"], responses={200: STATUS_DOC, 404: ERROR, 503: UNAVAILABLE}, summary="ZIP job status"
+    )
     def get(self, request, job_id):
         return status_document(request, job_id, ExportJob.Kind.ZIP)
 
 
 class CamtrapDpExportView(ExportAPIView):
     @extend_schema(
-        tags=["Exports"], request=CamtrapDpExportRequestSerializer,
+        tags=["Exports"],
+        request=CamtrapDpExportRequestSerializer,
         responses={202: ACCEPTED, 400: ERROR, 503: UNAVAILABLE},
-        examples=[OpenApiExample("Rut, bucks and does, with the images", request_only=True, value={
-            "start_date": "2024-10-01", "end_date": "2024-12-31", "classifications": ["buck", "doe"],
-            "include_images": True,
-        })],
+        examples=[
+            OpenApiExample(
+                "Rut, bucks and does, with the images",
+                request_only=True,
+                value={
+                    "start_date": "2024-10-01",
+                    "end_date": "2024-12-31",
+                    "classifications": ["buck", "doe"],
+                    "include_images": True,
+                },
+            )
+        ],
         summary="Queue a Camtrap DP package",
         description=(
             "A Camera Trap Data Package (TDWG Camtrap DP 1.0) as a ZIP: datapackage.json, deployments.csv "
@@ -155,13 +224,17 @@ class CamtrapDpExportView(ExportAPIView):
 
 
 class CamtrapDpExportStatusView(ExportAPIView):
-    @extend_schema(tags=["Exports"], responses={200: STATUS_DOC, 404: ERROR, 503: UNAVAILABLE}, summary="Camtrap DP job status")
+    @extend_schema(
+        tags=["Exports"], responses={200: STATUS_DOC, 404: ERROR, 503: UNAVAILABLE}, summary="Camtrap DP job status"
+    )
     def get(self, request, job_id):
         return status_document(request, job_id, ExportJob.Kind.CAMTRAP_DP)
 
 
 class ExportDeleteView(ExportAPIView):
-    @extend_schema(tags=["Exports"], responses={204: None, 404: ERROR, 503: UNAVAILABLE}, summary="Cancel or delete a job")
+    @extend_schema(
+        tags=["Exports"], responses={204: None, 404: ERROR, 503: UNAVAILABLE}, summary="Cancel or delete a job"
+    )
     def delete(self, request, job_id):
         job_id = services.parse_uuid(job_id)
         if job_id is None or not services.cancel_export(request.user, job_id):
@@ -171,13 +244,21 @@ class ExportDeleteView(ExportAPIView):
 
 class ExportDownloadView(APIView):
     @extend_schema(
-        tags=["Exports"], summary="Download an export file",
-        responses={(200, "application/pdf"): OpenApiTypes.BINARY, (200, "application/zip"): OpenApiTypes.BINARY, 404: ERROR},
+        tags=["Exports"],
+        summary="Download an export file",
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            (200, "application/zip"): OpenApiTypes.BINARY,
+            404: ERROR,
+        },
     )
     def get(self, request, filename):
         path = services.download_path(request.user, filename)
         if path is None:
             raise NotFound("Export file not found or expired")
         return FileResponse(
-            path.open("rb"), as_attachment=True, filename=path.name, content_type=CONTENT_TYPES[path.suffix],
+            path.open("rb"),
+            as_attachment=True,
+            filename=path.name,
+            content_type=CONTENT_TYPES[path.suffix],
         )

@@ -27,10 +27,31 @@ class DeerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Deer
-        fields = ["id", "name", "sex", "status", "species", "notes", "first_seen", "last_seen", "sighting_count",
-                  "embedding_model", "best_detection", "thumbnail_url", "created_at", "updated_at"]
-        read_only_fields = ["first_seen", "last_seen", "sighting_count", "embedding_model", "best_detection",
-                            "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "sex",
+            "status",
+            "species",
+            "notes",
+            "first_seen",
+            "last_seen",
+            "sighting_count",
+            "embedding_model",
+            "best_detection",
+            "thumbnail_url",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "first_seen",
+            "last_seen",
+            "sighting_count",
+            "embedding_model",
+            "best_detection",
+            "created_at",
+            "updated_at",
+        ]
 
     def get_thumbnail_url(self, deer) -> str | None:
         return crop_url(deer.best_detection_id)
@@ -43,13 +64,20 @@ class DeerUpdateSerializer(StrictMixin, serializers.ModelSerializer):
 
 
 class TimelineQuerySerializer(serializers.Serializer):
-    group_by = serializers.ChoiceField(choices=["day", "week", "month"], default="month",
-                                       error_messages={"invalid_choice": "group_by must be one of: day, month, week"})
+    group_by = serializers.ChoiceField(
+        choices=["day", "week", "month"],
+        default="month",
+        error_messages={"invalid_choice": "group_by must be one of: day, month, week"},
+    )
 
 
 class MergeSerializer(StrictMixin, serializers.Serializer):
-    deer_ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=100,
-                                     help_text="Profiles to merge into this one; they are deleted.")
+    deer_ids = serializers.ListField(
+        child=serializers.UUIDField(),
+        min_length=1,
+        max_length=100,
+        help_text="Profiles to merge into this one; they are deleted.",
+    )
     force = serializers.BooleanField(default=False, help_text="Merge profiles of different known sexes.")
 
     def validate_deer_ids(self, value):
@@ -72,9 +100,26 @@ class ReidRunSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ReidRun
-        fields = ["id", "kind", "status", "threshold", "review_threshold", "dry_run", "params", "total_count",
-                  "processed_count", "progress_percent", "linked_count", "review_count", "created_count", "error",
-                  "created_at", "started_at", "completed_at", "status_url"]
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "threshold",
+            "review_threshold",
+            "dry_run",
+            "params",
+            "total_count",
+            "processed_count",
+            "progress_percent",
+            "linked_count",
+            "review_count",
+            "created_count",
+            "error",
+            "created_at",
+            "started_at",
+            "completed_at",
+            "status_url",
+        ]
         read_only_fields = fields
 
     def get_progress_percent(self, run) -> int:
@@ -132,15 +177,34 @@ class ReviewItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ReviewItem
-        fields = ["id", "status", "detection", "member_ids", "best_score", "threshold", "candidates", "skipped_at",
-                  "decided_by", "decided_at", "created_at"]
+        fields = [
+            "id",
+            "status",
+            "detection",
+            "member_ids",
+            "best_score",
+            "threshold",
+            "candidates",
+            "skipped_at",
+            "decided_by",
+            "decided_at",
+            "created_at",
+        ]
         read_only_fields = fields
 
     def get_detection(self, item) -> dict:
         d = item.detection
-        return {"id": str(d.id), "taken_at": d.taken_at, "location": d.location.name, "location_id": str(d.location_id),
-                "classification": d.effective_classification, "confidence": d.confidence, "image_id": str(d.image_id),
-                "deer_id": str(d.deer_id) if d.deer_id else None, "crop_url": crop_url(d.id)}
+        return {
+            "id": str(d.id),
+            "taken_at": d.taken_at,
+            "location": d.location.name,
+            "location_id": str(d.location_id),
+            "classification": d.effective_classification,
+            "confidence": d.confidence,
+            "image_id": str(d.image_id),
+            "deer_id": str(d.deer_id) if d.deer_id else None,
+            "crop_url": crop_url(d.id),
+        }
 
     @extend_schema_field(CandidateSerializer(many=True))
     def get_candidates(self, item):

@@ -1,4 +1,5 @@
 """Re-ID API: deer profiles, the review queue, runs (backfill, reprocess) and the threshold analysis."""
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -27,12 +28,22 @@ class DeerPermission(ReadOrReviewer):
         return super().has_permission(request, view)
 
 
-class DeerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
-                  mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class DeerViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
     permission_classes = [DeerPermission]
     serializer_class = s.DeerSerializer
-    filterset_fields = {"sex": ["exact"], "status": ["exact"], "sighting_count": ["gte", "lte"],
-                        "last_seen": ["gte", "lte"], "embedding_model": ["exact"]}
+    filterset_fields = {
+        "sex": ["exact"],
+        "status": ["exact"],
+        "sighting_count": ["gte", "lte"],
+        "last_seen": ["gte", "lte"],
+        "embedding_model": ["exact"],
+    }
 
     def get_queryset(self):
         queryset = selectors.deer_list()
@@ -56,8 +67,13 @@ class DeerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Updat
         query = s.TimelineQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         deer = self.get_object()
-        return Response({"deer_id": str(deer.pk), "group_by": query.validated_data["group_by"],
-                         "periods": selectors.deer_timeline(deer, query.validated_data["group_by"])})
+        return Response(
+            {
+                "deer_id": str(deer.pk),
+                "group_by": query.validated_data["group_by"],
+                "periods": selectors.deer_timeline(deer, query.validated_data["group_by"]),
+            }
+        )
 
     @extend_schema(summary="Sightings per camera site")
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
@@ -72,25 +88,36 @@ class DeerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Updat
         body = s.MergeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            deer = deer_merge(deer, body.validated_data["deer_ids"], user=request.user, force=body.validated_data["force"])
+            deer = deer_merge(
+                deer, body.validated_data["deer_ids"], user=request.user, force=body.validated_data["force"]
+            )
         except ProfileError as exc:
-            raise ValidationError({"deer_ids": [str(exc)]})
+            raise ValidationError({"deer_ids": [str(exc)]}) from None
         return Response(s.DeerSerializer(deer).data)
 
-    @extend_schema(request=s.SplitSerializer, responses={201: s.DeerSerializer}, summary="Split detections off into a new profile")
+    @extend_schema(
+        request=s.SplitSerializer, responses={201: s.DeerSerializer}, summary="Split detections off into a new profile"
+    )
     @action(detail=True, methods=["post"], filter_backends=[])
     def split(self, request, pk=None):
         deer = self.get_object()
         body = s.SplitSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            new = deer_split(deer, body.validated_data["detection_ids"], user=request.user,
-                             name=body.validated_data["name"], sex=body.validated_data.get("sex"))
+            new = deer_split(
+                deer,
+                body.validated_data["detection_ids"],
+                user=request.user,
+                name=body.validated_data["name"],
+                sex=body.validated_data.get("sex"),
+            )
         except ProfileError as exc:
-            raise ValidationError({"detection_ids": [str(exc)]})
+            raise ValidationError({"detection_ids": [str(exc)]}) from None
         deer.refresh_from_db()
-        return Response({"deer": s.DeerSerializer(deer).data, "new_deer": s.DeerSerializer(new).data},
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            {"deer": s.DeerSerializer(deer).data, "new_deer": s.DeerSerializer(new).data},
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -128,20 +155,25 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(request=s.DeerChoiceSerializer, summary="This detection is that deer")
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        return self._decide(request, lambda item, data: review.accept(item, data["deer_id"], request.user),
-                            s.DeerChoiceSerializer)
+        return self._decide(
+            request, lambda item, data: review.accept(item, data["deer_id"], request.user), s.DeerChoiceSerializer
+        )
 
     @extend_schema(request=s.DeerChoiceSerializer, summary="This detection is not that deer (never offered again)")
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        return self._decide(request, lambda item, data: review.reject(item, data["deer_id"], request.user),
-                            s.DeerChoiceSerializer)
+        return self._decide(
+            request, lambda item, data: review.reject(item, data["deer_id"], request.user), s.DeerChoiceSerializer
+        )
 
     @extend_schema(request=s.NewIndividualSerializer, summary="A deer not seen before: create its profile")
     @action(detail=True, methods=["post"], url_path="new")
     def new_individual(self, request, pk=None):
-        return self._decide(request, lambda item, data: review.new_individual(
-            item, request.user, name=data["name"], sex=data["sex"]), s.NewIndividualSerializer)
+        return self._decide(
+            request,
+            lambda item, data: review.new_individual(item, request.user, name=data["name"], sex=data["sex"]),
+            s.NewIndividualSerializer,
+        )
 
     @extend_schema(request=None, summary="Cannot be identified; leave it unassigned and out of matching")
     @action(detail=True, methods=["post"])
@@ -158,8 +190,9 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def undo(self, request, pk=None):
         return self._decide(request, lambda item, data: review.undo(item, request.user))
 
-    @extend_schema(request=None, operation_id="reid_review_undo_mine",
-                   summary="Undo my latest decision, whichever item it was on")
+    @extend_schema(
+        request=None, operation_id="reid_review_undo_mine", summary="Undo my latest decision, whichever item it was on"
+    )
     @action(detail=False, methods=["post"], url_path="undo")
     def undo_last(self, request):
         last = review.last_action_of(request.user)
@@ -178,14 +211,22 @@ class ReidRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 class ReprocessView(APIView):
     permission_classes = [IsManager]
 
-    @extend_schema(request=s.ReprocessSerializer, responses={202: s.ReidRunSerializer},
-                   summary="Re-match unassigned detections with a new threshold (dry_run previews the counts)")
+    @extend_schema(
+        request=s.ReprocessSerializer,
+        responses={202: s.ReidRunSerializer},
+        summary="Re-match unassigned detections with a new threshold (dry_run previews the counts)",
+    )
     def post(self, request):
         body = s.ReprocessSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        run = create_queued_run(ReidRun.Kind.REPROCESS, data["threshold"], requested_by=request.user,
-                                review_threshold=data["review_threshold"], dry_run=data["dry_run"])
+        run = create_queued_run(
+            ReidRun.Kind.REPROCESS,
+            data["threshold"],
+            requested_by=request.user,
+            review_threshold=data["review_threshold"],
+            dry_run=data["dry_run"],
+        )
         enqueue_run(run)  # after the run row is committed; Redis down -> run failed, 503
         return Response(s.ReidRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
@@ -193,16 +234,23 @@ class ReprocessView(APIView):
 class BackfillView(APIView):
     permission_classes = [IsManager]
 
-    @extend_schema(request=s.BackfillSerializer, responses={202: s.ReidRunSerializer},
-                   summary="Re-score assigned detections against all profiles and log the scores")
+    @extend_schema(
+        request=s.BackfillSerializer,
+        responses={202: s.ReidRunSerializer},
+        summary="Re-score assigned detections against all profiles and log the scores",
+    )
     def post(self, request):
         from django.conf import settings
 
         body = s.BackfillSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         limit = body.validated_data["limit"]
-        run = create_queued_run(ReidRun.Kind.BACKFILL, settings.REID_THRESHOLD, requested_by=request.user,
-                                params={"limit": limit} if limit else {})
+        run = create_queued_run(
+            ReidRun.Kind.BACKFILL,
+            settings.REID_THRESHOLD,
+            requested_by=request.user,
+            params={"limit": limit} if limit else {},
+        )
         enqueue_run(run)
         return Response(s.ReidRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
@@ -210,14 +258,20 @@ class BackfillView(APIView):
 class AnalysisView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(parameters=[s.AnalysisQuerySerializer], responses={200: OpenApiTypes.OBJECT},
-                   summary="Threshold analysis of the logged similarity scores")
+    @extend_schema(
+        parameters=[s.AnalysisQuerySerializer],
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Threshold analysis of the logged similarity scores",
+    )
     def get(self, request):
         query = s.AnalysisQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         try:
-            result = analyse(run=query.validated_data.get("run"), step=query.validated_data["step"],
-                             ground_truth=query.validated_data["ground_truth"])
+            result = analyse(
+                run=query.validated_data.get("run"),
+                step=query.validated_data["step"],
+                ground_truth=query.validated_data["ground_truth"],
+            )
         except AnalysisError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_404_NOT_FOUND)
         return Response(result)

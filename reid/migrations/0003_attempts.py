@@ -5,27 +5,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('detections', '0003_roles'),
-        ('reid', '0002_review_queue'),
+        ("detections", "0003_roles"),
+        ("reid", "0002_review_queue"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReidAttempt',
+            name="ReidAttempt",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('classification', models.CharField(max_length=20)),
-                ('best_score', models.FloatField(blank=True, null=True)),
-                ('second_score', models.FloatField(blank=True, null=True)),
-                ('best_deer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='reid.deer')),
-                ('detection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='detections.detection')),
-                ('own_deer', models.ForeignKey(blank=True, help_text='The deer the detection belonged to (backfill) or was linked to', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='reid.deer')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attempts', to='reid.reidrun')),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("classification", models.CharField(max_length=20)),
+                ("best_score", models.FloatField(blank=True, null=True)),
+                ("second_score", models.FloatField(blank=True, null=True)),
+                (
+                    "best_deer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="reid.deer",
+                    ),
+                ),
+                (
+                    "detection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="detections.detection"
+                    ),
+                ),
+                (
+                    "own_deer",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The deer the detection belonged to (backfill) or was linked to",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="reid.deer",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="attempts", to="reid.reidrun"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['run'], name='attempt_run')],
+                "indexes": [models.Index(fields=["run"], name="attempt_run")],
             },
         ),
     ]

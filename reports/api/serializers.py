@@ -1,12 +1,18 @@
 """Report request serializers: the shared SPEC §5 rules (exports.validation) plus seasons."""
+
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.utils import html
 
-from exports.validation import (
-    ClassificationListField, DateField, IdListField, PeriodSerializer, ReportQuerySerializer, StrictSerializer,
-)
 from detections.models import Location
+from exports.validation import (
+    ClassificationListField,
+    DateField,
+    IdListField,
+    PeriodSerializer,
+    ReportQuerySerializer,
+    StrictSerializer,
+)
 from reports.seasons import season_dates, season_names
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -33,11 +39,16 @@ class ActivityQuerySerializer(ReportQuerySerializer):
     start_date = DateField(required=False)
     end_date = DateField(required=False)
     season = serializers.CharField(required=False)
-    year = serializers.IntegerField(required=False, min_value=MIN_YEAR, max_value=MAX_YEAR, error_messages={
-        "invalid": "year must be a whole number such as 2024.",
-        "min_value": f"year must be between {MIN_YEAR} and {MAX_YEAR}.",
-        "max_value": f"year must be between {MIN_YEAR} and {MAX_YEAR}.",
-    })
+    year = serializers.IntegerField(
+        required=False,
+        min_value=MIN_YEAR,
+        max_value=MAX_YEAR,
+        error_messages={
+            "invalid": "year must be a whole number such as 2024.",
+            "min_value": f"year must be between {MIN_YEAR} and {MAX_YEAR}.",
+            "max_value": f"year must be between {MIN_YEAR} and {MAX_YEAR}.",
+        },
+    )
 
     def validate_location_ids(self, value):
         return known_locations(value)
@@ -50,9 +61,9 @@ class ActivityQuerySerializer(ReportQuerySerializer):
             data = self._with_season_dates(data, season)
         elif data.get("start_date") in (None, "") or data.get("end_date") in (None, ""):
             missing = [name for name in ("start_date", "end_date") if data.get(name) in (None, "")]
-            raise ValidationError({
-                name: [f"{name} is required (YYYY-MM-DD), or give season and year instead."] for name in missing
-            })
+            raise ValidationError(
+                {name: [f"{name} is required (YYYY-MM-DD), or give season and year instead."] for name in missing}
+            )
         values = super().to_internal_value(data)
         values.pop("year", None)
         return values
@@ -61,16 +72,20 @@ class ActivityQuerySerializer(ReportQuerySerializer):
         if data.get("start_date") or data.get("end_date"):
             raise ValidationError({"season": ["Give either start_date and end_date, or season and year, not both."]})
         if not season:
-            raise ValidationError({"season": [f"season is required with year; use one of: {', '.join(season_names())}."]})
+            raise ValidationError(
+                {"season": [f"season is required with year; use one of: {', '.join(season_names())}."]}
+            )
         name = str(season).strip().lower()
         if name not in season_names():
-            raise ValidationError({"season": [f"Invalid season: {str(season)[:40]}. Valid values: {', '.join(season_names())}"]})
+            raise ValidationError(
+                {"season": [f"Invalid season: {str(season)[:40]}. Valid values: {', '.join(season_names())}"]}
+            )
         if data.get("year") in (None, ""):
             raise ValidationError({"year": ["year is required with season, for example season=rut&year=2024."]})
         try:
             year = self.fields["year"].run_validation(data.get("year"))
         except ValidationError as exc:
-            raise ValidationError({"year": exc.detail})
+            raise ValidationError({"year": exc.detail}) from None
         start, end = season_dates(name, year)
         data = _plain(data)
         data["season"], data["start_date"], data["end_date"] = name, start.isoformat(), end.isoformat()
@@ -80,13 +95,18 @@ class ActivityQuerySerializer(ReportQuerySerializer):
 class ComparisonRequestSerializer(StrictSerializer):
     """POST /api/reports/comparison: 2-5 labelled periods, each obeying SPEC §5."""
 
-    periods = PeriodSerializer(many=True, min_length=2, max_length=5, error_messages={
-        "min_length": "Give between 2 and 5 periods to compare.",
-        "max_length": "Give between 2 and 5 periods to compare.",
-        "not_a_list": "periods must be a list of (label, start_date, end_date) objects.",
-        "empty": "Give between 2 and 5 periods to compare.",
-        "required": "periods is required: 2 to 5 (label, start_date, end_date) objects.",
-    })
+    periods = PeriodSerializer(
+        many=True,
+        min_length=2,
+        max_length=5,
+        error_messages={
+            "min_length": "Give between 2 and 5 periods to compare.",
+            "max_length": "Give between 2 and 5 periods to compare.",
+            "not_a_list": "periods must be a list of (label, start_date, end_date) objects.",
+            "empty": "Give between 2 and 5 periods to compare.",
+            "required": "periods is required: 2 to 5 (label, start_date, end_date) objects.",
+        },
+    )
     location_ids = IdListField(required=False, default=list, max_length=100)
     classifications = ClassificationListField(required=False, default=list)
     title = serializers.CharField(required=False, allow_blank=True, max_length=200)

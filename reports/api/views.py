@@ -10,22 +10,28 @@ from reports.comparison import build_comparison_report
 class ActivityReportView(APIView):
     """Seasonal activity report for a date range or a season, aggregated in the database."""
 
-    @extend_schema(parameters=[
-        OpenApiParameter("start_date", str, description="YYYY-MM-DD, inclusive (or use season+year)"),
-        OpenApiParameter("end_date", str, description="YYYY-MM-DD, inclusive"),
-        OpenApiParameter("season", str, description="rut, spring, summer, fall or winter"),
-        OpenApiParameter("year", int, description="year the season starts in"),
-        OpenApiParameter("group_by", str, description="day, week (ISO) or month (default)"),
-        OpenApiParameter("location_ids", str, description="location UUIDs, repeated or comma-separated"),
-        OpenApiParameter("classifications", str, description="effective classes, repeated or comma-separated"),
-    ], responses={200: dict})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start_date", str, description="YYYY-MM-DD, inclusive (or use season+year)"),
+            OpenApiParameter("end_date", str, description="YYYY-MM-DD, inclusive"),
+            OpenApiParameter("season", str, description="rut, spring, summer, fall or winter"),
+            OpenApiParameter("year", int, description="year the season starts in"),
+            OpenApiParameter("group_by", str, description="day, week (ISO) or month (default)"),
+            OpenApiParameter("location_ids", str, description="location UUIDs, repeated or comma-separated"),
+            OpenApiParameter("classifications", str, description="effective classes, repeated or comma-separated"),
+        ],
+        responses={200: dict},
+    )
     def get(self, request):
         serializer = ActivityQuerySerializer(data=request.query_params)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         report = build_activity_report(
-            data["start_date"], data["end_date"], data.get("group_by") or "month",
-            data.get("location_ids"), data.get("classifications"),
+            data["start_date"],
+            data["end_date"],
+            data.get("group_by") or "month",
+            data.get("location_ids"),
+            data.get("classifications"),
         )
         if data.get("season"):
             report["season"] = data["season"]
@@ -41,6 +47,9 @@ class ComparisonReportView(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         report = build_comparison_report(
-            data["periods"], data.get("location_ids"), data.get("classifications"), title=data.get("title") or None,
+            data["periods"],
+            data.get("location_ids"),
+            data.get("classifications"),
+            title=data.get("title") or None,
         )
         return Response(report)

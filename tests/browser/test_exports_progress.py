@@ -1,7 +1,8 @@
 """Headless Chromium watches an export's progress page reach "completed" (htmx polling, real worker),
 then the polling stops by itself and the download link works."""
+
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -9,14 +10,22 @@ from playwright.sync_api import sync_playwright
 from tests import factories
 
 pytestmark = [
-    pytest.mark.browser, pytest.mark.integration, pytest.mark.slow,
+    pytest.mark.browser,
+    pytest.mark.integration,
+    pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
 ]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 def test_progress_page_reaches_completed_and_stops_polling(live_server, alice, alice_client, start_worker):
-    img = factories.image(factories.location("North Field"), taken_at=datetime(2024, 10, 2, 12, tzinfo=timezone.utc))
+    img = factories.image(factories.location("North Field"), taken_at=datetime(2024, 10, 2, 12, tzinfo=UTC))
     ids = [str(factories.detection(img, "doe", bbox=(10 * i, 10 * i, 200, 150)).id) for i in range(5)]
     body = alice_client.post("/api/exports/zip", {"detection_ids": ids}, format="json").json()
     job_id = body["job_id"]

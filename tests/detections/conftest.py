@@ -1,4 +1,5 @@
 """Fixtures for the detections API tests."""
+
 import pytest
 
 from tests import factories
@@ -13,12 +14,14 @@ def ranch(db):
 @pytest.fixture
 def stored_files(settings):
     """A function listing the files under IMAGE_ROOT (cached thumbnails excluded)."""
+
     def listing():
         return sorted(
             p.relative_to(settings.IMAGE_ROOT).as_posix()
             for p in settings.IMAGE_ROOT.rglob("*")
             if p.is_file() and ".thumbnails" not in p.parts
         )
+
     return listing
 
 

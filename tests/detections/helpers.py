@@ -1,4 +1,5 @@
 """Helpers for the detections API tests."""
+
 import io
 import json
 

@@ -1,4 +1,5 @@
 """POST /api/detections/batch-correct: one correction for many detections, in one transaction."""
+
 import uuid
 
 import pytest
@@ -13,10 +14,15 @@ pytestmark = pytest.mark.django_db
 def test_batch_correction_reports_missing_ids(bob_client, bob):
     dets = [factories.detection(classification="doe") for _ in range(3)]
     missing = str(uuid.uuid4())
-    response = bob_client.post("/api/detections/batch-correct", {
-        "detection_ids": [str(d.id) for d in dets] + [missing],
-        "corrected_classification": "fawn", "correction_notes": "spots",
-    }, format="json")
+    response = bob_client.post(
+        "/api/detections/batch-correct",
+        {
+            "detection_ids": [str(d.id) for d in dets] + [missing],
+            "corrected_classification": "fawn",
+            "correction_notes": "spots",
+        },
+        format="json",
+    )
     assert response.status_code == 200, response.json()
     assert response.json() == {
         "total_requested": 4,
@@ -26,7 +32,12 @@ def test_batch_correction_reports_missing_ids(bob_client, bob):
     }
     for det in dets:
         det.refresh_from_db()
-        assert (det.effective_classification, det.correction_notes, det.is_reviewed, det.reviewed_by_id) == ("fawn", "spots", True, bob.id)
+        assert (det.effective_classification, det.correction_notes, det.is_reviewed, det.reviewed_by_id) == (
+            "fawn",
+            "spots",
+            True,
+            bob.id,
+        )
     assert DetectionCorrection.objects.filter(field="corrected_classification", new_value="fawn", user=bob).count() == 3
 
 
@@ -39,8 +50,11 @@ def test_batch_invalidation_recomputes_each_deer_once(bob_client):
     keep = factories.detection(factories.image(loc), "doe", deer=hind)
     for d in (stag, hind):
         profiles.deer_recompute(d)
-    response = bob_client.post("/api/detections/batch-correct",
-                               {"detection_ids": [str(a.id), str(b.id), str(c.id)], "is_valid": False}, format="json")
+    response = bob_client.post(
+        "/api/detections/batch-correct",
+        {"detection_ids": [str(a.id), str(b.id), str(c.id)], "is_valid": False},
+        format="json",
+    )
     assert response.status_code == 200
     stag.refresh_from_db()
     hind.refresh_from_db()
@@ -56,18 +70,25 @@ def test_batch_is_all_or_nothing(bob_client, monkeypatch):
 
     monkeypatch.setattr(DetectionCorrection.objects, "bulk_create", explode)
     with pytest.raises(RuntimeError):
-        bob_client.post("/api/detections/batch-correct", {"detection_ids": [str(d.id) for d in dets], "is_valid": False}, format="json")
+        bob_client.post(
+            "/api/detections/batch-correct",
+            {"detection_ids": [str(d.id) for d in dets], "is_valid": False},
+            format="json",
+        )
     for det in dets:
         det.refresh_from_db()
         assert det.is_valid and not det.is_reviewed
 
 
-@pytest.mark.parametrize("body, message", [
-    ({"detection_ids": []}, "Give at least one detection id."),
-    ({"detection_ids": ["nope"]}, "Must be a valid UUID."),
-    ({"detection_ids": [str(uuid.uuid4()) for _ in range(1001)]}, "At most 1000 detection ids per request."),
-    ({"detection_ids": [str(uuid.uuid4())], "corrected_classification": "yeti"}, "'yeti' is not a known class."),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({"detection_ids": []}, "Give at least one detection id."),
+        ({"detection_ids": ["nope"]}, "Must be a valid UUID."),
+        ({"detection_ids": [str(uuid.uuid4()) for _ in range(1001)]}, "At most 1000 detection ids per request."),
+        ({"detection_ids": [str(uuid.uuid4())], "corrected_classification": "yeti"}, "'yeti' is not a known class."),
+    ],
+)
 def test_bad_batch_is_400(bob_client, body, message):
     response = bob_client.post("/api/detections/batch-correct", body, format="json")
     assert response.status_code == 400
@@ -76,7 +97,9 @@ def test_bad_batch_is_400(bob_client, body, message):
 
 def test_viewer_cannot_batch_correct(alice_client):
     det = factories.detection()
-    response = alice_client.post("/api/detections/batch-correct", {"detection_ids": [str(det.id)], "is_valid": False}, format="json")
+    response = alice_client.post(
+        "/api/detections/batch-correct", {"detection_ids": [str(det.id)], "is_valid": False}, format="json"
+    )
     assert response.status_code == 403
     det.refresh_from_db()
     assert det.is_valid

@@ -1,5 +1,6 @@
 """GET /api/locations, /api/images, /api/detections: filters, ordering, cursor pagination."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -7,7 +8,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-T0 = datetime(2024, 10, 15, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2024, 10, 15, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -16,12 +17,14 @@ def scene(db):
     north, south = factories.location("North"), factories.location("South")
     stag = factories.deer(sex="buck", name="Big Ten")
     made = {
-        "buck": factories.detection(factories.image(north, T0), "buck", 0.95, deer=stag,
-                                    embedding=factories.unit_vector(8), embedding_model="m"),
+        "buck": factories.detection(
+            factories.image(north, T0), "buck", 0.95, deer=stag, embedding=factories.unit_vector(8), embedding_model="m"
+        ),
         "doe": factories.detection(factories.image(north, T0 + timedelta(days=1)), "doe", 0.80),
         "fawn": factories.detection(factories.image(south, T0 + timedelta(days=2)), "fawn", 0.40, is_reviewed=True),
-        "fixed": factories.detection(factories.image(south, T0 + timedelta(days=3)), "doe", 0.70,
-                                     corrected_classification="buck", is_valid=False),
+        "fixed": factories.detection(
+            factories.image(south, T0 + timedelta(days=3)), "doe", 0.70, corrected_classification="buck", is_valid=False
+        ),
         "dupe": factories.detection(factories.image(south, T0 + timedelta(days=4)), "coyote", 0.60, is_duplicate=True),
     }
     return {"north": north, "south": south, "stag": stag, **made}
@@ -50,40 +53,53 @@ def test_detections_newest_first_with_related_fields(alice_client, scene):
     assert buck["has_embedding"] is True and buck["embedding_model"] == "m"
     assert "embedding" not in buck
     fixed = response.json()["results"][1]
-    assert (fixed["classification"], fixed["corrected_classification"], fixed["effective_classification"]) == ("doe", "buck", "buck")
+    assert (fixed["classification"], fixed["corrected_classification"], fixed["effective_classification"]) == (
+        "doe",
+        "buck",
+        "buck",
+    )
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("classification=buck", ["fixed", "buck"]),              # effective class
-    ("classification=buck,fawn", ["fixed", "fawn", "buck"]),
-    ("model_classification=doe", ["fixed", "doe"]),
-    ("min_confidence=0.7", ["fixed", "doe", "buck"]),
-    ("reviewed=true", ["fawn"]),
-    ("valid=false", ["fixed"]),
-    ("duplicate=true", ["dupe"]),
-    ("has_embedding=true", ["buck"]),
-    ("has_deer=false", ["dupe", "fixed", "fawn", "doe"]),
-    ("corrected=true", ["fixed"]),
-    ("start_date=2024-10-16&end_date=2024-10-17", ["fawn", "doe"]),
-    ("ordering=-confidence", ["buck", "doe", "fixed", "dupe", "fawn"]),
-    ("ordering=confidence&valid=true", ["fawn", "dupe", "doe", "buck"]),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("classification=buck", ["fixed", "buck"]),  # effective class
+        ("classification=buck,fawn", ["fixed", "fawn", "buck"]),
+        ("model_classification=doe", ["fixed", "doe"]),
+        ("min_confidence=0.7", ["fixed", "doe", "buck"]),
+        ("reviewed=true", ["fawn"]),
+        ("valid=false", ["fixed"]),
+        ("duplicate=true", ["dupe"]),
+        ("has_embedding=true", ["buck"]),
+        ("has_deer=false", ["dupe", "fixed", "fawn", "doe"]),
+        ("corrected=true", ["fixed"]),
+        ("start_date=2024-10-16&end_date=2024-10-17", ["fawn", "doe"]),
+        ("ordering=-confidence", ["buck", "doe", "fixed", "dupe", "fawn"]),
+        ("ordering=confidence&valid=true", ["fawn", "dupe", "doe", "buck"]),
+    ],
+)
 def test_detection_filters(alice_client, scene, query, expected):
     assert ids(alice_client.get(f"/api/detections?{query}")) == [str(scene[k].id) for k in expected]
 
 
 def test_filter_by_location_and_deer(alice_client, scene):
-    assert ids(alice_client.get(f"/api/detections?location={scene['north'].id}")) == [str(scene["doe"].id), str(scene["buck"].id)]
+    assert ids(alice_client.get(f"/api/detections?location={scene['north'].id}")) == [
+        str(scene["doe"].id),
+        str(scene["buck"].id),
+    ]
     assert ids(alice_client.get(f"/api/detections?deer={scene['stag'].id}")) == [str(scene["buck"].id)]
 
 
-@pytest.mark.parametrize("query, field", [
-    ("classification=elk", "classification"),
-    ("min_confidence=2", "min_confidence"),
-    ("start_date=15/10/2024", "start_date"),
-    ("reviewed=maybe", "reviewed"),
-    ("location=not-a-uuid", "location"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("classification=elk", "classification"),
+        ("min_confidence=2", "min_confidence"),
+        ("start_date=15/10/2024", "start_date"),
+        ("reviewed=maybe", "reviewed"),
+        ("location=not-a-uuid", "location"),
+    ],
+)
 def test_bad_filter_values_are_400(alice_client, scene, query, field):
     response = alice_client.get(f"/api/detections?{query}")
     assert response.status_code == 400

@@ -1,8 +1,10 @@
 """PATCH /api/detections/{id}/correct and GET /api/detections/{id}/history."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
+from django.core.exceptions import ValidationError
 
 from detections.models import Detection, DetectionCorrection
 from reid import profiles
@@ -10,13 +12,16 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-T0 = datetime(2024, 10, 15, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2024, 10, 15, 12, 0, tzinfo=UTC)
 
 
 def test_correction_records_reviewer_time_and_history(bob_client, bob):
     det = factories.detection(classification="doe")
-    response = bob_client.patch(f"/api/detections/{det.id}/correct",
-                                {"corrected_classification": "Buck", "correction_notes": "antlers visible"}, format="json")
+    response = bob_client.patch(
+        f"/api/detections/{det.id}/correct",
+        {"corrected_classification": "Buck", "correction_notes": "antlers visible"},
+        format="json",
+    )
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["message"] == "Detection reviewed and classification corrected to buck, notes added"
@@ -25,7 +30,7 @@ def test_correction_records_reviewer_time_and_history(bob_client, bob):
     det.refresh_from_db()
     assert (det.corrected_classification, det.effective_classification, det.is_reviewed) == ("buck", "buck", True)
     assert det.reviewed_by == bob
-    assert abs((datetime.now(timezone.utc) - det.reviewed_at).total_seconds()) < 60
+    assert abs((datetime.now(UTC) - det.reviewed_at).total_seconds()) < 60
     rows = {(c.field, c.old_value, c.new_value, c.user_id) for c in DetectionCorrection.objects.filter(detection=det)}
     assert rows == {
         ("corrected_classification", None, "buck", bob.id),
@@ -86,7 +91,9 @@ def test_class_correction_of_a_linked_detection_recomputes_the_deer(bob_client, 
     det = factories.detection(classification="buck", deer=stag)
     recomputed = []
     original = profiles.deer_recompute
-    monkeypatch.setattr(profiles, "deer_recompute", lambda deer, save=True: recomputed.append(deer.pk) or original(deer, save))
+    monkeypatch.setattr(
+        profiles, "deer_recompute", lambda deer, save=True: recomputed.append(deer.pk) or original(deer, save)
+    )
     bob_client.patch(f"/api/detections/{det.id}/correct", {"corrected_classification": "doe"}, format="json")
     assert recomputed == [stag.pk]
     stag.refresh_from_db()
@@ -105,15 +112,20 @@ def test_viewer_cannot_correct(alice_client):
 
 def test_manager_can_correct(charlie_client):
     det = factories.detection()
-    assert charlie_client.patch(f"/api/detections/{det.id}/correct", {"is_valid": False}, format="json").status_code == 200
+    assert (
+        charlie_client.patch(f"/api/detections/{det.id}/correct", {"is_valid": False}, format="json").status_code == 200
+    )
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"corrected_classification": "elk"}, "corrected_classification"),
-    ({"is_valid": "perhaps"}, "is_valid"),
-    ({"correction_notes": "x" * 1001}, "correction_notes"),
-    ({"deer": "x"}, "deer"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"corrected_classification": "elk"}, "corrected_classification"),
+        ({"is_valid": "perhaps"}, "is_valid"),
+        ({"correction_notes": "x" * 1001}, "correction_notes"),
+        ({"deer": "x"}, "deer"),
+    ],
+)
 def test_bad_correction_is_400_and_changes_nothing(bob_client, body, field):
     det = factories.detection()
     response = bob_client.patch(f"/api/detections/{det.id}/correct", body, format="json")
@@ -135,6 +147,6 @@ def test_history_rows_cannot_be_changed():
 
     detection_correct(det.pk, None, is_valid=False)
     row = DetectionCorrection.objects.first()
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="cannot be deleted"):
         row.delete()
     assert Detection.objects.get(pk=det.pk).corrections.count() == 2

@@ -1,4 +1,5 @@
 """GET /api/images/{id}/file, /api/images/{id}/thumbnail and /api/detections/{id}/crop."""
+
 import io
 
 import pytest
@@ -46,7 +47,9 @@ def test_thumbnail_size_out_of_range_is_400(alice_client, size):
     img = factories.image()
     response = alice_client.get(f"/api/images/{img.id}/thumbnail?size={size}")
     assert response.status_code == 400
-    assert response.json()["errors"] == {"size": [f"size must be a whole number of pixels from 32 to 1024, got '{size}'."]}
+    assert response.json()["errors"] == {
+        "size": [f"size must be a whole number of pixels from 32 to 1024, got '{size}'."]
+    }
 
 
 def test_missing_file_is_404_with_a_reason(alice_client):

@@ -1,6 +1,7 @@
 """manage.py import_megadetector: MegaDetector batch output (format 1.x) for images under IMAGE_ROOT."""
+
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from io import StringIO
 
 import pytest
@@ -19,7 +20,9 @@ def camera_folder(settings):
     for index in range(3):
         path = settings.IMAGE_ROOT / "Hayfield" / f"IMG_{index}.JPG"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(factories.jpeg_bytes(640, 480, color=(index, 9, 9), exif_datetime=f"2024:10:15 06:30:0{index}"))
+        path.write_bytes(
+            factories.jpeg_bytes(640, 480, color=(index, 9, 9), exif_datetime=f"2024:10:15 06:30:0{index}")
+        )
 
 
 def write_json(tmp_path, name, document):
@@ -33,11 +36,14 @@ def md_output(**extra):
         "info": {"format_version": "1.3", "detector": "md_v5a.0.0.pt"},
         "detection_categories": {"1": "animal", "2": "person", "3": "vehicle"},
         "images": [
-            {"file": "Hayfield/IMG_0.JPG", "detections": [
-                {"category": "1", "conf": 0.92, "bbox": [0.25, 0.5, 0.5, 0.25]},
-                {"category": "2", "conf": 0.81, "bbox": [0.0, 0.0, 0.1, 0.2]},
-                {"category": "1", "conf": 0.05, "bbox": [0.6, 0.6, 0.1, 0.1]},
-            ]},
+            {
+                "file": "Hayfield/IMG_0.JPG",
+                "detections": [
+                    {"category": "1", "conf": 0.92, "bbox": [0.25, 0.5, 0.5, 0.25]},
+                    {"category": "2", "conf": 0.81, "bbox": [0.0, 0.0, 0.1, 0.2]},
+                    {"category": "1", "conf": 0.05, "bbox": [0.6, 0.6, 0.1, 0.1]},
+                ],
+            },
             {"file": "Hayfield/IMG_1.JPG", "detections": []},
             {"file": "Hayfield/IMG_2.JPG", "failure": "Failure image access"},
         ],
@@ -53,10 +59,13 @@ def run(*args):
 
 def test_import_creates_images_and_detections(tmp_path, camera_folder):
     out, err = run(write_json(tmp_path, "md.json", md_output()))
-    assert "imported 2 images with 2 detections; 0 already stored; 0 rejected; 1 MegaDetector failures; 1 detections below 0.2" in out
+    assert (
+        "imported 2 images with 2 detections; 0 already stored; 0 rejected; 1 MegaDetector failures; 1 detections below 0.2"
+        in out
+    )
     assert "skipped Hayfield/IMG_2.JPG: MegaDetector failure: Failure image access" in err
     image = Image.objects.get(file="Hayfield/IMG_0.JPG")
-    assert image.taken_at == datetime(2024, 10, 15, 11, 30, tzinfo=timezone.utc)  # EXIF, Chicago time
+    assert image.taken_at == datetime(2024, 10, 15, 11, 30, tzinfo=UTC)  # EXIF, Chicago time
     rows = {d.classification: d.bbox for d in image.detections.all()}
     assert rows == {"unknown": (160, 240, 320, 120), "human": (0, 0, 64, 96)}
 
@@ -72,7 +81,10 @@ def test_import_twice_creates_nothing_new(tmp_path, camera_folder):
 def test_classifier_labels_and_embeddings(tmp_path, camera_folder):
     document = md_output(classification_categories={"0": "buck", "1": "doe"})
     document["images"][0]["detections"][0]["classifications"] = [["0", 0.2], ["1", 0.7]]
-    embeddings = {"model": "megadesc-test", "items": [{"file": "Hayfield/IMG_0.JPG", "detection": 0, "embedding": [3.0, 4.0]}]}
+    embeddings = {
+        "model": "megadesc-test",
+        "items": [{"file": "Hayfield/IMG_0.JPG", "detection": 0, "embedding": [3.0, 4.0]}],
+    }
     run(write_json(tmp_path, "md.json", document), "--embeddings", write_json(tmp_path, "emb.json", embeddings))
     doe = Detection.objects.get(classification="doe")
     assert doe.embedding_model == "megadesc-test"
@@ -85,7 +97,10 @@ def test_bad_items_are_reported_and_the_rest_imported(tmp_path, camera_folder):
     document["images"].append({"file": "Hayfield/missing.JPG", "detections": []})
     out, err = run(write_json(tmp_path, "md.json", document))
     assert "imported 1 images with 2 detections; 0 already stored; 2 rejected" in out
-    assert "rejected Hayfield/IMG_1.JPG: detections.0.bbox: normalized bbox [0.9, 0.9, 0.5, 0.5] must lie within 0..1" in err
+    assert (
+        "rejected Hayfield/IMG_1.JPG: detections.0.bbox: normalized bbox [0.9, 0.9, 0.5, 0.5] must lie within 0..1"
+        in err
+    )
     assert "rejected Hayfield/missing.JPG: file: No file 'Hayfield/missing.JPG' under the image root." in err
     assert Image.objects.count() == 1
 
@@ -109,10 +124,13 @@ def test_unknown_folder_location(tmp_path, settings):
     assert Image.objects.get().location.name == "Ridge"
 
 
-@pytest.mark.parametrize("document, message", [
-    ({"foo": 1}, 'no "images" list'),
-    ({"images": [], "info": {"format_version": "2.0"}}, "Unsupported MegaDetector format_version 2.0"),
-])
+@pytest.mark.parametrize(
+    "document, message",
+    [
+        ({"foo": 1}, 'no "images" list'),
+        ({"images": [], "info": {"format_version": "2.0"}}, "Unsupported MegaDetector format_version 2.0"),
+    ],
+)
 def test_not_megadetector_output(tmp_path, document, message):
     with pytest.raises(CommandError, match=message):
         run(write_json(tmp_path, "md.json", document))
@@ -120,7 +138,9 @@ def test_not_megadetector_output(tmp_path, document, message):
 
 def test_non_finite_numbers_are_rejected_not_crashing(tmp_path, camera_folder):
     path = tmp_path / "md.json"
-    path.write_text('{"images": [{"file": "Hayfield/IMG_0.JPG", "detections": [{"category": "1", "conf": 0.9, "bbox": [Infinity, 0, 0.1, 0.1]}]}]}')
+    path.write_text(
+        '{"images": [{"file": "Hayfield/IMG_0.JPG", "detections": [{"category": "1", "conf": 0.9, "bbox": [Infinity, 0, 0.1, 0.1]}]}]}'
+    )
     out, err = run(str(path))
     assert "1 rejected" in out
     assert "must hold finite numbers" in err

@@ -1,6 +1,7 @@
 """POST /api/images: one uploaded image with its detections."""
+
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -11,7 +12,9 @@ from tests.detections.helpers import det, png_bytes, upload
 pytestmark = pytest.mark.django_db
 
 
-def test_upload_stores_image_file_and_detections(bob_client, ranch, settings, django_capture_on_commit_callbacks, captured_signals):
+def test_upload_stores_image_file_and_detections(
+    bob_client, ranch, settings, django_capture_on_commit_callbacks, captured_signals
+):
     data = factories.jpeg_bytes(640, 480)
     metadata = {
         "location": "Hayfield",
@@ -26,7 +29,7 @@ def test_upload_stores_image_file_and_detections(bob_client, ranch, settings, dj
     image = Image.objects.get(pk=body["id"])
     assert image.sha256 == hashlib.sha256(data).hexdigest()
     assert (image.width, image.height) == (640, 480)
-    assert image.taken_at == datetime(2024, 10, 15, 11, 30, tzinfo=timezone.utc)
+    assert image.taken_at == datetime(2024, 10, 15, 11, 30, tzinfo=UTC)
     assert image.filename == "IMG_0001.JPG"
     assert (settings.IMAGE_ROOT / image.file).read_bytes() == data
     assert image.file.startswith("uploads/hayfield/2024/10/15/")
@@ -43,7 +46,9 @@ def test_upload_stores_image_file_and_detections(bob_client, ranch, settings, dj
 
 
 def test_location_can_be_given_by_id(bob_client, ranch):
-    response = upload(bob_client, factories.jpeg_bytes(), {"location": str(ranch.id), "taken_at": "2024-10-15T06:30:00Z"})
+    response = upload(
+        bob_client, factories.jpeg_bytes(), {"location": str(ranch.id), "taken_at": "2024-10-15T06:30:00Z"}
+    )
     assert response.status_code == 201
     assert response.json()["location"] == str(ranch.id)
 
@@ -64,7 +69,9 @@ def test_same_file_again_answers_200_and_creates_nothing(bob_client, ranch, stor
 
 
 def test_png_is_accepted(bob_client, ranch):
-    response = upload(bob_client, png_bytes(64, 48), {"location": "Hayfield", "taken_at": "2024-10-15T06:30:00Z"}, name="a.png")
+    response = upload(
+        bob_client, png_bytes(64, 48), {"location": "Hayfield", "taken_at": "2024-10-15T06:30:00Z"}, name="a.png"
+    )
     assert response.status_code == 201
     image = Image.objects.get()
     assert image.file.endswith(".png")
@@ -73,7 +80,8 @@ def test_png_is_accepted(bob_client, ranch):
 
 def test_normalized_bbox_is_converted_to_pixels(bob_client, ranch):
     metadata = {
-        "location": "Hayfield", "taken_at": "2024-10-15T06:30:00Z",
+        "location": "Hayfield",
+        "taken_at": "2024-10-15T06:30:00Z",
         "detections": [det((0.25, 0.5, 0.5, 0.25), bbox_format="normalized")],
     }
     response = upload(bob_client, factories.jpeg_bytes(640, 480), metadata)
@@ -83,11 +91,12 @@ def test_normalized_bbox_is_converted_to_pixels(bob_client, ranch):
 
 def test_overlapping_less_confident_box_is_marked_duplicate(bob_client, ranch):
     metadata = {
-        "location": "Hayfield", "taken_at": "2024-10-15T06:30:00Z",
+        "location": "Hayfield",
+        "taken_at": "2024-10-15T06:30:00Z",
         "detections": [
-            det((100, 100, 100, 100), 0.6),   # IoU with the 0.9 box: 8100 / 11900 = 0.68 -> duplicate
+            det((100, 100, 100, 100), 0.6),  # IoU with the 0.9 box: 8100 / 11900 = 0.68 -> duplicate
             det((110, 110, 100, 100), 0.9),
-            det((400, 300, 100, 100), 0.5),   # no overlap -> kept
+            det((400, 300, 100, 100), 0.5),  # no overlap -> kept
             det((160, 100, 100, 100), 0.95),  # IoU with the 0.9 box: 0.3 -> kept
         ],
     }
@@ -99,7 +108,8 @@ def test_overlapping_less_confident_box_is_marked_duplicate(bob_client, ranch):
 
 def test_embedding_is_stored_normalised(bob_client, ranch):
     metadata = {
-        "location": "Hayfield", "taken_at": "2024-10-15T06:30:00Z",
+        "location": "Hayfield",
+        "taken_at": "2024-10-15T06:30:00Z",
         "detections": [det(embedding=[3.0, 4.0, 0.0], embedding_model="megadesc-v1")],
     }
     response = upload(bob_client, factories.jpeg_bytes(), metadata)
@@ -111,7 +121,9 @@ def test_embedding_is_stored_normalised(bob_client, ranch):
 
 
 def test_viewer_cannot_upload(alice_client, ranch):
-    response = upload(alice_client, factories.jpeg_bytes(), {"location": "Hayfield", "taken_at": "2024-10-15T06:30:00Z"})
+    response = upload(
+        alice_client, factories.jpeg_bytes(), {"location": "Hayfield", "taken_at": "2024-10-15T06:30:00Z"}
+    )
     assert response.status_code == 403
     assert response.json()["detail"] == "This action needs the reviewer or manager role."
     assert Image.objects.count() == 0
@@ -128,7 +140,11 @@ def test_a_failing_database_write_leaves_no_file(bob_client, ranch, stored_files
 
     monkeypatch.setattr(Detection.objects, "bulk_create", explode)
     with pytest.raises(RuntimeError):
-        upload(bob_client, factories.jpeg_bytes(), {"location": "Hayfield", "taken_at": "2024-10-15T06:30:00Z", "detections": [det()]})
+        upload(
+            bob_client,
+            factories.jpeg_bytes(),
+            {"location": "Hayfield", "taken_at": "2024-10-15T06:30:00Z", "detections": [det()]},
+        )
     assert Image.objects.count() == 0
     assert stored_files() == []
 
@@ -142,7 +158,11 @@ def test_a_failing_signal_receiver_does_not_fail_the_upload(bob_client, ranch, d
     detections_created.connect(broken, dispatch_uid="tests-broken-receiver")
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            response = upload(bob_client, factories.jpeg_bytes(), {"location": "Hayfield", "taken_at": "2024-10-15T06:30:00Z", "detections": [det()]})
+            response = upload(
+                bob_client,
+                factories.jpeg_bytes(),
+                {"location": "Hayfield", "taken_at": "2024-10-15T06:30:00Z", "detections": [det()]},
+            )
     finally:
         detections_created.disconnect(dispatch_uid="tests-broken-receiver")
     assert response.status_code == 201

@@ -1,4 +1,5 @@
 """GET /api/detections/review-stats."""
+
 import pytest
 
 from tests import factories
@@ -15,8 +16,14 @@ def test_review_stats_counts_in_the_database(alice_client):
 
     body = alice_client.get("/api/detections/review-stats").json()
     assert body == {
-        "total_count": 4, "reviewed_count": 3, "unreviewed_count": 1, "valid_count": 3, "invalid_count": 1,
-        "corrected_count": 1, "duplicate_count": 1, "progress_percent": 75.0,
+        "total_count": 4,
+        "reviewed_count": 3,
+        "unreviewed_count": 1,
+        "valid_count": 3,
+        "invalid_count": 1,
+        "corrected_count": 1,
+        "duplicate_count": 1,
+        "progress_percent": 75.0,
         "by_classification": [
             {"classification": "buck", "total_count": 1, "reviewed_count": 1},
             {"classification": "doe", "total_count": 2, "reviewed_count": 2},

@@ -1,5 +1,6 @@
 """Helpers for export tests: run queued jobs in-process, build a small dataset, post exports."""
-from datetime import date, datetime, timedelta, timezone
+
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from rq import SimpleWorker
@@ -37,7 +38,7 @@ def ranch(db):
     north = factories.location("North Field")
     south = factories.location("=SUM(A1)")  # a name that would be a spreadsheet formula
     doe_deer = factories.deer("doe", name="@Daisy")
-    day = datetime(2024, 10, 15, 17, 0, tzinfo=timezone.utc)
+    day = datetime(2024, 10, 15, 17, 0, tzinfo=UTC)
     img1 = factories.image(north, taken_at=day)
     img2 = factories.image(south, taken_at=day + timedelta(days=1), width=800, height=600)
     detections = [
@@ -47,5 +48,12 @@ def ranch(db):
         factories.detection(img2, "doe", 0.65, bbox=(50, 50, 60, 40), corrected_classification="buck"),
     ]
     invalid = factories.detection(img2, "doe", 0.5, is_valid=False)
-    return {"north": north, "south": south, "deer": doe_deer, "detections": detections, "invalid": invalid,
-            "start": date(2024, 10, 1), "end": date(2024, 10, 31)}
+    return {
+        "north": north,
+        "south": south,
+        "deer": doe_deer,
+        "detections": detections,
+        "invalid": invalid,
+        "start": date(2024, 10, 1),
+        "end": date(2024, 10, 31),
+    }

@@ -1,4 +1,5 @@
 """OpenAPI schema at /api/schema/ and Swagger UI at /api/docs/, served without any CDN."""
+
 import re
 
 import pytest
@@ -11,8 +12,14 @@ def test_schema_lists_the_export_endpoints(alice_client):
     assert response.status_code == 200
     schema = response.json()
     paths = schema["paths"]
-    for path in ("/api/exports/pdf", "/api/exports/pdf/{job_id}", "/api/exports/zip", "/api/exports/zip/{job_id}",
-                 "/api/exports/{job_id}", "/api/static/exports/{filename}"):
+    for path in (
+        "/api/exports/pdf",
+        "/api/exports/pdf/{job_id}",
+        "/api/exports/zip",
+        "/api/exports/zip/{job_id}",
+        "/api/exports/{job_id}",
+        "/api/static/exports/{filename}",
+    ):
         assert path in paths, sorted(paths)
     assert "202" in paths["/api/exports/pdf"]["post"]["responses"]
     request = paths["/api/exports/zip"]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]

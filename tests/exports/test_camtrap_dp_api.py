@@ -1,4 +1,5 @@
 """POST /api/exports/camtrap-dp and GET /api/exports/camtrap-dp/{job_id}: the ZIP export's contract."""
+
 import re
 import uuid
 from datetime import timedelta
@@ -21,15 +22,22 @@ def test_post_answers_202_and_queues_one_job(alice, alice_client, post_export, r
     body = response.json()
     job_id = body["job_id"]
     assert body == {
-        "job_id": job_id, "status": "processing", "total_detections": 4,
+        "job_id": job_id,
+        "status": "processing",
+        "total_detections": 4,
         "status_url": f"/api/exports/camtrap-dp/{job_id}",
         "message": f"Camtrap DP package creation queued. Poll GET /api/exports/camtrap-dp/{job_id} for status.",
     }
     row = ExportJob.objects.get(id=job_id)
     assert row.kind == "camtrap_dp" and row.requested_by == alice and row.status == "processing"
     assert row.params == {
-        "start_date": "2024-10-01", "end_date": "2024-10-31", "group_by": "month", "location_ids": [],
-        "classifications": [], "include_images": False, "base_url": "http://testserver/",
+        "start_date": "2024-10-01",
+        "end_date": "2024-10-31",
+        "group_by": "month",
+        "location_ids": [],
+        "classifications": [],
+        "include_images": False,
+        "base_url": "http://testserver/",
     }
     from exports.services import queue
 
@@ -53,7 +61,9 @@ def test_status_while_queued_and_after_completion(alice_client, post_export, run
     assert done["error"] is None and done["error_message"] is None and done["expires_at"]
     download = alice_client.get(done["download_url"])
     assert download.status_code == 200 and download["Content-Type"] == "application/zip"
-    assert download["Content-Disposition"].startswith("attachment") and done["filename"] in download["Content-Disposition"]
+    assert (
+        download["Content-Disposition"].startswith("attachment") and done["filename"] in download["Content-Disposition"]
+    )
     row = ExportJob.objects.get(id=body["job_id"])
     assert row.status == "completed" and row.filename == done["filename"]
 
@@ -62,14 +72,17 @@ def _future(days):
     return (local_today() + timedelta(days=days)).isoformat()
 
 
-@pytest.mark.parametrize("make_body,detail", [
-    (lambda: {"start_date": "2024-10-31", "end_date": "2024-10-01"}, "start_date must be before end_date"),
-    (lambda: {"start_date": "2024-10-01", "end_date": "2024-10-01"}, "start_date must be before end_date"),
-    (lambda: {"start_date": "2023-10-01", "end_date": "2024-10-01"}, "Date range cannot exceed 1 year"),
-    (lambda: {**OCTOBER, "group_by": "year"}, "group_by must be one of: day, month, week"),
-    (lambda: {"start_date": _future(1), "end_date": _future(2)}, "start_date cannot be in the future"),
-    (lambda: {"start_date": _future(-30), "end_date": _future(1)}, "end_date cannot be in the future"),
-])
+@pytest.mark.parametrize(
+    "make_body,detail",
+    [
+        (lambda: {"start_date": "2024-10-31", "end_date": "2024-10-01"}, "start_date must be before end_date"),
+        (lambda: {"start_date": "2024-10-01", "end_date": "2024-10-01"}, "start_date must be before end_date"),
+        (lambda: {"start_date": "2023-10-01", "end_date": "2024-10-01"}, "Date range cannot exceed 1 year"),
+        (lambda: {**OCTOBER, "group_by": "year"}, "group_by must be one of: day, month, week"),
+        (lambda: {"start_date": _future(1), "end_date": _future(2)}, "start_date cannot be in the future"),
+        (lambda: {"start_date": _future(-30), "end_date": _future(1)}, "end_date cannot be in the future"),
+    ],
+)
 def test_vr_rules_with_the_exact_messages(alice_client, ranch, make_body, detail):
     response = alice_client.post("/api/exports/camtrap-dp", make_body(), format="json")
     assert response.status_code == 400, response.content
@@ -78,9 +91,15 @@ def test_vr_rules_with_the_exact_messages(alice_client, ranch, make_body, detail
 
 
 def test_every_violation_listed_in_vr_order(alice_client):
-    response = alice_client.post("/api/exports/camtrap-dp", {
-        "start_date": _future(10), "end_date": _future(5), "group_by": "hour",
-    }, format="json")
+    response = alice_client.post(
+        "/api/exports/camtrap-dp",
+        {
+            "start_date": _future(10),
+            "end_date": _future(5),
+            "group_by": "hour",
+        },
+        format="json",
+    )
     assert response.status_code == 400
     body = response.json()
     assert body["detail"] == "start_date must be before end_date"
@@ -106,19 +125,22 @@ def test_range_of_exactly_365_days_and_today_are_accepted(alice_client, post_exp
     assert response.json()["total_detections"] == 1
 
 
-@pytest.mark.parametrize("body,needle", [
-    ({}, "start_date is required"),
-    ({"start_date": "2024-10-01"}, "end_date is required"),
-    ({"start_date": "2024-13-01", "end_date": "2024-10-31"}, "got '2024-13-01'"),
-    ({**OCTOBER, "location_ids": ["nope"]}, "not a valid UUID"),
-    ({**OCTOBER, "location_ids": "abc"}, "must be a list"),
-    ({**OCTOBER, "classifications": ["unicorn"]}, "not a known classification"),
-    ({**OCTOBER, "include_images": "maybe"}, "include_images"),
-    ({**OCTOBER, "format": "tar"}, "Unknown field 'format'"),
-    ({**OCTOBER, "detection_ids": [str(uuid.uuid4())]}, "Unknown field 'detection_ids'"),
-    ({**OCTOBER, "crop_size": 300}, "Unknown field 'crop_size'"),
-    ({"start_date": "2020-01-01", "end_date": "2020-02-01"}, "No detections match"),
-])
+@pytest.mark.parametrize(
+    "body,needle",
+    [
+        ({}, "start_date is required"),
+        ({"start_date": "2024-10-01"}, "end_date is required"),
+        ({"start_date": "2024-13-01", "end_date": "2024-10-31"}, "got '2024-13-01'"),
+        ({**OCTOBER, "location_ids": ["nope"]}, "not a valid UUID"),
+        ({**OCTOBER, "location_ids": "abc"}, "must be a list"),
+        ({**OCTOBER, "classifications": ["unicorn"]}, "not a known classification"),
+        ({**OCTOBER, "include_images": "maybe"}, "include_images"),
+        ({**OCTOBER, "format": "tar"}, "Unknown field 'format'"),
+        ({**OCTOBER, "detection_ids": [str(uuid.uuid4())]}, "Unknown field 'detection_ids'"),
+        ({**OCTOBER, "crop_size": 300}, "Unknown field 'crop_size'"),
+        ({"start_date": "2020-01-01", "end_date": "2020-02-01"}, "No detections match"),
+    ],
+)
 def test_bad_requests_are_400_and_queue_nothing(alice_client, ranch, body, needle, redis_conn):
     response = alice_client.post("/api/exports/camtrap-dp", body, format="json")
     assert response.status_code == 400, response.content
@@ -150,19 +172,27 @@ def test_a_location_without_coordinates_is_named(alice_client, ranch):
     assert response.status_code == 400
     assert "=SUM(A1) has no latitude/longitude" in response.json()["detail"]
     # leaving it out with location_ids is accepted
-    ok = alice_client.post("/api/exports/camtrap-dp", {**OCTOBER, "location_ids": [str(ranch["north"].id)]}, format="json")
+    ok = alice_client.post(
+        "/api/exports/camtrap-dp", {**OCTOBER, "location_ids": [str(ranch["north"].id)]}, format="json"
+    )
     assert ok.status_code == 202, ok.content
 
 
-@pytest.mark.parametrize("path", [
-    f"/api/exports/camtrap-dp/{uuid.uuid4()}", "/api/exports/camtrap-dp/not-a-uuid",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/api/exports/camtrap-dp/{uuid.uuid4()}",
+        "/api/exports/camtrap-dp/not-a-uuid",
+    ],
+)
 def test_unknown_job_is_404(alice_client, path):
     response = alice_client.get(path)
     assert response.status_code == 404 and response.json() == NOT_FOUND
 
 
-def test_someone_elses_job_is_404_everywhere(alice_client, bob_client, charlie_client, post_export, run_jobs, ranch, root):
+def test_someone_elses_job_is_404_everywhere(
+    alice_client, bob_client, charlie_client, post_export, run_jobs, ranch, root
+):
     job_id = post_export(alice_client, "camtrap-dp", OCTOBER).json()["job_id"]
     run_jobs()
     done = alice_client.get(f"/api/exports/camtrap-dp/{job_id}").json()
@@ -242,4 +272,6 @@ def test_openapi_documents_the_endpoints(alice_client):
     assert "404" in paths["/api/exports/camtrap-dp/{job_id}"]["get"]["responses"]
     ref = paths["/api/exports/camtrap-dp"]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     component = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
-    assert {"start_date", "end_date", "location_ids", "classifications", "group_by", "include_images"} <= set(component["properties"])
+    assert {"start_date", "end_date", "location_ids", "classifications", "group_by", "include_images"} <= set(
+        component["properties"]
+    )

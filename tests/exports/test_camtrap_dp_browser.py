@@ -1,22 +1,25 @@
 """Headless Chromium: the Camtrap DP form on /exports/ queues a package that a real worker builds;
 the job page follows it to "completed" and the package downloads."""
+
 import json
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from tests import factories
 
 pytestmark = [
-    pytest.mark.browser, pytest.mark.integration, pytest.mark.slow,
+    pytest.mark.browser,
+    pytest.mark.integration,
+    pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
 ]
 
 
 def test_form_to_downloaded_package(browser_page, alice, start_worker, tmp_path):
     site = factories.location("North Field", latitude=30.0, longitude=-97.5)
-    img = factories.image(site, taken_at=datetime(2024, 10, 2, 17, tzinfo=timezone.utc))
+    img = factories.image(site, taken_at=datetime(2024, 10, 2, 17, tzinfo=UTC))
     for index in range(3):
         factories.detection(img, ["buck", "doe", "fawn"][index], bbox=(10 * index, 10, 200, 150))
     start_worker("exports")

@@ -1,4 +1,5 @@
 """manage.py export_camtrap_dp: the same validation as the API, the package written inline."""
+
 import csv
 import io
 import json
@@ -14,8 +15,20 @@ pytestmark = pytest.mark.django_db
 
 def test_export_camtrap_dp_inline(ranch, tmp_path):
     out = StringIO()
-    call_command("export_camtrap_dp", "--start", "2024-10-01", "--end", "2024-10-31", "--images",
-                 "--base-url", "https://ranch.example.org/", "--output", str(tmp_path), stdout=out, stderr=StringIO())
+    call_command(
+        "export_camtrap_dp",
+        "--start",
+        "2024-10-01",
+        "--end",
+        "2024-10-31",
+        "--images",
+        "--base-url",
+        "https://ranch.example.org/",
+        "--output",
+        str(tmp_path),
+        stdout=out,
+        stderr=StringIO(),
+    )
     path = Path(out.getvalue().split(" (")[0])
     assert path.parent == tmp_path and path.name.startswith("camtrap_dp_") and path.suffix == ".zip"
     assert "2 deployments, 2 media, 4 observations + 0 blank, 2 image files" in out.getvalue()
@@ -27,9 +40,21 @@ def test_export_camtrap_dp_inline(ranch, tmp_path):
 
 
 def test_links_use_the_base_url_without_images(ranch, tmp_path):
-    call_command("export_camtrap_dp", "--start", "2024-10-01", "--end", "2024-10-31", "--classification", "fawn",
-                 "--base-url", "https://ranch.example.org/", "--output", str(tmp_path / "fawns.zip"),
-                 stdout=StringIO(), stderr=StringIO())
+    call_command(
+        "export_camtrap_dp",
+        "--start",
+        "2024-10-01",
+        "--end",
+        "2024-10-31",
+        "--classification",
+        "fawn",
+        "--base-url",
+        "https://ranch.example.org/",
+        "--output",
+        str(tmp_path / "fawns.zip"),
+        stdout=StringIO(),
+        stderr=StringIO(),
+    )
     archive = zipfile.ZipFile(tmp_path / "fawns.zip")
     media = list(csv.DictReader(io.TextIOWrapper(archive.open("media.csv"), encoding="utf-8")))
     image_id = ranch["detections"][2].image_id

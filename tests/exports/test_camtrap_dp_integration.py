@@ -1,10 +1,11 @@
 """Camtrap DP end to end against a real redis-server and a real `manage.py rqworker` process."""
+
 import csv
 import io
 import json
 import time
 import zipfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -27,17 +28,25 @@ def poll(client, url, timeout=180):
 def test_camtrap_dp_package_from_a_real_worker(alice_client, start_worker, settings):
     site = factories.location("Sanctuary", latitude=29.9, longitude=-97.2)
     other = factories.location("TinMan", latitude=30.1, longitude=-97.6)
-    moment = datetime(2024, 11, 5, 16, tzinfo=timezone.utc)
+    moment = datetime(2024, 11, 5, 16, tzinfo=UTC)
     detections = []
     for index in range(6):
-        img = factories.image(site if index % 2 else other, taken_at=moment + timedelta(hours=index * 3), width=800, height=600)
+        img = factories.image(
+            site if index % 2 else other, taken_at=moment + timedelta(hours=index * 3), width=800, height=600
+        )
         detections.append(factories.detection(img, ["buck", "doe", "fawn"][index % 3], 0.8, bbox=(100, 50, 300, 200)))
     blank = factories.image(site, taken_at=moment + timedelta(days=1))
     start_worker("exports")
 
-    response = alice_client.post("/api/exports/camtrap-dp", {
-        "start_date": "2024-11-01", "end_date": "2024-11-30", "include_images": True,
-    }, format="json")
+    response = alice_client.post(
+        "/api/exports/camtrap-dp",
+        {
+            "start_date": "2024-11-01",
+            "end_date": "2024-11-30",
+            "include_images": True,
+        },
+        format="json",
+    )
     assert response.status_code == 202, response.content
     assert response.json()["total_detections"] == 6
     doc = poll(alice_client, response.json()["status_url"])

@@ -3,12 +3,13 @@
 Expected values are computed here from the detection rows (bbox fractions, local timestamps with
 their offset), not by calling the exporter's own helpers.
 """
+
 import csv
 import io
 import json
 import uuid
 import zipfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,23 +20,75 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-UTC = timezone.utc
+UTC = UTC
 DEPLOYMENT_HEADER = [
-    "deploymentID", "locationID", "locationName", "latitude", "longitude", "coordinateUncertainty",
-    "deploymentStart", "deploymentEnd", "setupBy", "cameraID", "cameraModel", "cameraDelay", "cameraHeight",
-    "cameraDepth", "cameraTilt", "cameraHeading", "detectionDistance", "timestampIssues", "baitUse",
-    "featureType", "habitat", "deploymentGroups", "deploymentTags", "deploymentComments",
+    "deploymentID",
+    "locationID",
+    "locationName",
+    "latitude",
+    "longitude",
+    "coordinateUncertainty",
+    "deploymentStart",
+    "deploymentEnd",
+    "setupBy",
+    "cameraID",
+    "cameraModel",
+    "cameraDelay",
+    "cameraHeight",
+    "cameraDepth",
+    "cameraTilt",
+    "cameraHeading",
+    "detectionDistance",
+    "timestampIssues",
+    "baitUse",
+    "featureType",
+    "habitat",
+    "deploymentGroups",
+    "deploymentTags",
+    "deploymentComments",
 ]
 MEDIA_HEADER = [
-    "mediaID", "deploymentID", "captureMethod", "timestamp", "filePath", "filePublic", "fileName",
-    "fileMediatype", "exifData", "favorite", "mediaComments",
+    "mediaID",
+    "deploymentID",
+    "captureMethod",
+    "timestamp",
+    "filePath",
+    "filePublic",
+    "fileName",
+    "fileMediatype",
+    "exifData",
+    "favorite",
+    "mediaComments",
 ]
 OBSERVATION_HEADER = [
-    "observationID", "deploymentID", "mediaID", "eventID", "eventStart", "eventEnd", "observationLevel",
-    "observationType", "cameraSetupType", "scientificName", "count", "lifeStage", "sex", "behavior",
-    "individualID", "individualPositionRadius", "individualPositionAngle", "individualSpeed",
-    "bboxX", "bboxY", "bboxWidth", "bboxHeight", "classificationMethod", "classifiedBy",
-    "classificationTimestamp", "classificationProbability", "observationTags", "observationComments",
+    "observationID",
+    "deploymentID",
+    "mediaID",
+    "eventID",
+    "eventStart",
+    "eventEnd",
+    "observationLevel",
+    "observationType",
+    "cameraSetupType",
+    "scientificName",
+    "count",
+    "lifeStage",
+    "sex",
+    "behavior",
+    "individualID",
+    "individualPositionRadius",
+    "individualPositionAngle",
+    "individualSpeed",
+    "bboxX",
+    "bboxY",
+    "bboxWidth",
+    "bboxHeight",
+    "classificationMethod",
+    "classifiedBy",
+    "classificationTimestamp",
+    "classificationProbability",
+    "observationTags",
+    "observationComments",
 ]
 
 
@@ -49,8 +102,8 @@ def field_site(db, bob):
     img_a = factories.image(creek, taken_at=oct15, width=800, height=600)
     img_b = factories.image(creek, taken_at=oct15 + timedelta(days=3), width=1000, height=500)
     img_c = factories.image(mesa, taken_at=oct15 + timedelta(days=1, hours=2), width=640, height=480)
-    blank = factories.image(mesa, taken_at=oct15 + timedelta(days=2))              # nothing detected
-    only_invalid = factories.image(creek, taken_at=oct15 + timedelta(days=4))      # its one box is unusable
+    blank = factories.image(mesa, taken_at=oct15 + timedelta(days=2))  # nothing detected
+    only_invalid = factories.image(creek, taken_at=oct15 + timedelta(days=4))  # its one box is unusable
     pending = factories.image(creek, taken_at=oct15 + timedelta(days=5), status=Image.Status.PENDING)
     outside = factories.image(creek, taken_at=datetime(2024, 11, 20, 12, tzinfo=UTC))
     reviewed_at = datetime(2024, 10, 20, 14, 30, tzinfo=UTC)
@@ -60,8 +113,15 @@ def field_site(db, bob):
         "buck": factories.detection(img_a, "buck", 0.82, bbox=(0, 0, 800, 600), burst=burst),
         "fawn": factories.detection(img_b, "fawn", 0.77, bbox=(250, 125, 125, 250)),
         "corrected": factories.detection(
-            img_b, "doe", 0.65, bbox=(10, 20, 30, 40), corrected_classification="buck", is_reviewed=True,
-            reviewed_by=bob, reviewed_at=reviewed_at, correction_notes="@antlers visible",
+            img_b,
+            "doe",
+            0.65,
+            bbox=(10, 20, 30, 40),
+            corrected_classification="buck",
+            is_reviewed=True,
+            reviewed_by=bob,
+            reviewed_at=reviewed_at,
+            correction_notes="@antlers visible",
         ),
         "coyote": factories.detection(img_c, "coyote", 0.88, bbox=(64, 48, 320, 240)),
         "human": factories.detection(img_c, "human", 0.99, bbox=(0, 0, 64, 480)),
@@ -70,9 +130,19 @@ def field_site(db, bob):
     duplicate = factories.detection(img_a, "doe", 0.5, is_duplicate=True)
     factories.detection(outside, "buck", 0.9)
     return {
-        "creek": creek, "mesa": mesa, "daisy": daisy, "d": d, "blank": blank, "only_invalid": only_invalid,
-        "pending": pending, "outside": outside, "invalid": invalid, "duplicate": duplicate,
-        "images": [img_a, img_b, img_c], "reviewed_at": reviewed_at, "burst": burst,
+        "creek": creek,
+        "mesa": mesa,
+        "daisy": daisy,
+        "d": d,
+        "blank": blank,
+        "only_invalid": only_invalid,
+        "pending": pending,
+        "outside": outside,
+        "invalid": invalid,
+        "duplicate": duplicate,
+        "images": [img_a, img_b, img_c],
+        "reviewed_at": reviewed_at,
+        "burst": burst,
     }
 
 
@@ -92,7 +162,7 @@ def read_csv(archive, name):
     text = io.TextIOWrapper(archive.open(name), encoding="utf-8", newline="")
     reader = csv.reader(text)
     header = next(reader)
-    return header, [dict(zip(header, row)) for row in reader]
+    return header, [dict(zip(header, row, strict=False)) for row in reader]
 
 
 def local(moment, zone):
@@ -126,10 +196,19 @@ def test_datapackage_json_describes_the_package(alice, alice_client, post_export
     assert package["temporal"] == {"start": "2024-10-15", "end": "2024-10-19"}
     assert package["taxonomic"] == [
         {"scientificName": "Canis latrans", "taxonRank": "species", "vernacularNames": {"eng": "coyote"}},
-        {"scientificName": "Odocoileus virginianus", "taxonRank": "species", "vernacularNames": {"eng": "white-tailed deer"}},
+        {
+            "scientificName": "Odocoileus virginianus",
+            "taxonRank": "species",
+            "vernacularNames": {"eng": "white-tailed deer"},
+        },
     ]
     assert [(r["name"], r["path"], r["profile"], r["schema"]) for r in package["resources"]] == [
-        (name, f"{name}.csv", "tabular-data-resource", f"https://raw.githubusercontent.com/tdwg/camtrap-dp/1.0/{name}-table-schema.json")
+        (
+            name,
+            f"{name}.csv",
+            "tabular-data-resource",
+            f"https://raw.githubusercontent.com/tdwg/camtrap-dp/1.0/{name}-table-schema.json",
+        )
         for name in ("deployments", "media", "observations")
     ]
 
@@ -142,7 +221,12 @@ def test_deployments_one_per_location_first_to_last_image(alice_client, post_exp
     creek, mesa = field_site["creek"], field_site["mesa"]
     assert set(by_id) == {str(creek.id), str(mesa.id)}
     row = by_id[str(creek.id)]
-    assert (row["locationID"], row["locationName"], row["latitude"], row["longitude"]) == (str(creek.id), "Creek", "30.25", "-97.75")
+    assert (row["locationID"], row["locationName"], row["latitude"], row["longitude"]) == (
+        str(creek.id),
+        "Creek",
+        "30.25",
+        "-97.75",
+    )
     # images at Creek in October: 10-15 17:00Z (a), 10-18 17:00Z (b), 10-19 17:00Z (only_invalid, a blank)
     assert (row["deploymentStart"], row["deploymentEnd"]) == ("2024-10-15T12:00:00-05:00", "2024-10-19T12:00:00-05:00")
     row = by_id[str(mesa.id)]
@@ -175,7 +259,8 @@ def test_observations_match_the_detection_rows(alice_client, post_export, run_jo
     by_id = {row["observationID"]: row for row in rows}
     d = field_site["d"]
     assert set(by_id) == {str(det.id) for det in d.values()} | {
-        f"blank-{field_site['blank'].id}", f"blank-{field_site['only_invalid'].id}",
+        f"blank-{field_site['blank'].id}",
+        f"blank-{field_site['only_invalid'].id}",
     }
     assert doc["total_detections"] == 6 and doc["processed_count"] == 6
     expected_kind = {
@@ -195,7 +280,9 @@ def test_observations_match_the_detection_rows(alice_client, post_export, run_jo
         assert row["eventStart"] == row["eventEnd"] == local(image.taken_at, zone)
         assert row["eventStart"][-6:] in ("-05:00", "-06:00")
         assert (row["observationLevel"], row["count"]) == ("media", "1")
-        assert (row["observationType"], row["scientificName"], row["lifeStage"], row["sex"]) == expected_kind[name], name
+        assert (row["observationType"], row["scientificName"], row["lifeStage"], row["sex"]) == expected_kind[name], (
+            name
+        )
         assert float(row["bboxX"]) == pytest.approx(det.bbox_x / image.width, abs=1e-6)
         assert float(row["bboxY"]) == pytest.approx(det.bbox_y / image.height, abs=1e-6)
         assert float(row["bboxWidth"]) == pytest.approx(det.bbox_width / image.width, abs=1e-6)
@@ -214,12 +301,22 @@ def test_observations_match_the_detection_rows(alice_client, post_export, run_jo
     assert by_id[str(d["doe"].id)]["individualID"] == str(field_site["daisy"].id)
     assert {by_id[str(det.id)]["individualID"] for key, det in d.items() if key != "doe"} == {""}
     # spot values computed by hand: 100/800, 150/600, 200/800, 300/600 and 250/1000, 125/500
-    assert [by_id[str(d["doe"].id)][k] for k in ("bboxX", "bboxY", "bboxWidth", "bboxHeight")] == ["0.125", "0.25", "0.25", "0.5"]
+    assert [by_id[str(d["doe"].id)][k] for k in ("bboxX", "bboxY", "bboxWidth", "bboxHeight")] == [
+        "0.125",
+        "0.25",
+        "0.25",
+        "0.5",
+    ]
     assert [by_id[str(d["fawn"].id)][k] for k in ("bboxX", "bboxY")] == ["0.25", "0.25"]
     for image in (field_site["blank"], field_site["only_invalid"]):
         row = by_id[f"blank-{image.id}"]
         assert (row["mediaID"], row["deploymentID"]) == (str(image.id), str(image.location_id))
-        assert (row["observationType"], row["observationLevel"], row["scientificName"], row["count"]) == ("blank", "media", "", "")
+        assert (row["observationType"], row["observationLevel"], row["scientificName"], row["count"]) == (
+            "blank",
+            "media",
+            "",
+            "",
+        )
         assert row["bboxX"] == "" and row["eventStart"] == local(image.taken_at, image.location.timezone)
 
 
@@ -239,7 +336,9 @@ def test_class_filter_exports_only_those_classes_and_no_blanks(alice_client, pos
 
 
 def test_location_filter(alice_client, post_export, run_jobs, field_site):
-    archive, _, _ = build(alice_client, post_export, run_jobs, {**OCTOBER, "location_ids": [str(field_site["mesa"].id)]})
+    archive, _, _ = build(
+        alice_client, post_export, run_jobs, {**OCTOBER, "location_ids": [str(field_site["mesa"].id)]}
+    )
     _, media = read_csv(archive, "media.csv")
     assert {row["mediaID"] for row in media} == {str(field_site["images"][2].id), str(field_site["blank"].id)}
 

@@ -1,4 +1,5 @@
 """The Camtrap DP form on /exports/: same validation as the API, queues the job, shows the error."""
+
 import pytest
 from django.test import Client
 
@@ -22,10 +23,16 @@ def test_page_shows_the_form(browser_client, ranch):
 
 def test_form_queues_a_job_and_opens_its_page(browser_client, alice, ranch, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = browser_client.post("/exports/", {
-            "start_date": "2024-10-01", "end_date": "2024-10-31", "classifications": ["buck", "doe"],
-            "location_ids": [str(ranch["north"].id)], "include_images": "on",
-        })
+        response = browser_client.post(
+            "/exports/",
+            {
+                "start_date": "2024-10-01",
+                "end_date": "2024-10-31",
+                "classifications": ["buck", "doe"],
+                "location_ids": [str(ranch["north"].id)],
+                "include_images": "on",
+            },
+        )
     export = ExportJob.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/exports/{export.id}/"
     assert export.kind == "camtrap_dp" and export.requested_by == alice
@@ -45,10 +52,16 @@ def test_form_error_is_shown_and_nothing_queued(browser_client, ranch):
 
 
 def test_form_keeps_the_choices_after_an_error(browser_client, ranch):
-    response = browser_client.post("/exports/", {
-        "start_date": "2024-10-31", "end_date": "2024-10-01", "classifications": ["fawn"],
-        "location_ids": [str(ranch["south"].id)], "include_images": "on",
-    })
+    response = browser_client.post(
+        "/exports/",
+        {
+            "start_date": "2024-10-31",
+            "end_date": "2024-10-01",
+            "classifications": ["fawn"],
+            "location_ids": [str(ranch["south"].id)],
+            "include_images": "on",
+        },
+    )
     page = response.content.decode()
     assert '<option value="fawn" selected>' in page
     assert f'<option value="{ranch["south"].id}" selected>' in page

@@ -1,4 +1,5 @@
 """DELETE cancels a queued job and stops a running one; a cancelled job never re-creates key or file."""
+
 import functools
 
 import pytest
@@ -33,9 +34,13 @@ def test_a_job_dequeued_after_cancel_does_nothing(alice_client, post_export, ran
     assert not list(settings.EXPORT_ROOT.iterdir())
 
 
-def test_cancel_while_running_stops_and_leaves_nothing(alice_client, post_export, run_jobs, ranch, redis_conn, settings, monkeypatch):
+def test_cancel_while_running_stops_and_leaves_nothing(
+    alice_client, post_export, run_jobs, ranch, redis_conn, settings, monkeypatch
+):
     """DELETE arrives while crops are being written (simulated from inside the job)."""
-    job_id = post_export(alice_client, "zip", {"detection_ids": [str(d.id) for d in ranch["detections"]]}).json()["job_id"]
+    job_id = post_export(alice_client, "zip", {"detection_ids": [str(d.id) for d in ranch["detections"]]}).json()[
+        "job_id"
+    ]
     original = zip_archive.crop_jpeg
     calls = []
 
@@ -43,6 +48,7 @@ def test_cancel_while_running_stops_and_leaves_nothing(alice_client, post_export
         calls.append(1)
         if len(calls) == 2:
             from django.contrib.auth.models import User
+
             from exports.services import cancel_export
 
             assert cancel_export(User.objects.get(username="alice"), job_id)

@@ -1,4 +1,5 @@
 """manage.py export_zip / export_pdf run inline and print where the file is."""
+
 import zipfile
 from io import StringIO
 from pathlib import Path
@@ -22,16 +23,36 @@ def test_export_zip_inline(ranch, tmp_path):
 
 def test_export_zip_by_dates(ranch, tmp_path):
     out = StringIO()
-    call_command("export_zip", "--start", "2024-10-01", "--end", "2024-10-31", "--no-crops",
-                 "--output", str(tmp_path / "oct.zip"), stdout=out, stderr=StringIO())
+    call_command(
+        "export_zip",
+        "--start",
+        "2024-10-01",
+        "--end",
+        "2024-10-31",
+        "--no-crops",
+        "--output",
+        str(tmp_path / "oct.zip"),
+        stdout=out,
+        stderr=StringIO(),
+    )
     assert zipfile.ZipFile(tmp_path / "oct.zip").namelist() == ["metadata.csv"]
     assert "4 detections" in out.getvalue()
 
 
 def test_export_pdf_inline(ranch, tmp_path):
     out = StringIO()
-    call_command("export_pdf", "--start", "2024-10-01", "--end", "2024-10-31", "--no-charts",
-                 "--output", str(tmp_path), stdout=out, stderr=StringIO())
+    call_command(
+        "export_pdf",
+        "--start",
+        "2024-10-01",
+        "--end",
+        "2024-10-31",
+        "--no-charts",
+        "--output",
+        str(tmp_path),
+        stdout=out,
+        stderr=StringIO(),
+    )
     path = Path(out.getvalue().split(" (")[0])
     assert path.read_bytes().startswith(b"%PDF")
 

@@ -1,4 +1,5 @@
 """GET /api/static/exports/{filename}: owner only, attachment, right type, no path traversal."""
+
 import io
 import zipfile
 
@@ -16,9 +17,15 @@ def finished(alice_client, post_export, run_jobs, ranch):
 
 def test_downloads_are_attachments_with_the_right_type(alice_client, finished, post_export, run_jobs):
     zip_doc, _ = finished
-    pdf_id = post_export(alice_client, "pdf", {
-        "report_type": "seasonal_activity", "start_date": "2024-10-01", "end_date": "2024-10-31",
-    }).json()["job_id"]
+    pdf_id = post_export(
+        alice_client,
+        "pdf",
+        {
+            "report_type": "seasonal_activity",
+            "start_date": "2024-10-01",
+            "end_date": "2024-10-31",
+        },
+    ).json()["job_id"]
     run_jobs()
     pdf_doc = alice_client.get(f"/api/exports/pdf/{pdf_id}").json()
     response = alice_client.get(zip_doc["download_url"])
@@ -31,16 +38,19 @@ def test_downloads_are_attachments_with_the_right_type(alice_client, finished, p
     assert b"".join(response.streaming_content).startswith(b"%PDF")
 
 
-@pytest.mark.parametrize("name", [
-    "../../../../etc/passwd",
-    "..%2F..%2F..%2Fetc%2Fpasswd",
-    "%2e%2e/%2e%2e/etc/passwd",
-    "/etc/passwd",
-    "....//....//etc/passwd",
-    "subdir/report.pdf",
-    "report.pdf",
-    "detections_00000000-0000-0000-0000-000000000000_20240101_000000.zip",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../../../etc/passwd",
+        "..%2F..%2F..%2Fetc%2Fpasswd",
+        "%2e%2e/%2e%2e/etc/passwd",
+        "/etc/passwd",
+        "....//....//etc/passwd",
+        "subdir/report.pdf",
+        "report.pdf",
+        "detections_00000000-0000-0000-0000-000000000000_20240101_000000.zip",
+    ],
+)
 def test_anything_but_a_plain_existing_export_name_is_404(alice_client, finished, name):
     response = alice_client.get(f"/api/static/exports/{name}")
     assert response.status_code == 404

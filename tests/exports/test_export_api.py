@@ -1,4 +1,5 @@
 """SPEC §3: the export endpoints' status codes and bodies (unit: fakeredis + SimpleWorker burst)."""
+
 import uuid
 
 import pytest
@@ -15,7 +16,9 @@ def test_post_pdf_answers_202_and_queues_one_job(alice, alice_client, post_expor
     body = response.json()
     job_id = body["job_id"]
     assert body == {
-        "job_id": job_id, "status": "processing", "status_url": f"/api/exports/pdf/{job_id}",
+        "job_id": job_id,
+        "status": "processing",
+        "status_url": f"/api/exports/pdf/{job_id}",
         "message": f"PDF report generation queued. Poll GET /api/exports/pdf/{job_id} for status.",
     }
     row = ExportJob.objects.get(id=job_id)
@@ -39,7 +42,11 @@ def test_get_pdf_status_while_queued_and_after_completion(alice_client, post_exp
     assert done["file_size_bytes"] > 1000 and done["error_message"] is None
     assert done["expires_at"] and done["completed_at"].endswith("Z")
     row = ExportJob.objects.get(id=job_id)
-    assert row.status == "completed" and row.filename == done["filename"] and row.file_size_bytes == done["file_size_bytes"]
+    assert (
+        row.status == "completed"
+        and row.filename == done["filename"]
+        and row.file_size_bytes == done["file_size_bytes"]
+    )
 
 
 def test_post_zip_by_ids_reports_total_and_progress(alice_client, post_export, run_jobs, ranch):
@@ -64,21 +71,24 @@ def test_post_zip_by_filter_counts_the_selection(alice_client, post_export, ranc
     assert response.json()["total_detections"] == 2  # one model buck + one corrected to buck
 
 
-@pytest.mark.parametrize("body,needle", [
-    ({}, "Give detection_ids"),
-    ({"detection_ids": []}, "at least 1"),
-    ({"detection_ids": ["nope"]}, "not a valid UUID"),
-    ({"detection_ids": [str(uuid.UUID(int=1))] * 2}, "Duplicate ids"),
-    ({"detection_ids": [str(uuid.UUID(int=i)) for i in range(10_001)]}, "at most 10000"),
-    ({"detection_ids": [str(uuid.UUID(int=1))], "crop_size": 100}, "between 128 and 1024"),
-    ({"detection_ids": [str(uuid.UUID(int=1))], "crop_size": 2048}, "between 128 and 1024"),
-    ({"detection_ids": [str(uuid.UUID(int=1))], "crop_size": "big"}, "whole number"),
-    ({"detection_ids": [str(uuid.UUID(int=1))], "start_date": "2024-10-01"}, "not both"),
-    ({"start_date": "2024-10-01"}, "end_date is required"),
-    ({"start_date": "2024-10-31", "end_date": "2024-10-01"}, "start_date must be before end_date"),
-    ({"start_date": "2020-01-01", "end_date": "2020-02-01"}, "No detections match"),
-    ({"detection_ids": [str(uuid.UUID(int=1))], "format": "tar"}, "Unknown field 'format'"),
-])
+@pytest.mark.parametrize(
+    "body,needle",
+    [
+        ({}, "Give detection_ids"),
+        ({"detection_ids": []}, "at least 1"),
+        ({"detection_ids": ["nope"]}, "not a valid UUID"),
+        ({"detection_ids": [str(uuid.UUID(int=1))] * 2}, "Duplicate ids"),
+        ({"detection_ids": [str(uuid.UUID(int=i)) for i in range(10_001)]}, "at most 10000"),
+        ({"detection_ids": [str(uuid.UUID(int=1))], "crop_size": 100}, "between 128 and 1024"),
+        ({"detection_ids": [str(uuid.UUID(int=1))], "crop_size": 2048}, "between 128 and 1024"),
+        ({"detection_ids": [str(uuid.UUID(int=1))], "crop_size": "big"}, "whole number"),
+        ({"detection_ids": [str(uuid.UUID(int=1))], "start_date": "2024-10-01"}, "not both"),
+        ({"start_date": "2024-10-01"}, "end_date is required"),
+        ({"start_date": "2024-10-31", "end_date": "2024-10-01"}, "start_date must be before end_date"),
+        ({"start_date": "2020-01-01", "end_date": "2020-02-01"}, "No detections match"),
+        ({"detection_ids": [str(uuid.UUID(int=1))], "format": "tar"}, "Unknown field 'format'"),
+    ],
+)
 def test_bad_zip_requests_are_400_and_queue_nothing(alice_client, ranch, body, needle):
     response = alice_client.post("/api/exports/zip", body, format="json")
     assert response.status_code == 400, response.content
@@ -90,14 +100,21 @@ def test_zip_filter_selecting_more_than_10000_is_rejected(alice_client, ranch, m
     from exports.api import serializers
 
     monkeypatch.setattr(serializers, "MAX_ZIP_DETECTIONS", 3)
-    response = alice_client.post("/api/exports/zip", {"start_date": "2024-10-01", "end_date": "2024-10-31"}, format="json")
+    response = alice_client.post(
+        "/api/exports/zip", {"start_date": "2024-10-01", "end_date": "2024-10-31"}, format="json"
+    )
     assert response.status_code == 400
     assert "selects 4 detections; at most 3" in response.json()["detail"]
 
 
-@pytest.mark.parametrize("path", [
-    f"/api/exports/pdf/{uuid.uuid4()}", f"/api/exports/zip/{uuid.uuid4()}", "/api/exports/pdf/not-a-uuid",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/api/exports/pdf/{uuid.uuid4()}",
+        f"/api/exports/zip/{uuid.uuid4()}",
+        "/api/exports/pdf/not-a-uuid",
+    ],
+)
 def test_unknown_job_is_404_with_the_spec_message(alice_client, path):
     response = alice_client.get(path)
     assert response.status_code == 404

@@ -1,10 +1,11 @@
 """End to end against a real redis-server and a real `manage.py rqworker` process:
 POST -> poll until completed -> download -> open the PDF / ZIP."""
+
 import csv
 import io
 import time
 import zipfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -30,20 +31,31 @@ def poll(client, url, timeout=180):
 def test_pdf_and_zip_end_to_end(alice_client, start_worker):
     site = factories.location("Sanctuary")
     other = factories.location("TinMan")
-    moment = datetime(2024, 11, 5, 16, tzinfo=timezone.utc)
+    moment = datetime(2024, 11, 5, 16, tzinfo=UTC)
     wanted = []
     for index in range(6):
-        img = factories.image(site if index % 2 else other, taken_at=moment + timedelta(hours=index * 3), width=800, height=600)
+        img = factories.image(
+            site if index % 2 else other, taken_at=moment + timedelta(hours=index * 3), width=800, height=600
+        )
         wanted.append(factories.detection(img, ["buck", "doe", "fawn"][index % 3], 0.8, bbox=(100, 50, 300, 200)))
     factories.detection(factories.image(site, taken_at=moment), "doe")  # not requested
     start_worker("exports")
 
-    pdf = alice_client.post("/api/exports/pdf", {
-        "report_type": "seasonal_activity", "start_date": "2024-11-01", "end_date": "2024-11-30",
-        "group_by": "week", "title": "November activity",
-    }, format="json")
+    pdf = alice_client.post(
+        "/api/exports/pdf",
+        {
+            "report_type": "seasonal_activity",
+            "start_date": "2024-11-01",
+            "end_date": "2024-11-30",
+            "group_by": "week",
+            "title": "November activity",
+        },
+        format="json",
+    )
     assert pdf.status_code == 202
-    zip_ = alice_client.post("/api/exports/zip", {"detection_ids": [str(d.id) for d in wanted], "crop_size": 200}, format="json")
+    zip_ = alice_client.post(
+        "/api/exports/zip", {"detection_ids": [str(d.id) for d in wanted], "crop_size": 200}, format="json"
+    )
     assert zip_.status_code == 202 and zip_.json()["total_detections"] == 6
 
     doc, _ = poll(alice_client, pdf.json()["status_url"])

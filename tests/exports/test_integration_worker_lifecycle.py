@@ -1,10 +1,11 @@
 """Real worker processes against a real redis-server: a killed worker's job reads failed (SPEC §4,
 within 2 minutes), DELETE stops a running job and nothing comes back."""
+
 import hashlib
 import io
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -30,14 +31,28 @@ def slow_export_ids(n_images=60, per_image=4):
         (settings.IMAGE_ROOT / "slow").mkdir(parents=True, exist_ok=True)
         (settings.IMAGE_ROOT / relative).write_bytes(buffer.getvalue())
         img = Image.objects.create(
-            location=site, file=relative, filename=f"{index}.jpg", sha256=hashlib.sha256(buffer.getvalue()).hexdigest(),
-            width=1600, height=1200, taken_at=datetime(2024, 10, 1, 12, tzinfo=timezone.utc),
+            location=site,
+            file=relative,
+            filename=f"{index}.jpg",
+            sha256=hashlib.sha256(buffer.getvalue()).hexdigest(),
+            width=1600,
+            height=1200,
+            taken_at=datetime(2024, 10, 1, 12, tzinfo=UTC),
         )
         for box in range(per_image):
-            ids.append(str(Detection.objects.create(
-                image=img, bbox_x=box * 50, bbox_y=box * 40, bbox_width=1400, bbox_height=1100,
-                confidence=0.9, classification="doe",
-            ).id))
+            ids.append(
+                str(
+                    Detection.objects.create(
+                        image=img,
+                        bbox_x=box * 50,
+                        bbox_y=box * 40,
+                        bbox_width=1400,
+                        bbox_height=1100,
+                        confidence=0.9,
+                        classification="doe",
+                    ).id
+                )
+            )
     return ids
 
 
@@ -56,7 +71,6 @@ def running(client, url):
     return doc if doc["status"] == "processing" and doc["processed_count"] > 0 else None
 
 
-
 def test_killed_worker_job_reads_failed_within_two_minutes(alice_client, start_worker):
     ids = slow_export_ids()
     worker = start_worker("exports")
@@ -64,7 +78,9 @@ def test_killed_worker_job_reads_failed_within_two_minutes(alice_client, start_w
     assert wait_for(lambda: running(alice_client, body["status_url"]), 120), "the export never started"
     kill_tree(worker)  # worker and its work-horse die mid-job (OOM killer, power loss of a container...)
     start_worker("exports")  # the remaining (or restarted) worker notices
-    doc = wait_for(lambda: (d := alice_client.get(body["status_url"]).json())["status"] != "processing" and d, 120, step=1)
+    doc = wait_for(
+        lambda: (d := alice_client.get(body["status_url"]).json())["status"] != "processing" and d, 120, step=1
+    )
     assert doc, "the job still reads processing 2 minutes after its worker was killed"
     assert doc["status"] == "failed"
     assert "stopped (killed or crashed)" in doc["error_message"]

@@ -1,4 +1,5 @@
 """Every failure becomes status 'failed' with a readable message (no traceback), in Redis and history."""
+
 import time
 
 import pytest
@@ -13,7 +14,9 @@ def start_zip(client, post_export, ranch):
     return post_export(client, "zip", {"detection_ids": [str(d.id) for d in ranch["detections"]]}).json()["job_id"]
 
 
-def test_a_job_that_raises_reads_failed_with_a_readable_message(alice_client, post_export, run_jobs, ranch, monkeypatch, settings):
+def test_a_job_that_raises_reads_failed_with_a_readable_message(
+    alice_client, post_export, run_jobs, ranch, monkeypatch, settings
+):
     def explode(*args, **kwargs):
         raise OSError("No space left on device")
 
@@ -45,9 +48,15 @@ def test_a_pdf_job_that_raises(alice_client, post_export, run_jobs, monkeypatch)
         raise ValueError("report template missing")
 
     monkeypatch.setattr(exports.pdf, "render_report_pdf", broken)
-    job_id = post_export(alice_client, "pdf", {
-        "report_type": "seasonal_activity", "start_date": "2024-10-01", "end_date": "2024-10-31",
-    }).json()["job_id"]
+    job_id = post_export(
+        alice_client,
+        "pdf",
+        {
+            "report_type": "seasonal_activity",
+            "start_date": "2024-10-01",
+            "end_date": "2024-10-31",
+        },
+    ).json()["job_id"]
     run_jobs()
     doc = alice_client.get(f"/api/exports/pdf/{job_id}").json()
     assert doc["status"] == "failed" and doc["error"] == "The PDF report could not be created: report template missing"

@@ -1,4 +1,5 @@
 """Stuck jobs become failed, expired files are deleted (maintenance pass and manage.py cleanup_exports)."""
+
 import os
 import time
 import uuid
@@ -49,7 +50,10 @@ def test_history_row_of_an_expired_key_is_closed(alice_client, post_export, redi
 
 
 def test_cleanup_deletes_files_of_expired_jobs_only(alice_client, post_export, run_jobs, ranch, redis_conn, settings):
-    ids = [post_export(alice_client, "zip", {"detection_ids": [str(ranch["detections"][i].id)]}).json()["job_id"] for i in (0, 1)]
+    ids = [
+        post_export(alice_client, "zip", {"detection_ids": [str(ranch["detections"][i].id)]}).json()["job_id"]
+        for i in (0, 1)
+    ]
     run_jobs()
     names = [alice_client.get(f"/api/exports/zip/{job_id}").json()["filename"] for job_id in ids]
     redis_conn.delete(f"export_job:{ids[0]}")  # expired
@@ -73,8 +77,8 @@ def test_maintenance_pass_runs_once_per_interval(redis_conn):
 
 
 def test_worker_class_meets_the_two_minute_rule(settings):
-    from exports.worker import HerdbookWorker
     from exports.services import queue
+    from exports.worker import HerdbookWorker
 
     worker = HerdbookWorker([queue()], connection=queue().connection)
     job = Job.create(func=len, args=([],), connection=queue().connection, timeout=900)

@@ -1,4 +1,5 @@
 """A job is visible only to its owner (and superusers); everyone else gets 404, never 403."""
+
 import pytest
 
 from tests.conftest import client_for

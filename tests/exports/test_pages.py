@@ -1,4 +1,5 @@
 """Staff pages: my exports, one export with htmx polling that stops by itself, cancel; the admin."""
+
 import pytest
 from django.test import Client
 
@@ -14,7 +15,9 @@ def alice_browser(alice):
 
 
 def test_detail_polls_while_processing_and_stops_when_done(alice_client, alice_browser, post_export, run_jobs, ranch):
-    job_id = post_export(alice_client, "zip", {"detection_ids": [str(d.id) for d in ranch["detections"]]}).json()["job_id"]
+    job_id = post_export(alice_client, "zip", {"detection_ids": [str(d.id) for d in ranch["detections"]]}).json()[
+        "job_id"
+    ]
     page = alice_browser.get(f"/exports/{job_id}/").content.decode()
     assert f'hx-get="/exports/{job_id}/status/"' in page and 'hx-trigger="every 2s"' in page
     assert "queued" in page and "0 / 4 detections" in page and 'data-testid="cancel"' in page

@@ -1,6 +1,7 @@
 """The PDF job renders the reports engineer's PDF with real numbers from the database."""
+
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -12,14 +13,21 @@ pytestmark = pytest.mark.django_db
 
 def test_pdf_holds_the_totals_of_the_database(alice_client, post_export, run_jobs, settings):
     site = factories.location("Hayfield")
-    moment = datetime(2024, 10, 10, 15, tzinfo=timezone.utc)
+    moment = datetime(2024, 10, 10, 15, tzinfo=UTC)
     for index in range(7):
         img = factories.image(site, taken_at=moment + timedelta(hours=index * 5))
         factories.detection(img, "buck" if index < 3 else "doe")
-    job_id = post_export(alice_client, "pdf", {
-        "report_type": "seasonal_activity", "start_date": "2024-10-01", "end_date": "2024-10-31",
-        "title": "October <script>alert(1)</script>", "include_charts": False,
-    }).json()["job_id"]
+    job_id = post_export(
+        alice_client,
+        "pdf",
+        {
+            "report_type": "seasonal_activity",
+            "start_date": "2024-10-01",
+            "end_date": "2024-10-31",
+            "title": "October <script>alert(1)</script>",
+            "include_charts": False,
+        },
+    ).json()["job_id"]
     run_jobs()
     doc = alice_client.get(f"/api/exports/pdf/{job_id}").json()
     assert doc["status"] == "completed", doc
@@ -43,9 +51,15 @@ def test_pdf_progress_reaches_done_with_stages(alice_client, post_export, run_jo
         return original(job_id, **fields)
 
     monkeypatch.setattr(status, "update", spy)
-    job_id = post_export(alice_client, "pdf", {
-        "report_type": "seasonal_activity", "start_date": "2024-10-01", "end_date": "2024-10-31",
-    }).json()["job_id"]
+    job_id = post_export(
+        alice_client,
+        "pdf",
+        {
+            "report_type": "seasonal_activity",
+            "start_date": "2024-10-01",
+            "end_date": "2024-10-31",
+        },
+    ).json()["job_id"]
     run_jobs()
     assert seen[0] == "collecting" and "rendering" in seen and seen[-1] == "done"
     assert alice_client.get(f"/api/exports/pdf/{job_id}").json()["status"] == "completed"
@@ -58,10 +72,17 @@ def test_crafted_fields_cannot_pull_local_files_into_the_pdf(alice_client, post_
     secret = Path(f"/tmp/hb-{os.getpid()}.css")
     secret.write_text("body::after { content: 'TOP-SECRET-CONTENT' }")
     title = f'<img src="file://{secret}"><link rel="stylesheet" href="file://{secret}">'
-    job_id = post_export(alice_client, "pdf", {
-        "report_type": "seasonal_activity", "start_date": "2024-10-01", "end_date": "2024-10-31",
-        "title": title, "include_charts": False,
-    }).json()["job_id"]
+    job_id = post_export(
+        alice_client,
+        "pdf",
+        {
+            "report_type": "seasonal_activity",
+            "start_date": "2024-10-01",
+            "end_date": "2024-10-31",
+            "title": title,
+            "include_charts": False,
+        },
+    ).json()["job_id"]
     run_jobs()
     doc = alice_client.get(f"/api/exports/pdf/{job_id}").json()
     assert doc["status"] == "completed", doc

@@ -1,4 +1,5 @@
 """Redis unreachable: 503 with the SPEC message and nothing half-created."""
+
 import uuid
 
 import pytest
@@ -22,9 +23,15 @@ def redis_down(monkeypatch):
 
 
 def test_post_and_get_answer_503_and_create_nothing(alice_client, post_export, ranch, redis_down):
-    response = post_export(alice_client, "pdf", {
-        "report_type": "seasonal_activity", "start_date": "2024-10-01", "end_date": "2024-10-31",
-    })
+    response = post_export(
+        alice_client,
+        "pdf",
+        {
+            "report_type": "seasonal_activity",
+            "start_date": "2024-10-01",
+            "end_date": "2024-10-31",
+        },
+    )
     assert response.status_code == 503 and response.json() == MESSAGE
     response = post_export(alice_client, "zip", {"detection_ids": [str(ranch["detections"][0].id)]})
     assert response.status_code == 503 and response.json() == MESSAGE
@@ -44,9 +51,15 @@ def test_enqueue_failing_after_the_row_was_written_removes_it(alice_client, monk
             raise redis.ConnectionError("connection reset")
 
     monkeypatch.setattr(services, "queue", lambda: BrokenQueue())
-    response = alice_client.post("/api/exports/pdf", {
-        "report_type": "seasonal_activity", "start_date": "2024-10-01", "end_date": "2024-10-31",
-    }, format="json")
+    response = alice_client.post(
+        "/api/exports/pdf",
+        {
+            "report_type": "seasonal_activity",
+            "start_date": "2024-10-01",
+            "end_date": "2024-10-31",
+        },
+        format="json",
+    )
     assert response.status_code == 503 and response.json() == MESSAGE
     assert ExportJob.objects.count() == 0
     assert redis_conn.keys("export_job:*") == []

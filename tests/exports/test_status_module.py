@@ -1,4 +1,5 @@
 """exports.status: the Redis document of SPEC §4 (SETEX, TTL, fields, conditional writes)."""
+
 import json
 import re
 
@@ -13,8 +14,20 @@ def test_create_writes_all_fields_with_the_ttl(redis_conn, settings):
     status.create(JOB, "zip", owner_id=7, total_count=12)
     doc = json.loads(redis_conn.get(f"export_job:{JOB}"))
     assert set(doc) >= {
-        "job_id", "kind", "status", "stage", "progress_percent", "processed_count", "total_count", "filename",
-        "download_url", "file_size_bytes", "error", "created_at", "started_at", "completed_at",
+        "job_id",
+        "kind",
+        "status",
+        "stage",
+        "progress_percent",
+        "processed_count",
+        "total_count",
+        "filename",
+        "download_url",
+        "file_size_bytes",
+        "error",
+        "created_at",
+        "started_at",
+        "completed_at",
     }
     assert doc["status"] == "processing" and doc["stage"] == "queued" and doc["total_count"] == 12
     assert ISO_Z.match(doc["created_at"])

@@ -1,4 +1,5 @@
 """Token auth on the export endpoints, with the short verified-token cache (exports.api.auth)."""
+
 import uuid
 
 import pytest

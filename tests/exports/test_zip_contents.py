@@ -1,4 +1,5 @@
 """The ZIP archive: exactly the requested crops, a correct metadata.csv, missing.csv, CSV injection."""
+
 import csv
 import io
 import uuid
@@ -26,13 +27,23 @@ def read_csv(archive, name):
 def test_requested_crops_and_metadata(alice_client, post_export, run_jobs, ranch):
     wanted = ranch["detections"][:3]
     unknown = uuid.uuid4()
-    archive, doc = build(alice_client, post_export, run_jobs, {
-        "detection_ids": [str(d.id) for d in wanted] + [str(unknown)], "crop_size": 128,
-    })
+    archive, doc = build(
+        alice_client,
+        post_export,
+        run_jobs,
+        {
+            "detection_ids": [str(d.id) for d in wanted] + [str(unknown)],
+            "crop_size": 128,
+        },
+    )
     crops = sorted(name for name in archive.namelist() if name.startswith("crops/"))
-    assert crops == sorted([
-        f"crops/North_Field/{wanted[0].id}.jpg", f"crops/North_Field/{wanted[1].id}.jpg", f"crops/SUM_A1/{wanted[2].id}.jpg",
-    ])
+    assert crops == sorted(
+        [
+            f"crops/North_Field/{wanted[0].id}.jpg",
+            f"crops/North_Field/{wanted[1].id}.jpg",
+            f"crops/SUM_A1/{wanted[2].id}.jpg",
+        ]
+    )
     assert set(archive.namelist()) == set(crops) | {"metadata.csv", "missing.csv"}
     for name in crops:
         info = archive.getinfo(name)
@@ -55,9 +66,21 @@ def test_requested_crops_and_metadata(alice_client, post_export, run_jobs, ranch
     assert (first["bbox_x"], first["bbox_y"], first["bbox_width"], first["bbox_height"]) == ("10", "20", "200", "100")
     assert first["deer_id"] == str(ranch["deer"].id) and first["is_reviewed"] == "false"
     assert list(rows[str(wanted[0].id)].keys()) == [
-        "detection_id", "image_id", "image_filename", "taken_at", "location", "classification",
-        "model_classification", "confidence", "bbox_x", "bbox_y", "bbox_width", "bbox_height",
-        "deer_id", "deer_name", "is_reviewed",
+        "detection_id",
+        "image_id",
+        "image_filename",
+        "taken_at",
+        "location",
+        "classification",
+        "model_classification",
+        "confidence",
+        "bbox_x",
+        "bbox_y",
+        "bbox_width",
+        "bbox_height",
+        "deer_id",
+        "deer_name",
+        "is_reviewed",
     ]
     assert read_csv(archive, "missing.csv") == [{"detection_id": str(unknown), "reason": "detection not found"}]
     assert doc["processed_count"] == 3 and doc["total_detections"] == 4 and doc["progress_percent"] == 100
@@ -73,9 +96,16 @@ def test_csv_injection_is_neutralised(alice_client, post_export, run_jobs, ranch
 
 
 def test_full_images_once_per_image_and_no_crops(alice_client, post_export, run_jobs, ranch):
-    archive, _ = build(alice_client, post_export, run_jobs, {
-        "detection_ids": [str(d.id) for d in ranch["detections"]], "include_crops": False, "include_images": True,
-    })
+    archive, _ = build(
+        alice_client,
+        post_export,
+        run_jobs,
+        {
+            "detection_ids": [str(d.id) for d in ranch["detections"]],
+            "include_crops": False,
+            "include_images": True,
+        },
+    )
     images = [name for name in archive.namelist() if name.startswith("images/")]
     assert len(images) == 2
     assert not [name for name in archive.namelist() if name.startswith("crops/")]
@@ -83,10 +113,17 @@ def test_full_images_once_per_image_and_no_crops(alice_client, post_export, run_
 
 
 def test_filter_selects_valid_detections_in_the_local_date_range(alice_client, post_export, run_jobs, ranch):
-    archive, doc = build(alice_client, post_export, run_jobs, {
-        "start_date": "2024-10-16", "end_date": "2024-10-20", "location_ids": [str(ranch["south"].id)],
-        "include_metadata_csv": True,
-    })
+    archive, doc = build(
+        alice_client,
+        post_export,
+        run_jobs,
+        {
+            "start_date": "2024-10-16",
+            "end_date": "2024-10-20",
+            "location_ids": [str(ranch["south"].id)],
+            "include_metadata_csv": True,
+        },
+    )
     rows = read_csv(archive, "metadata.csv")
     assert {row["detection_id"] for row in rows} == {str(ranch["detections"][2].id), str(ranch["detections"][3].id)}
     assert "missing.csv" not in archive.namelist()

@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -19,7 +19,9 @@ def test_location_coordinates_out_of_range_are_rejected():
 
 def test_bbox_outside_the_image_is_rejected():
     img = factories.image(width=640, height=480)
-    det = Detection(image=img, bbox_x=600, bbox_y=10, bbox_width=100, bbox_height=50, confidence=0.8, classification="doe")
+    det = Detection(
+        image=img, bbox_x=600, bbox_y=10, bbox_width=100, bbox_height=50, confidence=0.8, classification="doe"
+    )
     with pytest.raises(ValidationError) as error:
         det.full_clean()
     assert "outside the 640x480 image" in str(error.value)
@@ -34,7 +36,7 @@ def test_confidence_above_one_is_rejected():
 
 
 def test_detection_copies_location_and_time_from_image():
-    taken = datetime(2024, 11, 2, 6, 30, tzinfo=timezone.utc)
+    taken = datetime(2024, 11, 2, 6, 30, tzinfo=UTC)
     img = factories.image(taken_at=taken)
     det = factories.detection(img)
     assert det.location_id == img.location_id
@@ -61,7 +63,9 @@ def test_embedding_is_stored_normalised_float32():
 
 def test_correction_history_rows_are_immutable(bob):
     det = factories.detection()
-    row = DetectionCorrection.objects.create(detection=det, user=bob, field="classification", old_value="doe", new_value="buck")
+    row = DetectionCorrection.objects.create(
+        detection=det, user=bob, field="classification", old_value="doe", new_value="buck"
+    )
     row.new_value = "fawn"
     with pytest.raises(ValidationError):
         row.save()

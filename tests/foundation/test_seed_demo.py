@@ -59,7 +59,7 @@ def test_ranch_patterns(ranch):
 def test_bursts_hold_two_to_five_images_seconds_apart(ranch):
     sizes = Counter()
     spans = {}
-    for burst, image_id, taken in Detection.objects.order_by().values_list("burst", "image_id", "taken_at").distinct():
+    for burst, _image_id, taken in Detection.objects.order_by().values_list("burst", "image_id", "taken_at").distinct():
         sizes[burst] += 1
         lo, hi = spans.get(burst, (taken, taken))
         spans[burst] = (min(lo, taken), max(hi, taken))

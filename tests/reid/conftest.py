@@ -53,8 +53,16 @@ def scores(settings):
     logged = {m1: [(x, 0.91), (y, 0.52)], m2: [(y, 0.72), (x, 0.655)], m3: [(y, 0.81), (x, 0.41)], m4: [(x, 0.61)]}
     for det, candidates in logged.items():
         for rank, (deer, score) in enumerate(candidates, start=1):
-            SimilarityScore.objects.create(run=run, detection=det, deer=deer, score=score, rank=rank, sex_match=True,
-                                           matched=False, threshold_used=0.7)
+            SimilarityScore.objects.create(
+                run=run,
+                detection=det,
+                deer=deer,
+                score=score,
+                rank=rank,
+                sex_match=True,
+                matched=False,
+                threshold_used=0.7,
+            )
     return run
 
 
@@ -92,5 +100,5 @@ def three_does(settings):
     c = (0.65 * basis(0) + np.sqrt(1 - 0.65**2) * basis(2)).astype(np.float32)
     plan = [("A", a), ("A", a), ("B", b), ("C", c), ("A", a), ("B", b), ("C", c)]
     dets = [sighting(loc, hours(i), vector) for i, (_, vector) in enumerate(plan)]
-    write_truth(settings, [(d, label) for d, (label, _) in zip(dets, plan)])
+    write_truth(settings, [(d, label) for d, (label, _) in zip(dets, plan, strict=False)])
     return dets, [label for label, _ in plan]

@@ -1,13 +1,14 @@
 """Synthetic individuals for re-ID tests: latent unit vectors plus noise."""
+
 import csv
 import itertools
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
 from tests import factories
 
-T0 = datetime(2024, 10, 1, 6, 0, tzinfo=timezone.utc)
+T0 = datetime(2024, 10, 1, 6, 0, tzinfo=UTC)
 
 
 def latent(seed, dim=64):

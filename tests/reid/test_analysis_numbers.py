@@ -1,4 +1,5 @@
 """The threshold analysis on a small hand-built score set, checked number by number."""
+
 import pytest
 from django.core.management import call_command
 
@@ -21,15 +22,27 @@ def test_counts_per_threshold(scores):
     assert (at70["assigned"], at70["assignment_rate"], at70["new_profiles"], at70["near_misses"]) == (3, 0.75, 1, 0)
     assert (at65["assigned"], at65["near_misses"]) == (3, 1)
     assert row(result, 0.30)["assigned"] == 4 and row(result, 0.95)["assigned"] == 0
-    assert [r["threshold"] for r in result["thresholds"]][:3] == [0.3, 0.35, 0.4] and result["thresholds"][-1]["threshold"] == 0.95
+    assert [r["threshold"] for r in result["thresholds"]][:3] == [0.3, 0.35, 0.4] and result["thresholds"][-1][
+        "threshold"
+    ] == 0.95
     assert at70["by_sex"] == {"buck": {"attempts": 2, "assigned": 1}, "doe": {"attempts": 2, "assigned": 2}}
 
 
 def test_histogram_and_margin(scores):
     result = analyse()
     assert [(h["from"], h["count"]) for h in result["histogram"]] == [
-        (0.4, 1), (0.45, 0), (0.5, 1), (0.55, 0), (0.6, 1), (0.65, 1), (0.7, 1), (0.75, 0), (0.8, 1), (0.85, 0),
-        (0.9, 1)]
+        (0.4, 1),
+        (0.45, 0),
+        (0.5, 1),
+        (0.55, 0),
+        (0.6, 1),
+        (0.65, 1),
+        (0.7, 1),
+        (0.75, 0),
+        (0.8, 1),
+        (0.85, 0),
+        (0.9, 1),
+    ]
     assert result["margin"]["count"] == 3 and result["margin"]["median"] == pytest.approx(0.39, abs=1e-4)
     assert result["per_sex"]["doe"]["attempts"] == 2
 
@@ -43,11 +56,19 @@ def test_precision_recall_f1_come_from_replaying_matching(three_does):
     assert result["replay"]["detections"] == 7 and result["replay"]["labelled_detections"] == 7
     assert result["replay"]["individuals"] == 3 and result["replay"]["sampled"] is False
     dets, labels = three_does
-    for threshold, groups in [(0.70, [[0, 1, 4], [2, 5]]), (0.60, [[0, 1, 3, 4, 6], [2, 5]]),
-                              (0.45, [[0, 1, 2, 3, 4, 5, 6]])]:
+    for threshold, groups in [
+        (0.70, [[0, 1, 4], [2, 5]]),
+        (0.60, [[0, 1, 3, 4, 6], [2, 5]]),
+        (0.45, [[0, 1, 2, 3, 4, 5, 6]]),
+    ]:
         p, r, f = by_hand(dets, labels, groups)
         at = row(result, threshold)
-        assert (at["precision"], at["recall"], at["f1"], at["profiles"]) == (round(p, 4), round(r, 4), round(f, 4), len(groups))
+        assert (at["precision"], at["recall"], at["f1"], at["profiles"]) == (
+            round(p, 4),
+            round(r, 4),
+            round(f, 4),
+            len(groups),
+        )
     # F1 0.8889 from 0.65 up (C queued, nothing merged), 0.625 from 0.51 (C merged into A), 0.3846 below:
     # the highest of the equal safe thresholds
     assert result["recommended_threshold"] == 0.95
@@ -66,7 +87,9 @@ def test_api_and_command_give_the_same_numbers(scores, alice_client, capsys):
     body = alice_client.get("/api/reid/analysis").json()
     assert body["recommended_threshold"] == 0.95 and row(body, 0.70)["assigned"] == 3
     assert {"precision", "recall", "f1", "profiles", "largest", "linked"} <= set(row(body, 0.70))
-    assert body["replay"]["detections"] == 4 and body["replay"]["individuals"] == 2 and len(body["replay"]["curve"]) == 66
+    assert (
+        body["replay"]["detections"] == 4 and body["replay"]["individuals"] == 2 and len(body["replay"]["curve"]) == 66
+    )
     assert body["recommended"]["profiles"] == 2 and body["recommended"]["best_f1"] == 1.0
     assert alice_client.get("/api/reid/analysis?step=0.1").json()["thresholds"][1]["threshold"] == 0.4
     assert alice_client.get("/api/reid/analysis?step=zero").status_code == 400

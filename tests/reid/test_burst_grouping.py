@@ -1,4 +1,5 @@
 """Burst grouping: one location, one class, within REID_BURST_SECONDS -> one deer."""
+
 from datetime import timedelta
 
 import numpy as np

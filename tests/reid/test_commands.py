@@ -1,4 +1,5 @@
 """manage.py reid_match, reid_backfill and reid_analysis."""
+
 import csv
 
 import pytest
@@ -92,6 +93,7 @@ def test_attempt_rows_agree_with_the_similarity_log(sightings):
     order_fast, order_slow = np.argsort([str(i) for i in fast["ids"]]), np.argsort([str(i) for i in slow["ids"]])
     np.testing.assert_allclose(fast["best"][order_fast], slow["best"][order_slow])
     np.testing.assert_allclose(fast["second"][order_fast], slow["second"][order_slow])
-    assert [str(x) for x in np.array(fast["best_deer"], dtype=object)[order_fast]] == \
-        [str(x) for x in np.array(slow["best_deer"], dtype=object)[order_slow]]
+    assert [str(x) for x in np.array(fast["best_deer"], dtype=object)[order_fast]] == [
+        str(x) for x in np.array(slow["best_deer"], dtype=object)[order_slow]
+    ]
     assert list(fast["classes"][order_fast]) == list(slow["classes"][order_slow])

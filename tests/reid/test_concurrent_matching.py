@@ -1,5 +1,6 @@
 """Two real worker processes matching sightings of one new individual at the same time must not
 create two profiles for it (real Redis, real `manage.py rqworker` processes, shared database)."""
+
 import time
 from datetime import timedelta
 

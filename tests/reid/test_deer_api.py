@@ -1,5 +1,6 @@
 """/api/deer/: list, detail, update, timeline, locations, delete, with roles."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -17,11 +18,15 @@ pytestmark = pytest.mark.django_db
 def doe():
     north, south = factories.location("North"), factories.location("South")
     deer = factories.deer(sex="doe", name="Daisy")
-    times = [datetime(2024, 10, 1, 12, tzinfo=timezone.utc), datetime(2024, 10, 2, 12, tzinfo=timezone.utc),
-             datetime(2024, 10, 9, 12, tzinfo=timezone.utc), datetime(2024, 11, 20, 12, tzinfo=timezone.utc)]
+    times = [
+        datetime(2024, 10, 1, 12, tzinfo=UTC),
+        datetime(2024, 10, 2, 12, tzinfo=UTC),
+        datetime(2024, 10, 9, 12, tzinfo=UTC),
+        datetime(2024, 11, 20, 12, tzinfo=UTC),
+    ]
     for i, when in enumerate(times):
         sighting(north if i < 3 else south, when, latent(1), deer=deer)
-    sighting(north, datetime(2024, 12, 1, tzinfo=timezone.utc), latent(1), deer=deer, is_valid=False)
+    sighting(north, datetime(2024, 12, 1, tzinfo=UTC), latent(1), deer=deer, is_valid=False)
     return deer_recompute(deer)
 
 

@@ -1,5 +1,6 @@
 """The matching engine on its own (numpy products and the compiled decision loop): decisions, sex
 rules, centroid updates, rejections, dimensions."""
+
 import numpy as np
 import pytest
 
@@ -18,7 +19,9 @@ def blend(a, b, weight):
 
 def index_of(*profiles, dim=32):
     keys = [f"p{i}" for i in range(len(profiles))]
-    return matching.ProfileIndex(dim, keys, [s for s, _ in profiles], np.stack([v for _, v in profiles]), [1] * len(profiles))
+    return matching.ProfileIndex(
+        dim, keys, [s for s, _ in profiles], np.stack([v for _, v in profiles]), [1] * len(profiles)
+    )
 
 
 def test_link_review_create_bands():
@@ -28,8 +31,9 @@ def test_link_review_create_bands():
     close, middling = blend(a, far, 0.9), blend(a, far, 0.4)
     scores = [float(close @ a), float(middling @ a), float(far @ a)]
     assert scores[0] >= 0.7 and 0.3 <= scores[1] < 0.7 and scores[2] < 0.3
-    decisions = matching.match_batch(index, np.stack([close, middling, far]), ["doe"] * 3, 0.7, 0.3,
-                                     new_key=lambda: "new")
+    decisions = matching.match_batch(
+        index, np.stack([close, middling, far]), ["doe"] * 3, 0.7, 0.3, new_key=lambda: "new"
+    )
     assert [d.kind for d in decisions] == [matching.LINK, matching.REVIEW, matching.CREATE]
     assert decisions[0].col == 0 and decisions[2].col == 1 and index.keys[1] == "new"
 
@@ -100,8 +104,9 @@ def test_profiles_created_in_a_batch_are_found_by_later_attempts():
     a = unit(1)
     index = matching.ProfileIndex(32)
     counter = iter(range(100))
-    decisions = matching.match_batch(index, np.stack([a, blend(a, unit(4), 0.95)]), ["doe", "doe"], 0.7, 0.5,
-                                     new_key=lambda: next(counter))
+    decisions = matching.match_batch(
+        index, np.stack([a, blend(a, unit(4), 0.95)]), ["doe", "doe"], 0.7, 0.5, new_key=lambda: next(counter)
+    )
     assert [d.kind for d in decisions] == [matching.CREATE, matching.LINK]
     assert index.size == 1
 
@@ -120,16 +125,33 @@ def test_batched_decisions_equal_one_at_a_time():
     batched, single = index_of(*profiles), index_of(*profiles)
     keys_a, keys_b = iter(range(10**6)), iter(range(10**6))
     weights = rng.integers(1, 4, size=len(embeddings))  # burst tracks of 1-3 detections
-    together = matching.match_batch(batched, embeddings, attempt_sexes, 0.62, 0.5, top_k=5, rejected=rejected,
-                                    new_key=lambda: next(keys_a), weights=weights)
+    together = matching.match_batch(
+        batched,
+        embeddings,
+        attempt_sexes,
+        0.62,
+        0.5,
+        top_k=5,
+        rejected=rejected,
+        new_key=lambda: next(keys_a),
+        weights=weights,
+    )
     apart = []
     for i in range(len(embeddings)):
-        apart += matching.match_batch(single, embeddings[i:i + 1], attempt_sexes[i:i + 1], 0.62, 0.5, top_k=5,
-                                      rejected={0: rejected[i]} if i in rejected else None, new_key=lambda: next(keys_b),
-                                      weights=weights[i:i + 1])
+        apart += matching.match_batch(
+            single,
+            embeddings[i : i + 1],
+            attempt_sexes[i : i + 1],
+            0.62,
+            0.5,
+            top_k=5,
+            rejected={0: rejected[i]} if i in rejected else None,
+            new_key=lambda: next(keys_b),
+            weights=weights[i : i + 1],
+        )
     assert [d.kind for d in together] == [d.kind for d in apart]
     assert [d.col for d in together] == [d.col for d in apart]
-    for x, y in zip(together, apart):
+    for x, y in zip(together, apart, strict=False):
         assert list(x.top_cols) == list(y.top_cols)
         np.testing.assert_allclose(x.top_scores, y.top_scores, atol=1e-5)
     np.testing.assert_allclose(batched.centroids, single.centroids, atol=1e-5)

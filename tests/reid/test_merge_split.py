@@ -1,4 +1,5 @@
 """Merging and splitting profiles recomputes centroids and sightings."""
+
 import numpy as np
 import pytest
 
@@ -27,7 +28,11 @@ def test_merge_moves_sightings_recomputes_and_deletes_sources(bob_client):
     answer = bob_client.post(f"/api/deer/{target.id}/merge", {"deer_ids": [str(source.id)]}, format="json")
     assert answer.status_code == 200, answer.json()
     body = answer.json()
-    assert body["sighting_count"] == 3 and body["name"] == "Shadow" and body["first_seen"].startswith(hours(0).date().isoformat())
+    assert (
+        body["sighting_count"] == 3
+        and body["name"] == "Shadow"
+        and body["first_seen"].startswith(hours(0).date().isoformat())
+    )
     assert not Deer.objects.filter(pk=source.pk).exists()
     target.refresh_from_db()
     expected = (a + a + b) / np.linalg.norm(a + a + b)
@@ -48,7 +53,9 @@ def test_merge_validation(bob_client, alice_client):
     loc = factories.location()
     deer = profile(loc, "doe", [latent(1)])
     assert alice_client.post(f"/api/deer/{deer.id}/merge", {"deer_ids": []}, format="json").status_code == 403
-    missing = bob_client.post(f"/api/deer/{deer.id}/merge", {"deer_ids": ["00000000-0000-4000-8000-000000000001"]}, format="json")
+    missing = bob_client.post(
+        f"/api/deer/{deer.id}/merge", {"deer_ids": ["00000000-0000-4000-8000-000000000001"]}, format="json"
+    )
     assert missing.status_code == 400 and "does not exist" in missing.json()["detail"]
     itself = bob_client.post(f"/api/deer/{deer.id}/merge", {"deer_ids": [str(deer.id)]}, format="json")
     assert itself.status_code == 400
@@ -61,8 +68,9 @@ def test_split_moves_detections_and_remembers_they_are_not_the_old_deer(bob_clie
     a, b = latent(1), latent(2)
     deer = profile(loc, "doe", [a, a, b, b])
     moved = list(Detection.objects.filter(deer=deer).order_by("taken_at").values_list("id", flat=True))[2:]
-    answer = bob_client.post(f"/api/deer/{deer.id}/split", {"detection_ids": [str(pk) for pk in moved], "name": "Twin"},
-                             format="json")
+    answer = bob_client.post(
+        f"/api/deer/{deer.id}/split", {"detection_ids": [str(pk) for pk in moved], "name": "Twin"}, format="json"
+    )
     assert answer.status_code == 201, answer.json()
     new = Deer.objects.get(name="Twin")
     assert answer.json()["deer"]["sighting_count"] == 2 and answer.json()["new_deer"]["sighting_count"] == 2

@@ -1,4 +1,5 @@
 """The staff pages: analysis with charts, and the review queue."""
+
 import pytest
 from django.test import Client
 
@@ -20,7 +21,9 @@ def test_analysis_page_shows_table_charts_and_recommendation(alice, scores):
     assert '<strong id="recommended">0.95</strong>' in html and html.count("<svg") == 4
     assert '<tr class="recommended">' in html
     assert "Pairwise precision, recall and F1 (matching replayed from scratch)" in html
-    assert 'id="replay-note"' in html and "on 4 detections, 4 labelled" in html and "<th class=\"num\">profiles</th>" in html
+    assert (
+        'id="replay-note"' in html and "on 4 detections, 4 labelled" in html and '<th class="num">profiles</th>' in html
+    )
 
 
 def test_analysis_page_without_scores(alice):
@@ -32,7 +35,9 @@ def test_review_page_needs_a_reviewer_and_decides(alice, bob, queue):
     client = logged_in(bob)
     html = client.get("/reid/review/").content.decode()
     assert f"/api/detections/{queue['detection'].id}/crop" in html and "Same deer" in html
-    answer = client.post(f"/reid/review/{queue['item'].id}/decide", {"action": "accept", "deer_id": str(queue["first"].id)})
+    answer = client.post(
+        f"/reid/review/{queue['item'].id}/decide", {"action": "accept", "deer_id": str(queue["first"].id)}
+    )
     assert answer.status_code == 302
     assert ReviewItem.objects.get().status == "accepted"
     assert 'id="empty"' in client.get("/reid/review/").content.decode()

@@ -1,5 +1,6 @@
 """The replay (reid.replay): matching from scratch in memory, scored by pairs of detections, and the
 recommendation rule. Hand-built sets whose outcome is worked out in the comments."""
+
 import numpy as np
 import pytest
 from django.core.management import call_command
@@ -9,7 +10,13 @@ from reid.analysis import analyse, file_truth
 from reid.backfill import run_backfill
 from reid.models import Deer, SimilarityScore
 from reid.replay import (
-    ReplaySet, pairwise_scores, recommend, recommend_for_precision, replay_detections, replay_once, score_replay,
+    ReplaySet,
+    pairwise_scores,
+    recommend,
+    recommend_for_precision,
+    replay_detections,
+    replay_once,
+    score_replay,
 )
 from reid.services import matchable_detections
 from tests import factories
@@ -31,15 +38,18 @@ def test_pairwise_scores_equal_counting_every_pair():
         assert figures["f1"] == pytest.approx(f, abs=1e-4)
 
 
-@pytest.mark.parametrize("threshold, groups", [
-    # 0.70 (review band 0.55..0.70): B1 scores 0.50 against A -> new profile; both C sightings score 0.65
-    # against A -> review queue, unassigned
-    (0.70, [[0, 1, 4], [2, 5]]),
-    # 0.60: C1 (0.65) joins A; the A profile then scores 0.79 against C2, which joins it too
-    (0.60, [[0, 1, 3, 4, 6], [2, 5]]),
-    # 0.45 (review band empty): B1 (0.50) joins A, the mixed profile scores 0.61 against C1: one profile
-    (0.45, [[0, 1, 2, 3, 4, 5, 6]]),
-])
+@pytest.mark.parametrize(
+    "threshold, groups",
+    [
+        # 0.70 (review band 0.55..0.70): B1 scores 0.50 against A -> new profile; both C sightings score 0.65
+        # against A -> review queue, unassigned
+        (0.70, [[0, 1, 4], [2, 5]]),
+        # 0.60: C1 (0.65) joins A; the A profile then scores 0.79 against C2, which joins it too
+        (0.60, [[0, 1, 3, 4, 6], [2, 5]]),
+        # 0.45 (review band empty): B1 (0.50) joins A, the mixed profile scores 0.61 against C1: one profile
+        (0.45, [[0, 1, 2, 3, 4, 5, 6]]),
+    ],
+)
 def test_replay_numbers_on_a_hand_built_set(three_does, threshold, groups):
     dets, labels = three_does
     data = ReplaySet(file_truth())
@@ -68,7 +78,9 @@ def test_the_replay_set_is_what_reid_match_selects(three_does):
     dets, _ = three_does
     factories.detection(classification="doe")  # no embedding: not matchable
     factories.detection(classification="cattle", embedding=basis(3))  # not a deer
-    assert set(replay_detections().values_list("id", flat=True)) == set(matchable_detections().values_list("id", flat=True))
+    assert set(replay_detections().values_list("id", flat=True)) == set(
+        matchable_detections().values_list("id", flat=True)
+    )
     call_command("reid_match", stdout=open("/dev/null", "w"))  # assigned detections are replayed all the same
     assert replay_detections().count() == len(dets)
 
@@ -84,14 +96,28 @@ def test_the_replay_is_capped_to_whole_individuals(three_does):
 
 # --- the recommendation rule --------------------------------------------------------------------
 
+
 def curve_of(f1_by_threshold):
-    return {t: {"f1": f, "precision": 1.0, "recall": f, "profiles": 1, "largest": 1, "linked": 1}
-            for t, f in f1_by_threshold.items()}
+    return {
+        t: {"f1": f, "precision": 1.0, "recall": f, "profiles": 1, "largest": 1, "linked": 1}
+        for t, f in f1_by_threshold.items()
+    }
 
 
 def test_recommend_avoids_the_edge_of_a_cliff():
-    f1 = {0.60: 0.30, 0.61: 0.40, 0.62: 0.935, 0.63: 0.935, 0.64: 0.932, 0.65: 0.930, 0.66: 0.929, 0.67: 0.928,
-          0.68: 0.926, 0.69: 0.925, 0.70: 0.90}
+    f1 = {
+        0.60: 0.30,
+        0.61: 0.40,
+        0.62: 0.935,
+        0.63: 0.935,
+        0.64: 0.932,
+        0.65: 0.930,
+        0.66: 0.929,
+        0.67: 0.928,
+        0.68: 0.926,
+        0.69: 0.925,
+        0.70: 0.90,
+    }
     top = recommend(curve_of(f1))
     # best F1 0.935 at 0.62-0.63, but 0.61 collapses: of the thresholds within 0.015 of the best the one
     # whose worst F1 within +-0.02 is highest: 0.64 (0.62..0.66, worst 0.929), not 0.62 or 0.63
@@ -110,6 +136,7 @@ def test_recommend_takes_a_lone_peak():
 
 
 # --- where verification scoring went wrong ------------------------------------------------------
+
 
 def old_verification_pick(run, truth):
     """What the analysis used to recommend (kept here only to show the failure): every attempt tried
@@ -149,7 +176,7 @@ def first_sightings_alike(settings):
     loc = factories.location()
     profiles = {label: factories.deer("doe") for label in ("D0", "D1", "D2")}
     dets = [sighting(loc, hours(k), vector, deer=profiles[label]) for k, (label, vector) in enumerate(plan)]
-    write_truth(settings, [(d, label) for d, (label, _) in zip(dets, plan)])
+    write_truth(settings, [(d, label) for d, (label, _) in zip(dets, plan, strict=False)])
     return dets
 
 
@@ -193,13 +220,14 @@ def test_reviewer_decisions_as_labels(three_does, django_user_model):
 
 
 def precision_curve(precision_by_threshold):
-    return {t: {"f1": 0.5, "precision": p, "recall": 0.5, "profiles": 1, "largest": 1, "linked": 1}
-            for t, p in precision_by_threshold.items()}
+    return {
+        t: {"f1": 0.5, "precision": p, "recall": 0.5, "profiles": 1, "largest": 1, "linked": 1}
+        for t, p in precision_by_threshold.items()
+    }
 
 
 def test_reviewed_labels_recommend_the_first_stable_high_precision_threshold_plus_room():
-    precision = {0.58: 0.21, 0.59: 0.22, 0.60: 0.22, 0.61: 0.19, 0.62: 1.0, 0.63: 1.0, 0.64: 1.0, 0.65: 0.99,
-                 0.66: 1.0}
+    precision = {0.58: 0.21, 0.59: 0.22, 0.60: 0.22, 0.61: 0.19, 0.62: 1.0, 0.63: 1.0, 0.64: 1.0, 0.65: 0.99, 0.66: 1.0}
     top = recommend_for_precision(precision_curve(precision))
     assert top["threshold"] == 0.64 and top["precision_from"] == 0.62 and top["rule"] == "precision"
     # a dip below the target higher up moves the start past it

@@ -1,4 +1,5 @@
 """Headless Chromium works through the re-ID review queue and opens the analysis page."""
+
 import numpy as np
 import pytest
 

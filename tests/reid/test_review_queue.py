@@ -1,5 +1,6 @@
 """The review queue API: candidates, accept, reject (remembered), new individual, unidentifiable,
 skip and undo."""
+
 import pytest
 
 from detections.models import Detection
@@ -108,8 +109,9 @@ def test_undo_my_last_decision(bob_client, queue):
 def test_bad_requests_are_400(bob_client, queue):
     missing = bob_client.post(url(queue["item"], "accept"), {}, format="json")
     assert missing.status_code == 400 and "deer_id" in missing.json()["errors"]
-    unknown_deer = bob_client.post(url(queue["item"], "accept"), {"deer_id": "00000000-0000-4000-8000-000000000009"},
-                                   format="json")
+    unknown_deer = bob_client.post(
+        url(queue["item"], "accept"), {"deer_id": "00000000-0000-4000-8000-000000000009"}, format="json"
+    )
     assert unknown_deer.status_code == 400 and "does not exist" in unknown_deer.json()["detail"]
     bad_status = bob_client.get("/api/reid/review/?status=maybe")
     assert bad_status.status_code == 400

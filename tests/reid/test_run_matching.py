@@ -1,4 +1,5 @@
 """run_matching on the database: links, new profiles, review items, similarity log, errors."""
+
 from datetime import timedelta
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Reprocess and backfill as jobs: managers only, validation, dry-run preview, progress."""
+
 import pytest
 
 from detections.models import Detection
@@ -22,10 +23,12 @@ def post(client, path, body, capture):
         return client.post(path, body, format="json")
 
 
-def test_reprocess_dry_run_previews_and_writes_nothing(charlie_client, unassigned, run_jobs,
-                                                        django_capture_on_commit_callbacks):
-    answer = post(charlie_client, "/api/reid/reprocess", {"threshold": 0.8, "dry_run": True},
-                  django_capture_on_commit_callbacks)
+def test_reprocess_dry_run_previews_and_writes_nothing(
+    charlie_client, unassigned, run_jobs, django_capture_on_commit_callbacks
+):
+    answer = post(
+        charlie_client, "/api/reid/reprocess", {"threshold": 0.8, "dry_run": True}, django_capture_on_commit_callbacks
+    )
     assert answer.status_code == 202 and answer.json()["status"] == "queued" and answer.json()["dry_run"]
     run_jobs()
     status = charlie_client.get(answer.json()["status_url"]).json()
@@ -35,8 +38,9 @@ def test_reprocess_dry_run_previews_and_writes_nothing(charlie_client, unassigne
 
 
 def test_reprocess_for_real_links(charlie_client, unassigned, run_jobs, django_capture_on_commit_callbacks):
-    answer = post(charlie_client, "/api/reid/reprocess", {"threshold": 0.8, "dry_run": False},
-                  django_capture_on_commit_callbacks)
+    answer = post(
+        charlie_client, "/api/reid/reprocess", {"threshold": 0.8, "dry_run": False}, django_capture_on_commit_callbacks
+    )
     run_jobs()
     run = ReidRun.objects.get(pk=answer.json()["id"])
     assert run.kind == "reprocess" and run.threshold == 0.8 and run.status == "completed"
@@ -56,8 +60,9 @@ def test_reprocess_validation_and_roles(bob_client, charlie_client, redis_conn):
     assert not ReidRun.objects.exists() and redis_conn.keys("rq:job:*") == []
 
 
-def test_backfill_job_logs_leave_one_out_scores(charlie_client, unassigned, run_jobs,
-                                               django_capture_on_commit_callbacks):
+def test_backfill_job_logs_leave_one_out_scores(
+    charlie_client, unassigned, run_jobs, django_capture_on_commit_callbacks
+):
     run_matching()
     answer = post(charlie_client, "/api/reid/backfill", {}, django_capture_on_commit_callbacks)
     assert answer.status_code == 202
@@ -72,7 +77,9 @@ def test_backfill_job_logs_leave_one_out_scores(charlie_client, unassigned, run_
     assert SimilarityScore.objects.filter(run=run).count() == 8  # 4 detections x 2 doe profiles
 
 
-def test_backfill_skips_a_lone_profile_for_its_only_member(charlie_client, run_jobs, django_capture_on_commit_callbacks):
+def test_backfill_skips_a_lone_profile_for_its_only_member(
+    charlie_client, run_jobs, django_capture_on_commit_callbacks
+):
     loc = factories.location()
     lone = sighting(loc, hours(0), latent(1))
     run_matching()
@@ -92,8 +99,9 @@ def test_runs_are_listed_for_signed_in_users(alice_client, unassigned):
     assert alice_client.get(f"/api/reid/runs/{run.id}").json()["linked_count"] == 4
 
 
-def test_new_detections_signal_queues_live_matching(unassigned, run_jobs, redis_conn,
-                                                     django_capture_on_commit_callbacks):
+def test_new_detections_signal_queues_live_matching(
+    unassigned, run_jobs, redis_conn, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         detections_created.send(sender=Detection, detection_ids=[d.id for d in unassigned[:2]])
     queue = run_jobs()

@@ -1,5 +1,6 @@
 """Report test data: a small ranch whose expected figures are computed here in plain Python,
 independently of the selectors (from the list of shots the test created)."""
+
 import zoneinfo
 from collections import Counter
 from dataclasses import dataclass
@@ -46,8 +47,9 @@ class Ranch:
         img = image or factories.image(location, taken_at=when, write_file=False)
         if image is None:
             self.images.append((location, when))
-        factories.detection(img, model_class, corrected_classification=corrected, is_valid=valid,
-                            is_duplicate=duplicate, deer=deer)
+        factories.detection(
+            img, model_class, corrected_classification=corrected, is_valid=valid, is_duplicate=duplicate, deer=deer
+        )
         shot = Shot(when, location, model_class, corrected, valid, duplicate, deer)
         self.shots.append(shot)
         return img
@@ -59,9 +61,12 @@ class Ranch:
     # --- expected figures, computed from the shots -------------------------------------------
     def counted(self, start, end, locations=None, classes=None):
         return [
-            s for s in self.shots
-            if s.counted and start <= s.local_day <= end
-            and (not locations or s.location in locations) and (not classes or s.effective in classes)
+            s
+            for s in self.shots
+            if s.counted
+            and start <= s.local_day <= end
+            and (not locations or s.location in locations)
+            and (not classes or s.effective in classes)
         ]
 
     def by_class(self, start, end, **filters):
@@ -82,8 +87,13 @@ class Ranch:
         return starts
 
     def camera_days(self, location, start, end):
-        return len({when.astimezone(CHICAGO).date() for loc, when in self.images
-                    if loc == location and start <= when.astimezone(CHICAGO).date() <= end})
+        return len(
+            {
+                when.astimezone(CHICAGO).date()
+                for loc, when in self.images
+                if loc == location and start <= when.astimezone(CHICAGO).date() <= end
+            }
+        )
 
 
 def local(year, month, day, hour=12, minute=0):
@@ -109,28 +119,28 @@ def ranch(db, chicago):
     r.lady = factories.deer(sex="doe", name="Lady")
 
     # Week 2024-W52 (Mon 23 Dec .. Sun 29 Dec); the range starts on Sat 28 Dec.
-    r.shoot(hay, local(2024, 12, 27, 7, 0), "buck")                      # before the range
-    r.shoot(hay, local(2024, 12, 28, 6, 10), "buck", deer=r.big)         # event
-    r.shoot(hay, local(2024, 12, 28, 6, 25), "buck", deer=r.big)         # same event (15 min)
-    r.shoot(hay, local(2024, 12, 28, 6, 56), "buck", deer=r.big)         # new event (31 min)
-    img = r.shoot(hay, local(2024, 12, 28, 18, 0), "doe", deer=r.lady)   # two does in one image
+    r.shoot(hay, local(2024, 12, 27, 7, 0), "buck")  # before the range
+    r.shoot(hay, local(2024, 12, 28, 6, 10), "buck", deer=r.big)  # event
+    r.shoot(hay, local(2024, 12, 28, 6, 25), "buck", deer=r.big)  # same event (15 min)
+    r.shoot(hay, local(2024, 12, 28, 6, 56), "buck", deer=r.big)  # new event (31 min)
+    img = r.shoot(hay, local(2024, 12, 28, 18, 0), "doe", deer=r.lady)  # two does in one image
     r.shoot(hay, local(2024, 12, 28, 18, 0), "doe", image=img)
-    r.shoot(hay, local(2024, 12, 28, 18, 0), "doe", duplicate=True, image=img)   # duplicate box: excluded
-    r.shoot(sanctuary, local(2024, 12, 29, 23, 30), "fawn")              # 05:30 UTC on the 30th
+    r.shoot(hay, local(2024, 12, 28, 18, 0), "doe", duplicate=True, image=img)  # duplicate box: excluded
+    r.shoot(sanctuary, local(2024, 12, 29, 23, 30), "fawn")  # 05:30 UTC on the 30th
     r.shoot(sanctuary, local(2024, 12, 29, 23, 45), "doe", corrected="fawn")  # corrected: a fawn
     # Week 2025-W01 (Mon 30 Dec 2024 .. Sun 5 Jan 2025): crosses New Year.
-    r.shoot(hay, local(2024, 12, 31, 23, 50), "buck", deer=r.big)        # 05:50 UTC on Jan 1
-    r.shoot(hay, local(2025, 1, 1, 0, 10), "buck", deer=r.big)           # same event across midnight
+    r.shoot(hay, local(2024, 12, 31, 23, 50), "buck", deer=r.big)  # 05:50 UTC on Jan 1
+    r.shoot(hay, local(2025, 1, 1, 0, 10), "buck", deer=r.big)  # same event across midnight
     r.shoot(sanctuary, local(2025, 1, 1, 8, 0), "buck", corrected="doe")  # corrected: a doe
     r.shoot(sanctuary, local(2025, 1, 1, 8, 5), "raccoon", valid=False)  # invalid: excluded
-    r.empty_image(sanctuary, local(2025, 1, 2, 12, 0))                   # camera working, nothing seen
+    r.empty_image(sanctuary, local(2025, 1, 2, 12, 0))  # camera working, nothing seen
     r.shoot(nowhere, local(2025, 1, 3, 21, 0), "coyote")
-    r.shoot(nowhere, local(2025, 1, 3, 21, 40), "coyote")                # 40 min later: new event
+    r.shoot(nowhere, local(2025, 1, 3, 21, 40), "coyote")  # 40 min later: new event
     # 2025-01-04 and 2025-01-05: no detections at all (empty days).
     # Week 2025-W02 (Mon 6 Jan ..), clipped: the range ends on Wed 8 Jan.
     r.shoot(hay, local(2025, 1, 6, 5, 0), "doe", deer=r.lady)
     r.shoot(hay, local(2025, 1, 8, 22, 0), "fawn")
-    r.shoot(hay, local(2025, 1, 9, 1, 0), "fawn")                        # after the range
+    r.shoot(hay, local(2025, 1, 9, 1, 0), "fawn")  # after the range
     r.start, r.end = date(2024, 12, 28), date(2025, 1, 8)
     return r
 

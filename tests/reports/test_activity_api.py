@@ -1,4 +1,5 @@
 """GET /api/reports/activity: same numbers as the selectors, SPEC §5 validation, seasons."""
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -24,8 +25,10 @@ def test_locations_and_classes_as_repeated_or_comma_separated_parameters(ranch, 
     query = f"start_date=2024-12-28&end_date=2025-01-08&location_ids={ranch.hay.pk}&classifications=buck,fawn"
     body = alice_client.get(f"{URL}?{query}").json()
     assert body["summary"]["by_class"] == {"buck": 5, "fawn": 1}
-    query = (f"start_date=2024-12-28&end_date=2025-01-08&location_ids={ranch.hay.pk}"
-             f"&location_ids={ranch.nowhere.pk}&classifications=coyote&classifications=FAWN")
+    query = (
+        f"start_date=2024-12-28&end_date=2025-01-08&location_ids={ranch.hay.pk}"
+        f"&location_ids={ranch.nowhere.pk}&classifications=coyote&classifications=FAWN"
+    )
     assert alice_client.get(f"{URL}?{query}").json()["summary"]["by_class"] == {"fawn": 1, "coyote": 2}
 
 
@@ -43,24 +46,50 @@ def test_season_and_year_resolve_to_dates(alice_client, chicago):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("query, field, message", [
-    ("start_date=2024-10-01&end_date=2024-10-01", "start_date", "start_date must be before end_date"),
-    ("start_date=2023-01-01&end_date=2024-01-03", "end_date", "Date range cannot exceed 1 year"),
-    ("start_date=2024-01-01&end_date=2024-02-01&group_by=hour", "group_by", "group_by must be one of: day, month, week"),
-    ("start_date=2999-01-01&end_date=2999-02-01", "start_date", "start_date cannot be in the future"),
-    ("start_date=2024-01-01&end_date=2999-01-01&group_by=day", "end_date", "Date range cannot exceed 1 year"),
-    ("start_date=2024-02-30&end_date=2024-03-01", "start_date", "start_date must be a valid date in YYYY-MM-DD format (got '2024-02-30')."),
-    ("end_date=2024-03-01", "start_date", "start_date is required (YYYY-MM-DD), or give season and year instead."),
-    ("start_date=2024-01-01&end_date=2024-02-01&colour=red", "colour", "Unknown field 'colour'"),
-    ("start_date=2024-01-01&end_date=2024-02-01&location_ids=12", "location_ids.0", "'12' is not a valid UUID."),
-    ("start_date=2024-01-01&end_date=2024-02-01&classifications=zebra", "classifications", "'zebra' is not a known classification"),
-    ("start_date=2024-01-01&end_date=2024-02-01&location_ids=6d3f1c2e-0000-4000-8000-000000000000", "location_ids",
-     "Unknown location id(s): 6d3f1c2e-0000-4000-8000-000000000000."),
-    ("season=monsoon&year=2024", "season", "Invalid season: monsoon. Valid values: fall, rut, spring, summer, winter"),
-    ("season=rut", "year", "year is required with season, for example season=rut&year=2024."),
-    ("season=rut&year=soon", "year", "year must be a whole number such as 2024."),
-    ("season=rut&year=2024&start_date=2024-01-01", "season", "Give either start_date and end_date, or season and year, not both."),
-])
+@pytest.mark.parametrize(
+    "query, field, message",
+    [
+        ("start_date=2024-10-01&end_date=2024-10-01", "start_date", "start_date must be before end_date"),
+        ("start_date=2023-01-01&end_date=2024-01-03", "end_date", "Date range cannot exceed 1 year"),
+        (
+            "start_date=2024-01-01&end_date=2024-02-01&group_by=hour",
+            "group_by",
+            "group_by must be one of: day, month, week",
+        ),
+        ("start_date=2999-01-01&end_date=2999-02-01", "start_date", "start_date cannot be in the future"),
+        ("start_date=2024-01-01&end_date=2999-01-01&group_by=day", "end_date", "Date range cannot exceed 1 year"),
+        (
+            "start_date=2024-02-30&end_date=2024-03-01",
+            "start_date",
+            "start_date must be a valid date in YYYY-MM-DD format (got '2024-02-30').",
+        ),
+        ("end_date=2024-03-01", "start_date", "start_date is required (YYYY-MM-DD), or give season and year instead."),
+        ("start_date=2024-01-01&end_date=2024-02-01&colour=red", "colour", "Unknown field 'colour'"),
+        ("start_date=2024-01-01&end_date=2024-02-01&location_ids=12", "location_ids.0", "'12' is not a valid UUID."),
+        (
+            "start_date=2024-01-01&end_date=2024-02-01&classifications=zebra",
+            "classifications",
+            "'zebra' is not a known classification",
+        ),
+        (
+            "start_date=2024-01-01&end_date=2024-02-01&location_ids=6d3f1c2e-0000-4000-8000-000000000000",
+            "location_ids",
+            "Unknown location id(s): 6d3f1c2e-0000-4000-8000-000000000000.",
+        ),
+        (
+            "season=monsoon&year=2024",
+            "season",
+            "Invalid season: monsoon. Valid values: fall, rut, spring, summer, winter",
+        ),
+        ("season=rut", "year", "year is required with season, for example season=rut&year=2024."),
+        ("season=rut&year=soon", "year", "year must be a whole number such as 2024."),
+        (
+            "season=rut&year=2024&start_date=2024-01-01",
+            "season",
+            "Give either start_date and end_date, or season and year, not both.",
+        ),
+    ],
+)
 def test_bad_requests_say_what_is_wrong(alice_client, chicago, query, field, message):
     response = alice_client.get(f"{URL}?{query}")
     assert response.status_code == 400

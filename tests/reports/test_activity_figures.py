@@ -1,4 +1,5 @@
 """Every figure of the activity report against values computed from the test's own shots."""
+
 from collections import Counter
 from datetime import date, timedelta
 
@@ -40,7 +41,8 @@ def test_iso_weeks_clipped_at_both_edges_across_new_year(ranch):
         assert {k: v for k, v in p["by_class"].items() if v} == expected
         assert p["detections"] == sum(expected.values())
         assert p["events"] == len(ranch.events(ranch.start, ranch.end)) - len(
-            [s for s in ranch.events(ranch.start, ranch.end) if not start <= s.local_day <= end])
+            [s for s in ranch.events(ranch.start, ranch.end) if not start <= s.local_day <= end]
+        )
     assert [p["detections"] for p in periods] == [7, 5, 2]
     assert [p["events"] for p in periods] == [4, 4, 2]
 
@@ -123,8 +125,9 @@ def test_peak_period_and_change_against_previous_period(ranch):
 
 
 def test_location_and_class_filters(ranch):
-    report = build_activity_report(ranch.start, ranch.end, "week", location_ids=[ranch.hay.pk],
-                                   classifications=["buck", "fawn"])
+    report = build_activity_report(
+        ranch.start, ranch.end, "week", location_ids=[ranch.hay.pk], classifications=["buck", "fawn"]
+    )
     expected = ranch.by_class(ranch.start, ranch.end, locations=[ranch.hay], classes=["buck", "fawn"])
     assert report["summary"]["by_class"] == expected == {"buck": 5, "fawn": 1}
     assert [row["name"] for row in report["locations"]] == ["Hayfield"]
@@ -148,7 +151,9 @@ def test_range_without_data_is_a_clear_empty_report(chicago):
     assert report["summary"]["total_detections"] == 0
     assert report["summary"]["peak_period"] is None
     assert [p["detections"] for p in report["periods"]] == [0, 0, 0]
-    assert report["insights"] == ["No detections were recorded between 1 Mar 2023 and 31 May 2023 for the selected filters."]
+    assert report["insights"] == [
+        "No detections were recorded between 1 Mar 2023 and 31 May 2023 for the selected filters."
+    ]
 
 
 def test_daylight_saving_days_are_whole_local_days(db, chicago):
@@ -157,11 +162,18 @@ def test_daylight_saving_days_are_whole_local_days(db, chicago):
     from tests.reports.conftest import local
 
     loc = factories.location()
-    for when in (local(2024, 11, 2, 23, 30), local(2024, 11, 3, 0, 30), local(2024, 11, 3, 23, 30),
-                 local(2024, 11, 4, 0, 30)):
+    for when in (
+        local(2024, 11, 2, 23, 30),
+        local(2024, 11, 3, 0, 30),
+        local(2024, 11, 3, 23, 30),
+        local(2024, 11, 4, 0, 30),
+    ):
         factories.detection(factories.image(loc, taken_at=when, write_file=False), "doe")
     periods = build_activity_report(date(2024, 11, 2), date(2024, 11, 4), "day")["periods"]
     assert [(p["start_date"], p["detections"]) for p in periods] == [
-        ("2024-11-02", 1), ("2024-11-03", 2), ("2024-11-04", 1)]
+        ("2024-11-02", 1),
+        ("2024-11-03", 2),
+        ("2024-11-04", 1),
+    ]
     hours = build_activity_report(date(2024, 11, 2), date(2024, 11, 4), "day")["hours"]
     assert hours[23]["detections"] == 2 and hours[0]["detections"] == 2

@@ -1,4 +1,5 @@
 """POST /api/reports/comparison: periods side by side, differences and highlights."""
+
 from datetime import timedelta
 
 import pytest
@@ -42,8 +43,13 @@ def test_periods_side_by_side_with_differences(rut, alice_client):
     assert nov["ratio"]["bucks_per_doe"] == 2.9
     buck = next(d for d in body["differences"] if d["metric"] == "buck_detections")
     assert buck == {
-        "metric": "buck_detections", "baseline_label": "September", "label": "November", "baseline_value": 20,
-        "value": 29, "absolute_change": 9, "percent_change": 45.0,
+        "metric": "buck_detections",
+        "baseline_label": "September",
+        "label": "November",
+        "baseline_value": 20,
+        "value": 29,
+        "absolute_change": 9,
+        "percent_change": 45.0,
         "interpretation": "November shows 45% more buck detections than September",
     }
 
@@ -74,22 +80,46 @@ def test_no_data_at_all(alice_client, chicago):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("body, field, message", [
-    ({"periods": [SEP]}, "periods.non_field_errors", "Give between 2 and 5 periods to compare."),
-    ({"periods": [SEP, OCT, NOV, SEP, OCT, NOV]}, "periods.non_field_errors", "Give between 2 and 5 periods to compare."),
-    ({}, "periods", "periods is required"),
-    ({"periods": [SEP, {**OCT, "end_date": "2024-09-01"}]}, "periods.1.start_date", "start_date must be before end_date"),
-    ({"periods": [SEP, {**OCT, "start_date": "2023-01-01", "end_date": "2024-10-01"}]}, "periods.1.end_date",
-     "Date range cannot exceed 1 year"),
-    ({"periods": [SEP, {**OCT, "end_date": "3000-01-01", "start_date": "2999-12-01"}]}, "periods.1.start_date",
-     "start_date cannot be in the future"),
-    ({"periods": [SEP, {**OCT, "label": ""}]}, "periods.1.label", "A period label cannot be blank."),
-    ({"periods": [SEP, {**OCT, "label": "September"}]}, "periods", "Each period needs a different label."),
-    ({"periods": [SEP, {**OCT, "start_date": "01/10/2024"}]}, "periods.1.start_date", "start_date must be a valid date"),
-    ({"periods": [SEP, NOV], "location_ids": ["nope"]}, "location_ids.0", "'nope' is not a valid UUID."),
-    ({"periods": [SEP, NOV], "location_ids": ["6d3f1c2e-0000-4000-8000-000000000000"]}, "location_ids",
-     "Unknown location id(s): 6d3f1c2e-0000-4000-8000-000000000000."),
-])
+@pytest.mark.parametrize(
+    "body, field, message",
+    [
+        ({"periods": [SEP]}, "periods.non_field_errors", "Give between 2 and 5 periods to compare."),
+        (
+            {"periods": [SEP, OCT, NOV, SEP, OCT, NOV]},
+            "periods.non_field_errors",
+            "Give between 2 and 5 periods to compare.",
+        ),
+        ({}, "periods", "periods is required"),
+        (
+            {"periods": [SEP, {**OCT, "end_date": "2024-09-01"}]},
+            "periods.1.start_date",
+            "start_date must be before end_date",
+        ),
+        (
+            {"periods": [SEP, {**OCT, "start_date": "2023-01-01", "end_date": "2024-10-01"}]},
+            "periods.1.end_date",
+            "Date range cannot exceed 1 year",
+        ),
+        (
+            {"periods": [SEP, {**OCT, "end_date": "3000-01-01", "start_date": "2999-12-01"}]},
+            "periods.1.start_date",
+            "start_date cannot be in the future",
+        ),
+        ({"periods": [SEP, {**OCT, "label": ""}]}, "periods.1.label", "A period label cannot be blank."),
+        ({"periods": [SEP, {**OCT, "label": "September"}]}, "periods", "Each period needs a different label."),
+        (
+            {"periods": [SEP, {**OCT, "start_date": "01/10/2024"}]},
+            "periods.1.start_date",
+            "start_date must be a valid date",
+        ),
+        ({"periods": [SEP, NOV], "location_ids": ["nope"]}, "location_ids.0", "'nope' is not a valid UUID."),
+        (
+            {"periods": [SEP, NOV], "location_ids": ["6d3f1c2e-0000-4000-8000-000000000000"]},
+            "location_ids",
+            "Unknown location id(s): 6d3f1c2e-0000-4000-8000-000000000000.",
+        ),
+    ],
+)
 def test_bad_comparison_requests(alice_client, chicago, body, field, message):
     response = alice_client.post(URL, body, format="json")
     assert response.status_code == 400

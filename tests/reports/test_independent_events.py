@@ -1,4 +1,5 @@
 """Independence grouping: same class, same location, more than INDEPENDENCE_MINUTES apart."""
+
 from datetime import date
 
 import pytest
@@ -29,8 +30,8 @@ def test_a_chain_of_close_detections_is_one_event(site):
 
 def test_a_gap_of_exactly_the_threshold_is_the_same_event_and_one_minute_more_is_a_new_one(site):
     shot(site, local(2024, 10, 15, 6, 0), "doe")
-    shot(site, local(2024, 10, 15, 6, 30), "doe")   # exactly 30: same event
-    shot(site, local(2024, 10, 15, 7, 1), "doe")    # 31 after the previous: new event
+    shot(site, local(2024, 10, 15, 6, 30), "doe")  # exactly 30: same event
+    shot(site, local(2024, 10, 15, 7, 1), "doe")  # 31 after the previous: new event
     assert events() == 2
 
 

@@ -1,4 +1,5 @@
 """The PDF report: its printed numbers equal the API's; options, comparison, empty report, artefact."""
+
 import re
 import shutil
 import subprocess
@@ -14,9 +15,17 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "reports"
 
 def params(**overrides):
     base = {
-        "report_type": "seasonal_activity", "start_date": "2024-12-28", "end_date": "2025-01-08",
-        "group_by": "week", "location_ids": [], "classifications": [], "title": "", "comparison_periods": [],
-        "include_charts": True, "include_tables": True, "include_insights": True,
+        "report_type": "seasonal_activity",
+        "start_date": "2024-12-28",
+        "end_date": "2025-01-08",
+        "group_by": "week",
+        "location_ids": [],
+        "classifications": [],
+        "title": "",
+        "comparison_periods": [],
+        "include_charts": True,
+        "include_tables": True,
+        "include_insights": True,
     }
     return {**base, **overrides}
 
@@ -31,8 +40,9 @@ def render(tmp_path, **overrides):
 
 
 def test_printed_totals_equal_the_api(ranch, alice_client, tmp_path):
-    api = alice_client.get("/api/reports/activity", {"start_date": "2024-12-28", "end_date": "2025-01-08",
-                                                     "group_by": "week"}).json()
+    api = alice_client.get(
+        "/api/reports/activity", {"start_date": "2024-12-28", "end_date": "2025-01-08", "group_by": "week"}
+    ).json()
     path, reader, text, images = render(tmp_path)
     assert path.read_bytes().startswith(b"%PDF")
     summary = api["summary"]
@@ -42,16 +52,32 @@ def test_printed_totals_equal_the_api(ranch, alice_client, tmp_path):
     assert summary["ratio"]["text"] in text
     # The per-period table: one row per week and the total row, numbers as in the API.
     for period in api["periods"]:
-        row = " ".join([period["label"], f"{period['start_date'][5:]} – {period['end_date'][5:]}",
-                        *[str(n) for n in period["by_class"].values()], str(period["detections"]), str(period["events"])])
+        row = " ".join(
+            [
+                period["label"],
+                f"{period['start_date'][5:]} – {period['end_date'][5:]}",
+                *[str(n) for n in period["by_class"].values()],
+                str(period["detections"]),
+                str(period["events"]),
+            ]
+        )
         assert row in text
-    total_row = " ".join(["Total", *[str(n) for n in summary["by_class"].values()],
-                          str(summary["total_detections"]), str(summary["independent_events"])])
+    total_row = " ".join(
+        [
+            "Total",
+            *[str(n) for n in summary["by_class"].values()],
+            str(summary["total_detections"]),
+            str(summary["independent_events"]),
+        ]
+    )
     assert total_row == "Total 5 4 3 2 14 10"
     assert total_row in text
     # Per-location rows (coordinates, or a dash for the location without them) and individuals.
     for loc in api["locations"]:
-        assert f"{loc['detections']} {loc['events']} {loc['camera_days']} {loc['detections_per_100_camera_days']:.1f}" in text
+        assert (
+            f"{loc['detections']} {loc['events']} {loc['camera_days']} {loc['detections_per_100_camera_days']:.1f}"
+            in text
+        )
     assert "Creek (no GPS) – 2 2 1 200.0" in text
     assert "Big Ten buck 5 2024-12-28 06:10 2025-01-01 00:10" in text
     for line in api["insights"]:
@@ -78,8 +104,9 @@ def test_options_are_honoured(ranch, tmp_path):
 
 
 def test_filters_title_and_escaping(ranch, tmp_path):
-    _, _, text, _ = render(tmp_path, title="<b>Rut & more</b>", location_ids=[str(ranch.hay.pk)],
-                           classifications=["buck"])
+    _, _, text, _ = render(
+        tmp_path, title="<b>Rut & more</b>", location_ids=[str(ranch.hay.pk)], classifications=["buck"]
+    )
     assert "<b>Rut & more</b>" in text  # autoescaped: shown as text, not markup
     assert "Locations Hayfield" in text and "Classes buck" in text
     assert "Total 5 5 3" in text  # 5 bucks at Hayfield in 3 events
@@ -90,8 +117,9 @@ def test_comparison_layout(ranch, tmp_path):
         {"label": "Christmas", "start_date": "2024-12-24", "end_date": "2024-12-31"},
         {"label": "New Year", "start_date": "2025-01-01", "end_date": "2025-01-08"},
     ]
-    _, reader, text, images = render(tmp_path, report_type="comparison", comparison_periods=periods,
-                                     start_date="2024-12-24", end_date="2025-01-08")
+    _, reader, text, images = render(
+        tmp_path, report_type="comparison", comparison_periods=periods, start_date="2024-12-24", end_date="2025-01-08"
+    )
     flat = text.replace("\n", " ")
     assert "Period Comparison Report" in text
     assert "Total detections 9 6" in text  # Dec 27 buck + 8 counted by Dec 31; 6 in January

@@ -1,4 +1,5 @@
 """PostgreSQL planner statistics for the report GROUP BYs (skipped work on SQLite)."""
+
 import json
 
 import pytest
@@ -27,8 +28,13 @@ def test_planner_estimates_few_week_groups_on_postgresql(ranch):
     assert create_report_statistics(connection, analyze=True)
     qs = counted_detections(ranch.start, ranch.end)
     assert sum(detection_counts(qs, "week").values()) == 14
-    sql, params = (qs.annotate(period=period_expression("week")).values("period").annotate(n=Count("id"))
-                   .order_by().query.sql_with_params())
+    sql, params = (
+        qs.annotate(period=period_expression("week"))
+        .values("period")
+        .annotate(n=Count("id"))
+        .order_by()
+        .query.sql_with_params()
+    )
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
         plan = cursor.fetchone()[0]

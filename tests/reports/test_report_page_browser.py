@@ -1,4 +1,5 @@
 """The /reports/ page in headless Chromium: form -> preview -> Export PDF (POST /api/exports/pdf)."""
+
 import shutil
 
 import pytest
@@ -59,7 +60,11 @@ def test_preview_then_export_pdf(ranch, page, alice):
     assert "PDF queued" in page.inner_text("#export-status")
     job = ExportJob.objects.get(requested_by=alice)
     assert job.kind == "pdf"
-    assert (job.params["start_date"], job.params["end_date"], job.params["group_by"]) == ("2024-12-28", "2025-01-08", "week")
+    assert (job.params["start_date"], job.params["end_date"], job.params["group_by"]) == (
+        "2024-12-28",
+        "2025-01-08",
+        "week",
+    )
 
 
 def test_invalid_range_shows_the_rule(ranch, page):

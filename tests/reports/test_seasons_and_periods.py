@@ -11,13 +11,16 @@ def test_rut_crosses_the_year():
     assert season_label("rut", 2024) == "Rut 2024/25"
 
 
-@pytest.mark.parametrize("name, year, expected", [
-    ("spring", 2024, (date(2024, 3, 1), date(2024, 5, 31))),
-    ("summer", 2024, (date(2024, 6, 1), date(2024, 8, 31))),
-    ("fall", 2024, (date(2024, 9, 1), date(2024, 11, 30))),
-    ("winter", 2023, (date(2023, 12, 1), date(2024, 2, 29))),  # leap year: to the end of February
-    ("winter", 2024, (date(2024, 12, 1), date(2025, 2, 28))),
-])
+@pytest.mark.parametrize(
+    "name, year, expected",
+    [
+        ("spring", 2024, (date(2024, 3, 1), date(2024, 5, 31))),
+        ("summer", 2024, (date(2024, 6, 1), date(2024, 8, 31))),
+        ("fall", 2024, (date(2024, 9, 1), date(2024, 11, 30))),
+        ("winter", 2023, (date(2023, 12, 1), date(2024, 2, 29))),  # leap year: to the end of February
+        ("winter", 2024, (date(2024, 12, 1), date(2025, 2, 28))),
+    ],
+)
 def test_seasons_from_settings(name, year, expected):
     assert season_dates(name, year) == expected
 

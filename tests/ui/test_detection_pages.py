@@ -38,7 +38,9 @@ def test_reviewer_corrects_one_detection_and_history_is_written(client, bob, det
     assert b"model: doe" in response.content
     det = Detection.objects.get(pk=dets[1].pk)
     assert det.effective_classification == "buck" and det.is_reviewed and det.reviewed_by == bob
-    assert DetectionCorrection.objects.filter(detection=det, field="corrected_classification", new_value="buck").exists()
+    assert DetectionCorrection.objects.filter(
+        detection=det, field="corrected_classification", new_value="buck"
+    ).exists()
 
 
 def test_viewer_cannot_correct(client, alice, dets):
@@ -58,6 +60,8 @@ def test_unknown_action_is_a_clear_400(client, bob, dets):
 
 def test_batch_review_marks_selected_invalid(client, bob, dets):
     client.force_login(bob)
-    response = client.post("/detections/batch-review", {"ids": [dets[0].pk, dets[2].pk], "action": "invalid", "next": "/detections/"})
+    response = client.post(
+        "/detections/batch-review", {"ids": [dets[0].pk, dets[2].pk], "action": "invalid", "next": "/detections/"}
+    )
     assert response.status_code == 302
     assert set(Detection.objects.filter(is_valid=False).values_list("pk", flat=True)) == {dets[0].pk, dets[2].pk}

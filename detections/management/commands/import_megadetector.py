@@ -4,6 +4,7 @@ Registers the images of a MegaDetector batch run (files already under IMAGE_ROOT
 detections, through the same validated ingest as POST /api/images/batch, 500 images at a time.
 Importing the same file again skips images already stored.
 """
+
 from pathlib import PurePosixPath
 
 from django.core.exceptions import ValidationError
@@ -22,12 +23,23 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("results", help="MegaDetector batch output JSON")
         parser.add_argument("--embeddings", help='JSON {"model": name, "items": [{"file", "detection", "embedding"}]}')
-        parser.add_argument("--location", help="location (id or name) of every image; default: the first folder of each path")
-        parser.add_argument("--create-locations", action="store_true", help="create locations named by folders that do not exist")
-        parser.add_argument("--prefix", default="", help="folder under IMAGE_ROOT that the MegaDetector paths are relative to")
-        parser.add_argument("--min-confidence", type=float, default=0.2, help="drop detections below this (default 0.2)")
-        parser.add_argument("--animal-class", default="unknown",
-                            help="class for MegaDetector 'animal' boxes without a classifier label (default unknown)")
+        parser.add_argument(
+            "--location", help="location (id or name) of every image; default: the first folder of each path"
+        )
+        parser.add_argument(
+            "--create-locations", action="store_true", help="create locations named by folders that do not exist"
+        )
+        parser.add_argument(
+            "--prefix", default="", help="folder under IMAGE_ROOT that the MegaDetector paths are relative to"
+        )
+        parser.add_argument(
+            "--min-confidence", type=float, default=0.2, help="drop detections below this (default 0.2)"
+        )
+        parser.add_argument(
+            "--animal-class",
+            default="unknown",
+            help="class for MegaDetector 'animal' boxes without a classifier label (default unknown)",
+        )
         parser.add_argument("--dry-run", action="store_true", help="validate and count, store nothing")
 
     def handle(self, *args, **options):
@@ -41,16 +53,20 @@ class Command(BaseCommand):
             if options["embeddings"]:
                 embeddings = megadetector.read_embeddings(megadetector.load_json(options["embeddings"], "embeddings"))
             conversion = megadetector.convert(
-                document, self.location_resolver(options), options["min_confidence"], options["animal_class"],
-                embeddings, options["prefix"],
+                document,
+                self.location_resolver(options),
+                options["min_confidence"],
+                options["animal_class"],
+                embeddings,
+                options["prefix"],
             )
         except megadetector.FormatError as error:
-            raise CommandError(str(error))
+            raise CommandError(str(error)) from None
 
         totals = {"created": 0, "existing": 0, "detections": 0, "rejected": 0}
         for start in range(0, len(conversion.items), MAX_BATCH_IMAGES):
             with transaction.atomic():  # one transaction per chunk: the web app can write in between
-                self.import_chunk(conversion.items[start:start + MAX_BATCH_IMAGES], totals)
+                self.import_chunk(conversion.items[start : start + MAX_BATCH_IMAGES], totals)
                 if options["dry_run"]:
                     transaction.set_rollback(True)
         for name, reason in conversion.failed:
@@ -87,6 +103,7 @@ class Command(BaseCommand):
                     )
                 cache[folder] = location
             return cache[folder]
+
         return by_folder
 
     def import_chunk(self, items, totals):
@@ -100,7 +117,7 @@ class Command(BaseCommand):
                     _, index, field = (key.split(".", 2) + [""])[:3]
                     self.stderr.write(f"rejected {items[int(index)]['file']}: {field}: {' '.join(messages)}")
                 else:
-                    raise CommandError(f"{key}: {' '.join(messages)}")
+                    raise CommandError(f"{key}: {' '.join(messages)}") from None
             totals["rejected"] += len(bad)
             keep = [item for index, item in enumerate(items) if index not in bad]
             results = images_ingest_batch(keep) if keep else []

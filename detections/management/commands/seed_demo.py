@@ -30,11 +30,17 @@ class Command(BaseCommand):
                 self.stdout.write("Images already exist; the demo ranch is not seeded again.")
                 return
             if not options["bulk"]:
-                raise CommandError("The database already holds images: seed_demo runs on an empty database (use --if-empty to skip).")
+                raise CommandError(
+                    "The database already holds images: seed_demo runs on an empty database (use --if-empty to skip)."
+                )
         started = time.monotonic()
         if options["bulk"]:
-            created = demo.seed_bulk(options["detections"], seed=options["seed"], days=options["days"], stdout=self.stdout)
-            self.stdout.write(self.style.SUCCESS(f"Inserted {created:,} detections in {time.monotonic() - started:.1f} s."))
+            created = demo.seed_bulk(
+                options["detections"], seed=options["seed"], days=options["days"], stdout=self.stdout
+            )
+            self.stdout.write(
+                self.style.SUCCESS(f"Inserted {created:,} detections in {time.monotonic() - started:.1f} s.")
+            )
             return
         summary = demo.generate_ranch(images=options["images"], seed=options["seed"], days=options["days"])
         self.stdout.write(f"Demo ranch {summary.start} .. {summary.end} (seed {options['seed']}):")
@@ -42,7 +48,9 @@ class Command(BaseCommand):
         self.stdout.write(f"  detections        {summary.detections:>7,}")
         for label, count in sorted(summary.by_class.items(), key=lambda item: -item[1]):
             self.stdout.write(f"    {label:<15} {count:>7,}")
-        self.stdout.write(f"  individuals       {summary.individuals:>7,} (ground truth: {summary.ground_truth_rows:,} detections)")
+        self.stdout.write(
+            f"  individuals       {summary.individuals:>7,} (ground truth: {summary.ground_truth_rows:,} detections)"
+        )
         if summary.buck_by_month:
             peak = max(summary.buck_by_month, key=summary.buck_by_month.get)
             months = "  ".join(f"{m[5:]}:{n}" for m, n in sorted(summary.buck_by_month.items()))
@@ -63,4 +71,6 @@ class Command(BaseCommand):
             f"  re-ID: {run.processed_count} detections matched -> {run.linked_count} linked, "
             f"{run.created_count} new profiles, {run.review_count} queued for review"
         )
-        self.stdout.write(f"  deer profiles     {Detection.objects.exclude(deer=None).values('deer').distinct().count():>7,}")
+        self.stdout.write(
+            f"  deer profiles     {Detection.objects.exclude(deer=None).values('deer').distinct().count():>7,}"
+        )

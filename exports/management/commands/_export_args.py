@@ -1,4 +1,5 @@
 """Shared helpers of the export commands: validate like the API, print errors clearly, report progress."""
+
 import time
 import uuid
 from pathlib import Path
@@ -11,7 +12,10 @@ from config.api_errors import flatten_errors
 def validated(serializer_class, data):
     serializer = serializer_class(data=data)
     if not serializer.is_valid():
-        lines = [f"  {field}: {' '.join(str(m) for m in messages)}" for field, messages in flatten_errors(serializer.errors).items()]
+        lines = [
+            f"  {field}: {' '.join(str(m) for m in messages)}"
+            for field, messages in flatten_errors(serializer.errors).items()
+        ]
         raise CommandError("Invalid export request:\n" + "\n".join(lines))
     return serializer
 

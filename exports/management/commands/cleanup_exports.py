@@ -1,4 +1,5 @@
 """manage.py cleanup_exports: what the workers' maintenance pass does, by hand."""
+
 from django.core.management.base import BaseCommand
 
 from exports.lifecycle import cleanup_expired_files, reconcile_stuck_jobs

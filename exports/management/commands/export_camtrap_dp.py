@@ -1,4 +1,5 @@
 """manage.py export_camtrap_dp: write a Camtrap DP package inline (no queue) and print where it is."""
+
 import time
 
 from django.core.management.base import BaseCommand
@@ -11,7 +12,9 @@ from exports.models import ExportJob
 
 
 class Command(BaseCommand):
-    help = "Write a Camtrap DP package (datapackage.json + deployments/media/observations CSV) now, without the job queue."
+    help = (
+        "Write a Camtrap DP package (datapackage.json + deployments/media/observations CSV) now, without the job queue."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--start", required=True, help="YYYY-MM-DD")
@@ -20,7 +23,8 @@ class Command(BaseCommand):
         parser.add_argument("--classification", action="append", default=[], help="effective class (repeatable)")
         parser.add_argument("--images", action="store_true", help="include the image files under media/")
         parser.add_argument(
-            "--base-url", default="http://localhost:8000/",
+            "--base-url",
+            default="http://localhost:8000/",
             help="the site's address, for image links in media.csv when --images is not given (default %(default)s)",
         )
         parser.add_argument("--output", help="file or directory (default: current directory)")

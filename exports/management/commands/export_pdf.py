@@ -1,4 +1,5 @@
 """manage.py export_pdf: render a PDF report inline (no queue) and print where it is."""
+
 import time
 
 from django.core.management.base import BaseCommand
@@ -20,8 +21,13 @@ class Command(BaseCommand):
         parser.add_argument("--location", action="append", default=[], help="location id (repeatable)")
         parser.add_argument("--classification", action="append", default=[], help="effective class (repeatable)")
         parser.add_argument("--title", default="")
-        parser.add_argument("--period", action="append", default=[], metavar="LABEL:START:END",
-                            help="comparison period (2 to 5, for --report-type comparison)")
+        parser.add_argument(
+            "--period",
+            action="append",
+            default=[],
+            metavar="LABEL:START:END",
+            help="comparison period (2 to 5, for --report-type comparison)",
+        )
         parser.add_argument("--no-charts", action="store_true")
         parser.add_argument("--no-tables", action="store_true")
         parser.add_argument("--no-insights", action="store_true")
@@ -34,10 +40,15 @@ class Command(BaseCommand):
             label, _, start = label.rpartition(":")
             periods.append({"label": label, "start_date": start, "end_date": rest})
         data = {
-            "report_type": options["report_type"], "start_date": options["start"], "end_date": options["end"],
-            "group_by": options["group_by"], "location_ids": options["location"],
-            "classifications": options["classification"], "title": options["title"],
-            "include_charts": not options["no_charts"], "include_tables": not options["no_tables"],
+            "report_type": options["report_type"],
+            "start_date": options["start"],
+            "end_date": options["end"],
+            "group_by": options["group_by"],
+            "location_ids": options["location"],
+            "classifications": options["classification"],
+            "title": options["title"],
+            "include_charts": not options["no_charts"],
+            "include_tables": not options["no_tables"],
             "include_insights": not options["no_insights"],
         }
         if periods:

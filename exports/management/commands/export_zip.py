@@ -1,4 +1,5 @@
 """manage.py export_zip: write a ZIP of detections inline (no queue) and print where it is."""
+
 import time
 from pathlib import Path
 
@@ -28,8 +29,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         data = {
-            "crop_size": options["crop_size"], "include_crops": not options["no_crops"],
-            "include_images": options["images"], "include_metadata_csv": not options["no_csv"],
+            "crop_size": options["crop_size"],
+            "include_crops": not options["no_crops"],
+            "include_images": options["images"],
+            "include_metadata_csv": not options["no_csv"],
         }
         if options["ids"]:
             text = options["ids"]

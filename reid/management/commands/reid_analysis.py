@@ -24,11 +24,11 @@ class Command(BaseCommand):
             try:
                 run = ReidRun.objects.get(pk=options["run"])
             except (ReidRun.DoesNotExist, ValueError, Exception):
-                raise CommandError(f"No re-ID run with id {options['run']}.")
+                raise CommandError(f"No re-ID run with id {options['run']}.") from None
         try:
             result = analyse(run=run, step=options["step"], ground_truth=options["ground_truth"])
         except AnalysisError as exc:
-            raise CommandError(str(exc))
+            raise CommandError(str(exc)) from None
         if options["json"]:
             self.stdout.write(json.dumps(result, indent=2))
             return
@@ -46,7 +46,9 @@ def format_table(result):
         lines.append(f"Best-vs-second margin: median {m['median']}, p10 {m['p10']}, p90 {m['p90']}")
     for sex, figures in result["per_sex"].items():
         b = figures["best_score"] or {}
-        lines.append(f"  {sex:<8} {figures['attempts']:>7,} attempts, best score median {b.get('median')}, p10 {b.get('p10')}")
+        lines.append(
+            f"  {sex:<8} {figures['attempts']:>7,} attempts, best score median {b.get('median')}, p10 {b.get('p10')}"
+        )
     replay = result.get("replay")
     if replay:
         lines.append(
@@ -57,8 +59,10 @@ def format_table(result):
         if replay.get("note"):
             lines.append(f"  {replay['note']}")
         if replay["sampled"]:
-            lines.append(f"  (a sample of whole individuals: {replay['matchable_detections']:,} detections are "
-                         f"matchable, the replay is capped at {replay['cap']:,})")
+            lines.append(
+                f"  (a sample of whole individuals: {replay['matchable_detections']:,} detections are "
+                f"matchable, the replay is capped at {replay['cap']:,})"
+            )
     lines.append("")
     header = f"{'thr':>5} {'assigned':>9} {'rate':>7} {'new':>7} {'near':>6} {'margin':>7}"
     if replay:
@@ -66,11 +70,15 @@ def format_table(result):
     header += "  per sex (assigned/attempts)"
     lines.append(header)
     for row in result["thresholds"]:
-        line = (f"{row['threshold']:>5.2f} {row['assigned']:>9,} {row['assignment_rate']:>7.1%} {row['new_profiles']:>7,} "
-                f"{row['near_misses']:>6,} {row['median_margin_assigned'] if row['median_margin_assigned'] is not None else '-':>7}")
+        line = (
+            f"{row['threshold']:>5.2f} {row['assigned']:>9,} {row['assignment_rate']:>7.1%} {row['new_profiles']:>7,} "
+            f"{row['near_misses']:>6,} {row['median_margin_assigned'] if row['median_margin_assigned'] is not None else '-':>7}"
+        )
         if replay:
-            line += (f" {row['precision']:>6.3f} {row['recall']:>6.3f} {row['f1']:>6.3f} {row['profiles']:>8,}"
-                     f" {row['largest']:>7,}")
+            line += (
+                f" {row['precision']:>6.3f} {row['recall']:>6.3f} {row['f1']:>6.3f} {row['profiles']:>8,}"
+                f" {row['largest']:>7,}"
+            )
         line += "  " + " ".join(f"{s}:{v['assigned']}/{v['attempts']}" for s, v in row["by_sex"].items())
         lines.append(line)
     lines.append("")
@@ -81,12 +89,17 @@ def format_table(result):
         lines.append(f"  {h['from']:>5.2f}-{h['to']:<5.2f} {h['count']:>9,} {bar}")
     if result["recommended_threshold"] is not None:
         r = result["recommended"]
-        rule = (f"precision >= {PRECISION_TARGET} from {r['precision_from']:.2f}, plus 0.02" if r["rule"] == "precision"
-                else f"best F1 {r['best_f1']:.3f} at {r['best_threshold']:.2f}")
-        lines.append(f"Recommended threshold: {result['recommended_threshold']:.2f} "
-                     f"(F1 {r['f1']:.3f}, precision {r['precision']:.3f}, recall {r['recall']:.3f}, "
-                     f"{r['profiles']:,} profiles, largest {r['largest']:,}; {rule}; "
-                     f"worst F1 within +-0.02: {r['worst_within_0_02']:.3f})")
+        rule = (
+            f"precision >= {PRECISION_TARGET} from {r['precision_from']:.2f}, plus 0.02"
+            if r["rule"] == "precision"
+            else f"best F1 {r['best_f1']:.3f} at {r['best_threshold']:.2f}"
+        )
+        lines.append(
+            f"Recommended threshold: {result['recommended_threshold']:.2f} "
+            f"(F1 {r['f1']:.3f}, precision {r['precision']:.3f}, recall {r['recall']:.3f}, "
+            f"{r['profiles']:,} profiles, largest {r['largest']:,}; {rule}; "
+            f"worst F1 within +-0.02: {r['worst_within_0_02']:.3f})"
+        )
     else:
         lines.append(f"No recommended threshold: {result.get('recommendation_note', '')}")
     return "\n".join(lines)

@@ -12,7 +12,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--limit", type=int, help="only the first N assigned detections (by taken_at)")
-        parser.add_argument("--queue", action="store_true", help="queue the backfill as a job instead of running it here")
+        parser.add_argument(
+            "--queue", action="store_true", help="queue the backfill as a job instead of running it here"
+        )
 
     def handle(self, *args, **options):
         if options["limit"] is not None and options["limit"] < 1:
@@ -20,8 +22,11 @@ class Command(BaseCommand):
         if options["queue"]:
             from django.conf import settings
 
-            run = create_queued_run(ReidRun.Kind.BACKFILL, settings.REID_THRESHOLD,
-                                    params={"limit": options["limit"]} if options["limit"] else {})
+            run = create_queued_run(
+                ReidRun.Kind.BACKFILL,
+                settings.REID_THRESHOLD,
+                params={"limit": options["limit"]} if options["limit"] else {},
+            )
             enqueue_run(run)
             self.stdout.write(f"Backfill run {run.id} queued; follow it at /api/reid/runs/{run.id}")
             return

@@ -11,11 +11,14 @@ class Command(BaseCommand):
         parser.add_argument("--threshold", type=float, help="link threshold (default REID_THRESHOLD)")
         parser.add_argument("--review-threshold", type=float, help="review threshold (default REID_REVIEW_THRESHOLD)")
         parser.add_argument("--dry-run", action="store_true", help="only count what would happen")
-        parser.add_argument("--no-auto-create", action="store_true", help="queue for review instead of creating profiles")
         parser.add_argument(
-            "--reset", action="store_true",
+            "--no-auto-create", action="store_true", help="queue for review instead of creating profiles"
+        )
+        parser.add_argument(
+            "--reset",
+            action="store_true",
             help="first unlink every detection no reviewer confirmed and delete unnamed profiles left empty "
-                 "(re-match everything from scratch)",
+            "(re-match everything from scratch)",
         )
 
     def handle(self, *args, **options):
@@ -28,7 +31,9 @@ class Command(BaseCommand):
             unlinked, deleted = reset_automatic_matches()
             self.stdout.write(f"Reset: {unlinked} detections unlinked, {deleted} empty profiles deleted.")
         run = run_matching(
-            threshold=threshold, review_threshold=options["review_threshold"], dry_run=options["dry_run"],
+            threshold=threshold,
+            review_threshold=options["review_threshold"],
+            dry_run=options["dry_run"],
             kind=ReidRun.Kind.LIVE if threshold is None else ReidRun.Kind.REPROCESS,
             auto_create=False if options["no_auto_create"] else None,
         )

@@ -5,8 +5,10 @@ from reports.planner import create_report_statistics
 
 
 class Command(BaseCommand):
-    help = ("Re-create the PostgreSQL planner statistics of the report queries for the current TIME_ZONE "
-            "and ANALYZE the detections table (run after changing TIME_ZONE).")
+    help = (
+        "Re-create the PostgreSQL planner statistics of the report queries for the current TIME_ZONE "
+        "and ANALYZE the detections table (run after changing TIME_ZONE)."
+    )
 
     def handle(self, *args, **options):
         if create_report_statistics(connection, analyze=True):
