@@ -11,10 +11,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_keyboard_review_corrects_the_focused_card_and_moves_on(live_server, page_as_bob):
     loc = factories.location("Hayfield")
     older = factories.detection(
-        factories.image(loc, taken_at=factories.datetime(2024, 10, 1, 6, tzinfo=factories.timezone.utc)), "doe"
+        factories.image(loc, taken_at=factories.datetime(2024, 10, 1, 6, tzinfo=factories.UTC)), "doe"
     )
     newer = factories.detection(
-        factories.image(loc, taken_at=factories.datetime(2024, 10, 2, 6, tzinfo=factories.timezone.utc)), "doe"
+        factories.image(loc, taken_at=factories.datetime(2024, 10, 2, 6, tzinfo=factories.UTC)), "doe"
     )
     page = page_as_bob
     page.goto(f"{live_server.url}/detections/")
