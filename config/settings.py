@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "reid",
     "exports",
     "reports",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
