@@ -112,7 +112,7 @@ def main(tmp):
     from django.db import connection
     from django.utils import timezone
 
-    from detections.demo import seed_bulk
+    from demo.bulk import seed_bulk
     from detections.models import Detection
     from reports import selectors
     from reports.activity import build_activity_report

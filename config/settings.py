@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "exports",
     "reports",
     "dashboard",
+    "demo",
 ]
 
 MIDDLEWARE = [
