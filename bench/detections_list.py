@@ -116,7 +116,8 @@ def main():
     from django.db import connection
     from django.test import Client
 
-    from detections import demo, selectors
+    from demo.bulk import seed_bulk
+    from detections import selectors
     from detections.api.serializers import DetectionSerializer
     from detections.models import Detection, Location
 
@@ -125,7 +126,7 @@ def main():
     if have < args.detections:
         print(f"seeding {args.detections - have:,} detections (seed_bulk) ...", flush=True)
         started = time.perf_counter()
-        demo.seed_bulk(args.detections - have, seed=1 + have)
+        seed_bulk(args.detections - have, seed=1 + have)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         print(f"  seeded in {time.perf_counter() - started:.0f} s", flush=True)

@@ -120,14 +120,14 @@ class Environment:
 
 
 def seed(n_detections):
-    """Demo data (detections.demo.seed_bulk) unless the database already holds enough."""
-    from detections import demo
+    """Demo data (demo.bulk.seed_bulk) unless the database already holds enough."""
+    from demo.bulk import seed_bulk
     from detections.models import Detection
 
     have = Detection.objects.count()
     if have < n_detections:
         started = time.perf_counter()
-        demo.seed_bulk(n_detections - have, seed=1 + have)
+        seed_bulk(n_detections - have, seed=1 + have)
         print(f"seeded {n_detections - have:,} demo detections in {time.perf_counter() - started:.1f} s", flush=True)
     return Detection.objects.count()
 

@@ -124,7 +124,7 @@ def main():
     with Environment(keep=args.keep) as env:
         total = seed(int(args.large * 1.2))
         from detections.models import Detection
-        from exports.pdf import render_report_pdf
+        from reports.pdf import render_report_pdf
 
         user = bench_user()
         ids = [str(value) for value in Detection.objects.order_by("id").values_list("id", flat=True)[: args.large]]

@@ -1,6 +1,6 @@
 """Calibrate and check re-ID on the demo ranch (issue 6, "Done means").
 
-For each (LATENT_SPREAD, EMBEDDING_NOISE) pair given (default: the values in detections/demo.py)
+For each (LATENT_SPREAD, EMBEDDING_NOISE) pair given (default: the values in demo/ground_truth.py)
 it generates the demo ranch in a temporary SQLite database (image drawing replaced by a stub; the
 rows, labels and embeddings are those of `seed_demo`), then:
 
@@ -52,7 +52,7 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
-from detections import demo  # noqa: E402
+from demo import ground_truth, ranch  # noqa: E402
 from detections.models import Detection, Image, Location  # noqa: E402
 from reid import review  # noqa: E402
 from reid.analysis import analyse, file_truth  # noqa: E402
@@ -65,17 +65,17 @@ GRID = [round(0.30 + 0.01 * i, 2) for i in range(66)]
 
 
 def stub_pictures():
-    """No JPEG drawing, but the same random numbers drawn as demo.draw_picture (six trees), so the
+    """No JPEG drawing, but the same random numbers drawn as ranch.draw_picture (six trees), so the
     rows and embeddings are exactly those seed_demo makes."""
     counter = iter(range(10**9))
 
     def picture(rng, local_dt, site, boxes):
         for _ in range(6):
-            rng.integers(0, demo.IMAGE_SIZE[0])
+            rng.integers(0, ranch.IMAGE_SIZE[0])
             rng.integers(10, 30)
         return f"{site}{local_dt}{next(counter)}".encode()
 
-    demo.draw_picture = picture
+    ranch.draw_picture = picture
 
 
 def fresh_database():
@@ -140,10 +140,10 @@ def print_curve(curve, top):
 
 
 def evaluate(spread, noise, images, seed, scan):
-    demo.LATENT_SPREAD, demo.EMBEDDING_NOISE = spread, noise
+    ground_truth.LATENT_SPREAD, ground_truth.EMBEDDING_NOISE = spread, noise
     fresh_database()
     started = time.monotonic()
-    demo.generate_ranch(images=images, seed=seed)
+    ranch.generate_ranch(images=images, seed=seed)
     truth = file_truth()
     data = ReplaySet(truth)
     replay_started = time.monotonic()
@@ -210,7 +210,7 @@ def evaluate(spread, noise, images, seed, scan):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--pairs", default=f"{demo.LATENT_SPREAD}:{demo.EMBEDDING_NOISE}")
+    parser.add_argument("--pairs", default=f"{ground_truth.LATENT_SPREAD}:{ground_truth.EMBEDDING_NOISE}")
     parser.add_argument("--images", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--scan", action="store_true", help="only the replay curve (no database runs)")

@@ -112,11 +112,11 @@ def main(tmp):
     from django.db import connection
     from django.utils import timezone
 
-    from detections.demo import seed_bulk
+    from demo.bulk import seed_bulk
     from detections.models import Detection
-    from exports.pdf import render_report_pdf
     from reports import selectors
     from reports.activity import build_activity_report
+    from reports.pdf import render_report_pdf
     from reports.periods import day_bounds
 
     call_command("migrate", verbosity=0)

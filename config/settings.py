@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "reid",
     "exports",
     "reports",
+    "dashboard",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -5,7 +5,6 @@ import uuid
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 
 from detections.models import Detection, DetectionCorrection, Image, Location
-from reid.models import Deer
 
 FLOAT32_BYTES = 4
 
@@ -46,7 +45,8 @@ def detection_history(detection):
 def embedding_dimension(model_name):
     """The dimension that embeddings of `model_name` already have in the database, or None.
 
-    Taken from one stored detection embedding of that model, else from a deer centroid of it.
+    Taken from one stored detection embedding of that model, else from a deer centroid of it (the deer
+    model is reached through Detection.deer, so that detections does not import reid).
     """
     if not model_name:
         return None
@@ -55,7 +55,8 @@ def embedding_dimension(model_name):
     )[:1]
     for blob in stored:
         return len(bytes(blob)) // FLOAT32_BYTES
-    centroids = Deer.objects.filter(embedding_model=model_name, centroid__isnull=False).values_list(
+    deer_model = Detection._meta.get_field("deer").related_model
+    centroids = deer_model.objects.filter(embedding_model=model_name, centroid__isnull=False).values_list(
         "centroid", flat=True
     )[:1]
     for blob in centroids:

@@ -1,8 +1,9 @@
 """Writes for reviewers: correcting detections, one at a time or in a batch.
 
 Each changed field writes an immutable DetectionCorrection row (who, field, old, new). Marking a
-detection invalid unlinks it from its deer; the deer's statistics are recomputed in the same
-transaction, as they are when the classification of a linked detection changes.
+detection invalid unlinks it from its deer. The deer whose linked detections changed (unlinked, or
+reclassified) are announced with the `detections_corrected` signal inside the same transaction;
+the reid app recomputes their statistics there.
 """
 
 from django.core.exceptions import ValidationError
@@ -10,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from detections.models import CLASSIFICATIONS, Detection, DetectionCorrection
-from reid import profiles
+from detections.signals import detections_corrected
 
 MAX_BATCH_CORRECTIONS = 1000
 CORRECTABLE = ("corrected_classification", "is_valid", "correction_notes")
@@ -45,7 +46,7 @@ def _clean_changes(changes):
 
 
 def _apply(detection, changes, user, now):
-    """Apply `changes` to `detection` in memory; returns (correction rows, deer to recompute or None)."""
+    """Apply `changes` to `detection` in memory; returns (correction rows, deer whose members changed or None)."""
     rows = []
     old_deer = detection.deer
     class_before = detection.current_classification
@@ -118,8 +119,7 @@ def detection_correct(detection_id, user, **changes):
         rows, deer = _apply(detection, changes, user, timezone.now())
         detection.save(update_fields=UPDATED_FIELDS)
         DetectionCorrection.objects.bulk_create(rows)
-        if deer is not None:
-            profiles.deer_recompute(deer)
+        detections_corrected.send(sender=Detection, detection_ids=[detection.pk], deer=[] if deer is None else [deer])
     detection.refresh_from_db()
     return detection
 
@@ -150,10 +150,10 @@ def detections_batch_correct(detection_ids, user, **changes):
                 to_recompute[deer.pk] = deer
         Detection.objects.bulk_update(list(found.values()), UPDATED_FIELDS, batch_size=500)
         DetectionCorrection.objects.bulk_create(all_rows, batch_size=1000)
-        for deer in to_recompute.values():
-            profiles.deer_recompute(deer)
+        corrected_ids = [pk for pk in unique_ids if pk in found]
+        detections_corrected.send(sender=Detection, detection_ids=corrected_ids, deer=list(to_recompute.values()))
     return {
-        "corrected_ids": [pk for pk in unique_ids if pk in found],
+        "corrected_ids": corrected_ids,
         "not_found_ids": [pk for pk in unique_ids if pk not in found],
         "recomputed_deer_ids": list(to_recompute),
     }

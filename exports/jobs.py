@@ -52,7 +52,7 @@ def readable_error(kind, exc):
 
 
 def build_pdf(export, path, progress):
-    from exports.pdf import render_report_pdf
+    from reports.pdf import render_report_pdf
 
     def on_progress(stage, percent):
         if not progress.report(stage, percent):

@@ -6,12 +6,21 @@ class ReidConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from detections.signals import detections_created
+        from detections.signals import detections_corrected, detections_created
 
         detections_created.connect(queue_matching_of_new_detections, dispatch_uid="reid-match-new-detections")
+        detections_corrected.connect(recompute_corrected_deer, dispatch_uid="reid-recompute-corrected-deer")
 
 
 def queue_matching_of_new_detections(sender, detection_ids=(), **kwargs):
     from reid.queueing import enqueue_matching
 
     enqueue_matching(detection_ids)
+
+
+def recompute_corrected_deer(sender, deer=(), **kwargs):
+    """Reviewers changed detections linked to `deer`: recompute their statistics, in the correction's transaction."""
+    from reid import profiles
+
+    for one in deer:
+        profiles.deer_recompute(one)

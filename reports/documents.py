@@ -14,7 +14,7 @@ def _as_date(value):
 
 
 def report_for_params(params):
-    """Build the report for the validated request `params` (see exports.pdf.render_report_pdf)."""
+    """Build the report for the validated request `params` (see reports.pdf.render_report_pdf)."""
     location_ids = params.get("location_ids") or []
     classifications = params.get("classifications") or []
     if params.get("report_type") == "comparison":

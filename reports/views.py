@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from detections.models import CLASSIFICATIONS, Location
-from exports.charts import report_charts
+from reports.charts import report_charts
 from reports.documents import report_for_params, report_options, template_context
 from reports.seasons import season_names
 from reports.ui_params import MAX_PERIODS, params_from_query

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from exports.camtrap_dp import locations_without_coordinates
 from exports.selectors import detections_for_filter
-from exports.validation import (
+from reports.validation import (
     ClassificationListField,
     DateField,
     IdListField,
@@ -70,7 +70,7 @@ class PdfExportRequestSerializer(StrictSerializer):
         return found
 
     def to_params(self):
-        """The JSON-serialisable dict the PDF job and exports.pdf.render_report_pdf receive."""
+        """The JSON-serialisable dict the PDF job and reports.pdf.render_report_pdf receive."""
         data = self.validated_data
         return {
             "report_type": data["report_type"],

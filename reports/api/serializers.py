@@ -1,11 +1,12 @@
-"""Report request serializers: the shared SPEC §5 rules (exports.validation) plus seasons."""
+"""Report request serializers: the shared SPEC §5 rules (reports.validation) plus seasons."""
 
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.utils import html
 
 from detections.models import Location
-from exports.validation import (
+from reports.seasons import season_dates, season_names
+from reports.validation import (
     ClassificationListField,
     DateField,
     IdListField,
@@ -13,7 +14,6 @@ from exports.validation import (
     ReportQuerySerializer,
     StrictSerializer,
 )
-from reports.seasons import season_dates, season_names
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 

@@ -8,7 +8,7 @@ import pytest
 
 from exports import lifecycle
 from exports.models import ExportJob
-from exports.validation import local_today
+from reports.validation import local_today
 from tests import factories
 
 pytestmark = pytest.mark.django_db

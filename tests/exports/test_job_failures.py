@@ -41,13 +41,13 @@ def test_a_job_that_raises_reads_failed_with_a_readable_message(
 
 
 def test_a_pdf_job_that_raises(alice_client, post_export, run_jobs, monkeypatch):
-    import exports.pdf
+    import reports.pdf
 
     def broken(params, path, progress=None):
         progress("collecting", 5)
         raise ValueError("report template missing")
 
-    monkeypatch.setattr(exports.pdf, "render_report_pdf", broken)
+    monkeypatch.setattr(reports.pdf, "render_report_pdf", broken)
     job_id = post_export(
         alice_client,
         "pdf",

@@ -38,12 +38,12 @@ def test_list_shows_my_exports_and_polls_only_while_one_runs(alice_client, alice
 
 
 def test_failed_job_shows_its_error(alice_client, alice_browser, post_export, run_jobs, monkeypatch):
-    import exports.pdf
+    import reports.pdf
 
     def broken(*args, **kwargs):
         raise RuntimeError("fonts missing")
 
-    monkeypatch.setattr(exports.pdf, "render_report_pdf", broken)
+    monkeypatch.setattr(reports.pdf, "render_report_pdf", broken)
     job_id = post_export(alice_client, "pdf", PDF).json()["job_id"]
     run_jobs()
     page = alice_browser.get(f"/exports/{job_id}/").content.decode()

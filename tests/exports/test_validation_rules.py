@@ -6,7 +6,7 @@ import pytest
 
 from exports.models import ExportJob
 from exports.services import queue
-from exports.validation import ReportQuerySerializer, local_today
+from reports.validation import ReportQuerySerializer, local_today
 
 pytestmark = pytest.mark.django_db
 

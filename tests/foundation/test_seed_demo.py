@@ -9,7 +9,9 @@ from django.conf import settings
 from django.core.management import call_command
 from PIL import Image as PILImage
 
-from detections import demo
+from demo.bulk import seed_bulk
+from demo.ground_truth import INDIVIDUALS
+from demo.ranch import OTHER_SPECIES, generate_ranch
 from detections.models import Detection, DetectionCorrection, Image, Location
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +21,7 @@ END = date(2024, 12, 31)
 
 @pytest.fixture
 def ranch():
-    return demo.generate_ranch(images=900, seed=3, end=END)
+    return generate_ranch(images=900, seed=3, end=END)
 
 
 def test_ranch_has_six_sites_a_year_of_real_jpegs(ranch):
@@ -50,7 +52,7 @@ def test_ranch_patterns(ranch):
     assert crepuscular > 3 * midday
     classes = set(Detection.objects.values_list("classification", flat=True))
     assert {"buck", "doe", "fawn", "unknown"} <= classes
-    assert classes & set(demo.OTHER_SPECIES)
+    assert classes & set(OTHER_SPECIES)
     assert Detection.objects.filter(is_duplicate=True).exists()
     assert Detection.objects.filter(is_valid=False).exists()
     assert DetectionCorrection.objects.exists()
@@ -71,7 +73,7 @@ def test_ground_truth_and_embeddings_carry_identity(ranch):
     with open(settings.GROUND_TRUTH_PATH) as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == ranch.ground_truth_rows > 0
-    assert len({r["individual_id"] for r in rows}) <= sum(demo.INDIVIDUALS.values())
+    assert len({r["individual_id"] for r in rows}) <= sum(INDIVIDUALS.values())
     truth = {r["detection_id"]: r["individual_id"] for r in rows}
     dets = {str(d.id): d.get_embedding() for d in Detection.objects.exclude(embedding=None)}
     assert set(truth) == set(dets)
@@ -87,7 +89,7 @@ def test_same_seed_gives_the_same_ranch(ranch):
     first = sorted(Detection.objects.values_list("id", "classification", "taken_at"))
     Detection.objects.all().delete()
     Image.objects.all().delete()
-    again = demo.generate_ranch(images=900, seed=3, end=END)
+    again = generate_ranch(images=900, seed=3, end=END)
     assert sorted(Detection.objects.values_list("id", "classification", "taken_at")) == first
     assert again.by_class == ranch.by_class
 
@@ -102,7 +104,7 @@ def test_seed_demo_command_refuses_a_second_run_and_skips_with_if_empty(ranch, c
 
 
 def test_bulk_mode_inserts_the_requested_number():
-    created = demo.seed_bulk(2_001, seed=2, end=END, pool_size=4, batch_size=500)
+    created = seed_bulk(2_001, seed=2, end=END, pool_size=4, batch_size=500)
     assert created == 2_001 == Detection.objects.count()
     assert Image.objects.count() == 1_001
     assert Image.objects.values("file").distinct().count() == 4

@@ -3,7 +3,7 @@
 import pytest
 from django.conf import settings
 
-from exports.pdf import ReportURLFetcher
+from reports.pdf import ReportURLFetcher
 
 
 def test_data_urls_and_own_static_files_are_allowed():

@@ -55,7 +55,7 @@ class Command(BaseCommand):
             data["comparison_periods"] = periods
         params = validated(PdfExportRequestSerializer, data).to_params()
         path = output_path(options["output"], export_filename(ExportJob.Kind.PDF, new_id()))
-        from exports.pdf import render_report_pdf
+        from reports.pdf import render_report_pdf
 
         started = time.monotonic()
         render_report_pdf(params, path, progress=lambda stage, percent: self.stderr.write(f"{stage} {percent}%"))

@@ -4,14 +4,10 @@
 six camera sites, a year of visits with crepuscular daily activity, seasonal patterns with a rut
 peak of buck activity in October and November, bursts of 2–5 images a few seconds apart,
 bucks / does / fawns / unknown deer plus other species and false positives, and about 50
-ground-truth individuals. Each individual carries a latent unit vector; each of its detections
-gets the embedding normalise(latent + noise), so re-identification has something real to find.
-The ground truth (detection → individual) is written as CSV to settings.GROUND_TRUTH_PATH.
-
-`seed_bulk` inserts many rows fast for benchmarks (image files reused from a small pool).
+ground-truth individuals whose detections carry embeddings (see demo.ground_truth, which also
+writes the ground truth CSV). Bulk benchmark data with the same patterns: demo.bulk.
 """
 
-import csv
 import hashlib
 import io
 import uuid
@@ -23,19 +19,13 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from PIL import Image as PILImage
 from PIL import ImageDraw
 
+from demo.ground_truth import EMBEDDING_MODEL, INDIVIDUALS, make_individuals, noisy_embedding, write_ground_truth
 from detections.models import Detection, DetectionCorrection, Image, Location
-
-EMBEDDING_DIM = 512
-EMBEDDING_MODEL = "demo-reid-v1"
-# How far apart individuals of the same sex are: latent = normalise(sex_mean + LATENT_SPREAD * own).
-LATENT_SPREAD = 0.84
-# Size of the per-detection noise added to the latent vector (scaled per detection for pose/light).
-EMBEDDING_NOISE = 0.64
 
 LOCATIONS = [
     # name, latitude, longitude, relative activity
@@ -46,7 +36,6 @@ LOCATIONS = [
     ("Camphouse", 29.800833, -97.305278, 0.6),
     ("Phils_Secret_Spot", 29.783333, -97.313333, 0.9),
 ]
-INDIVIDUALS = {"buck": 15, "doe": 24, "fawn": 11}
 OTHER_SPECIES = ["cattle", "pig", "raccoon", "coyote", "turkey", "human", "vehicle"]
 IMAGE_SIZE = (960, 540)
 
@@ -56,14 +45,6 @@ HOUR_WEIGHTS = np.array([3, 3, 2, 2, 3, 6, 10, 12, 8, 4, 2, 1.5, 1.5, 1.5, 2, 2.
 MONTH_WEIGHTS = np.array([0.9, 0.8, 0.9, 1.0, 1.0, 1.1, 1.0, 0.9, 1.1, 1.4, 1.5, 1.1], float)
 BUCK_MONTH_FACTOR = np.array([1.3, 0.7, 0.5, 0.5, 0.5, 0.6, 0.7, 0.8, 1.2, 3.0, 3.2, 1.6], float)
 FAWN_MONTH_FACTOR = np.array([0.6, 0.4, 0.2, 0.0, 0.0, 0.5, 1.2, 1.4, 1.3, 1.1, 0.9, 0.8], float)
-
-
-@dataclass
-class Individual:
-    key: str
-    sex: str
-    home: list
-    latent: np.ndarray
 
 
 @dataclass
@@ -80,29 +61,6 @@ class RanchSummary:
 
 def seeded_uuid(rng):
     return uuid.UUID(int=int(rng.integers(0, 2**63)) << 64 | int(rng.integers(0, 2**63)), version=4)
-
-
-def unit(vector):
-    return vector / np.linalg.norm(vector)
-
-
-def make_individuals(rng):
-    individuals = []
-    site_names = [loc[0] for loc in LOCATIONS]
-    for sex, count in INDIVIDUALS.items():
-        sex_mean = unit(rng.normal(size=EMBEDDING_DIM))
-        for index in range(count):
-            own = unit(rng.normal(size=EMBEDDING_DIM))
-            latent = unit(sex_mean + LATENT_SPREAD * own).astype(np.float32)
-            home = list(rng.choice(site_names, size=2, replace=False))
-            individuals.append(Individual(f"{sex[0].upper()}{index + 1:02d}", sex, home, latent))
-    return individuals
-
-
-def noisy_embedding(rng, latent):
-    scale = EMBEDDING_NOISE * rng.lognormal(0.0, 0.35)
-    noise = rng.normal(size=EMBEDDING_DIM) * (scale / np.sqrt(EMBEDDING_DIM))
-    return unit(latent + noise).astype(np.float32)
 
 
 def draw_picture(rng, local_dt, location_name, boxes):
@@ -186,7 +144,7 @@ def generate_ranch(images=3000, seed=7, end=None, days=365, stdout=None):
     end = end or (timezone.localdate() - timedelta(days=1))
     start = end - timedelta(days=days - 1)
     summary = RanchSummary(start=start, end=end)
-    individuals = make_individuals(rng)
+    individuals = make_individuals(rng, [loc[0] for loc in LOCATIONS])
     summary.individuals = len(individuals)
     by_sex = {sex: [i for i in individuals if i.sex == sex] for sex in INDIVIDUALS}
 
@@ -340,121 +298,3 @@ def _review_some(rng, detections, corrections, reviewer):
                 )
             )
             det.is_reviewed, det.reviewed_by, det.reviewed_at = True, reviewer, now
-
-
-def write_ground_truth(truth):
-    path = Path(settings.GROUND_TRUTH_PATH)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["detection_id", "individual_id", "sex"])
-        writer.writerows((str(det_id), key, sex) for det_id, key, sex in truth)
-
-
-# --- bulk mode for benchmarks ------------------------------------------------------------------
-
-
-def seed_bulk(n_detections, seed=1, end=None, days=365, pool_size=64, per_image=2, batch_size=5000, stdout=None):
-    """Insert `n_detections` detections (`per_image` per image) spread over `days` days ending
-    `end` (default yesterday), with the demo ranch's daily, seasonal and class patterns, without
-    embeddings. Image files come from a pool of `pool_size` real JPEGs, so an Image row's sha256
-    is a synthetic, unique value rather than the hash of its (shared) file. Vectorised with
-    numpy and inserted with bulk_create; returns the number of detections created."""
-    rng = np.random.default_rng(seed)
-    tz = ZoneInfo(settings.TIME_ZONE)
-    end = end or (timezone.localdate() - timedelta(days=1))
-    start = end - timedelta(days=days - 1)
-    locations = []
-    for name, lat, lon, _ in LOCATIONS:
-        loc, _ = Location.objects.get_or_create(name=name, defaults={"latitude": lat, "longitude": lon})
-        locations.append(loc)
-    pool = []
-    for index in range(pool_size):
-        local_dt = datetime.combine(start, time(6)) + timedelta(hours=index)
-        relative = f"bulk-pool/pool_{index:03d}.jpg"
-        path = Path(settings.IMAGE_ROOT) / relative
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(draw_picture(rng, local_dt, "POOL", [(random_box(rng), "doe")]))
-        pool.append(relative)
-
-    n_images = -(-n_detections // per_image)
-    start_utc = datetime.combine(start, time(0), tzinfo=tz)
-    now = timezone.now()
-    day_weights = np.array([MONTH_WEIGHTS[(start + timedelta(days=i)).month - 1] for i in range(days)])
-    site_weights = np.array([loc[3] for loc in LOCATIONS])
-    labels = np.array(["buck", "doe", "fawn", "unknown", "cattle", "raccoon", "coyote", "turkey"])
-    label_p = np.array([0.25, 0.42, 0.12, 0.06, 0.05, 0.04, 0.03, 0.03])
-    created = 0
-    for first in range(0, n_images, batch_size):
-        count = min(batch_size, n_images - first)
-        day = rng.choice(days, size=count, p=day_weights / day_weights.sum())
-        hour = rng.choice(24, size=count, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
-        second = rng.integers(0, 3600, size=count)
-        offsets = (day * 86400 + hour * 3600 + second).tolist()
-        site = rng.choice(len(locations), size=count, p=site_weights / site_weights.sum()).tolist()
-        images = [
-            {
-                "id": uuid.UUID(int=(seed << 96) | (first + i), version=4),
-                "location_id": locations[site[i]].id,
-                "file": pool[(first + i) % pool_size],
-                "filename": f"BULK_{first + i:08d}.jpg",
-                "sha256": hashlib.sha256(f"bulk-{seed}-{first + i}".encode()).hexdigest(),
-                "width": IMAGE_SIZE[0],
-                "height": IMAGE_SIZE[1],
-                "taken_at": start_utc + timedelta(seconds=offsets[i]),
-                "exif": "{}",
-                "status": Image.Status.COMPLETED,
-                "error_message": "",
-                "created_at": now,
-            }
-            for i in range(count)
-        ]
-        n_det = min(count * per_image, n_detections - created)
-        cls = rng.choice(labels, size=n_det, p=label_p).tolist()
-        conf = np.clip(rng.normal(0.8, 0.12, size=n_det), 0.2, 0.99).round(4).tolist()
-        valid = (rng.random(n_det) > 0.03).tolist()
-        dup = (rng.random(n_det) < 0.02).tolist()
-        detections = [
-            {
-                "id": uuid.UUID(int=(seed << 100) | (created + j), version=4),
-                "image_id": images[j // per_image]["id"],
-                "location_id": images[j // per_image]["location_id"],
-                "taken_at": images[j // per_image]["taken_at"],
-                "bbox_x": 50 + 10 * (j % per_image),
-                "bbox_y": 200,
-                "bbox_width": 200,
-                "bbox_height": 150,
-                "confidence": conf[j],
-                "classification": cls[j],
-                "is_valid": valid[j],
-                "is_duplicate": dup[j],
-                "is_reviewed": False,
-                "correction_notes": "",
-                "embedding_model": "",
-                "created_at": now,
-            }
-            for j in range(n_det)
-        ]
-        with transaction.atomic():
-            insert_rows(Image, images)
-            insert_rows(Detection, detections)
-        created += n_det
-        if stdout is not None:
-            stdout.write(f"  {created:,} / {n_detections:,} detections\n")
-    return created
-
-
-def insert_rows(model, rows):
-    """Insert dict rows (keys are field attnames) fast: COPY on PostgreSQL, bulk_create elsewhere."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create([model(**row) for row in rows], batch_size=1000)
-        return
-    names = list(rows[0])
-    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(n).column) for n in names)
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([row[n] for n in names])

@@ -1,3 +1,5 @@
+"""The dashboard (URL "/"): what the ranch holds at a glance and the user's last exports."""
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Max, Q
 from django.shortcuts import render
@@ -31,7 +33,7 @@ def dashboard(request):
         "recent_images": Image.objects.select_related("location").annotate(n=Count("detections"))[:10],
         "recent_jobs": _recent_jobs(request.user),
     }
-    return render(request, "dashboard.html", context)
+    return render(request, "dashboard/index.html", context)
 
 
 def _recent_jobs(user):

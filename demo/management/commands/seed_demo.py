@@ -2,7 +2,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from detections import demo
+from demo.bulk import seed_bulk
+from demo.ranch import generate_ranch
 from detections.models import Detection, Image
 
 
@@ -35,14 +36,12 @@ class Command(BaseCommand):
                 )
         started = time.monotonic()
         if options["bulk"]:
-            created = demo.seed_bulk(
-                options["detections"], seed=options["seed"], days=options["days"], stdout=self.stdout
-            )
+            created = seed_bulk(options["detections"], seed=options["seed"], days=options["days"], stdout=self.stdout)
             self.stdout.write(
                 self.style.SUCCESS(f"Inserted {created:,} detections in {time.monotonic() - started:.1f} s.")
             )
             return
-        summary = demo.generate_ranch(images=options["images"], seed=options["seed"], days=options["days"])
+        summary = generate_ranch(images=options["images"], seed=options["seed"], days=options["days"])
         self.stdout.write(f"Demo ranch {summary.start} .. {summary.end} (seed {options['seed']}):")
         self.stdout.write(f"  images            {summary.images:>7,}")
         self.stdout.write(f"  detections        {summary.detections:>7,}")

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-from exports.charts import report_charts
+from reports.charts import report_charts
 from reports.documents import report_for_params, report_options, template_context
 
 
