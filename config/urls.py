@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config import views
-from config.health import healthz
+from core.health import healthz
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),

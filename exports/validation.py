@@ -11,7 +11,7 @@ Rules, checked in this order, with these exact messages:
 "Today" is the local date in settings.TIME_ZONE. A serializer collects every violation (field
 errors such as a malformed date or an unknown field first, then the VR rules that can be checked)
 and raises one ValidationError whose dict is ordered so that its first message is the first
-failure; config.api_errors turns it into ``{"detail": first, "errors": {field: [messages]}}``.
+failure; core.api_errors turns it into ``{"detail": first, "errors": {field: [messages]}}``.
 
 Public names (stable): ReportQuerySerializer, PeriodSerializer, DateRangeSerializer,
 StrictSerializer, DateField, IdListField, ClassificationListField, GROUP_BY_CHOICES,
