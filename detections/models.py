@@ -8,23 +8,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Coalesce
 
-DEER_CLASSES = ("buck", "doe", "fawn", "unknown")
-OTHER_CLASSES = ("cattle", "pig", "raccoon", "coyote", "turkey", "human", "vehicle")
-CLASSIFICATIONS = DEER_CLASSES + OTHER_CLASSES
+from core.vocabulary import CLASSIFICATIONS
 
-
-class Classification(models.TextChoices):
-    BUCK = "buck"
-    DOE = "doe"
-    FAWN = "fawn"
-    UNKNOWN = "unknown"
-    CATTLE = "cattle"
-    PIG = "pig"
-    RACCOON = "raccoon"
-    COYOTE = "coyote"
-    TURKEY = "turkey"
-    HUMAN = "human"
-    VEHICLE = "vehicle"
+Classification = models.TextChoices("Classification", [(name.upper(), name) for name in CLASSIFICATIONS])
 
 
 def validate_timezone(value):

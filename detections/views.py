@@ -12,9 +12,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from core.roles import REVIEWER, has_role, role_required
+from core.vocabulary import CLASSIFICATIONS, DEER_CLASSES, OTHER_CLASSES
 from detections import selectors, services
 from detections.filters import DetectionFilter
-from detections.models import CLASSIFICATIONS, DEER_CLASSES, OTHER_CLASSES, Detection, Location
+from detections.models import Detection, Location
 
 PAGE_SIZE = 24
 CORRECTING_NEEDS = "Correcting detections needs the reviewer or manager role."

@@ -29,7 +29,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.fields import SkipField, empty, get_error_detail
 from rest_framework.utils import html
 
-from detections.models import CLASSIFICATIONS
+from core.vocabulary import CLASSIFICATIONS
 
 VR_001 = "start_date must be before end_date"
 VR_002 = "Date range cannot exceed 1 year"

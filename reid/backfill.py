@@ -12,7 +12,8 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 
-from detections.models import DEER_CLASSES, Detection
+from core.vocabulary import DEER_CLASSES
+from detections.models import Detection
 from reid import matching
 from reid.models import Deer, ReidRun
 from reid.runs import ReidError, execute, save_progress

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.vocabulary import SEXES
 from reid import decision_loop
 
-SEXES = ("buck", "doe", "fawn", "unknown")
 SEX_CODE = {name: code for code, name in enumerate(SEXES)}
 UNKNOWN = SEX_CODE["unknown"]
 

@@ -6,7 +6,8 @@ The same document feeds the JSON API, the staff preview and the PDF, so their nu
 from django.conf import settings
 from django.utils import timezone
 
-from detections.models import CLASSIFICATIONS, Location
+from core.vocabulary import CLASSIFICATIONS
+from detections.models import Location
 from reports import selectors
 from reports.insights import activity_insights
 from reports.periods import periods_for, previous_range, report_tz
