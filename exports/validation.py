@@ -20,15 +20,14 @@ VR_001..VR_005, local_today, date_rule_errors.
 
 import copy
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.fields import empty
 from rest_framework.utils import html
 
 from core import serializers as core_serializers
+from core.timeutil import local_today
 from core.vocabulary import CLASSIFICATIONS
 
 VR_001 = "start_date must be before end_date"
@@ -39,11 +38,6 @@ VR_005 = "end_date cannot be in the future"
 
 GROUP_BY_CHOICES = ("day", "week", "month")
 MAX_RANGE_DAYS = 365
-
-
-def local_today():
-    """Today's date in settings.TIME_ZONE (not the server's clock zone, not UTC)."""
-    return datetime.now(ZoneInfo(settings.TIME_ZONE)).date()
 
 
 def date_rule_errors(start_date=None, end_date=None, group_by=empty, today=None):
