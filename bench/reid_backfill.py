@@ -49,6 +49,7 @@ def populate(n_detections, n_profiles, seed=0):
     import numpy as np
     from django.db import transaction
 
+    from core.vectors import l2_normalise
     from detections.models import Detection, Image, Location
     from reid.models import Deer
 
@@ -56,8 +57,7 @@ def populate(n_detections, n_profiles, seed=0):
     dim = 512
     loc = Location.objects.create(name="Bench site", latitude=29.8, longitude=-97.3)
     sexes = rng.choice(["buck", "doe", "fawn"], size=n_profiles, p=[0.3, 0.5, 0.2])
-    latents = rng.normal(size=(n_profiles, dim)).astype(np.float32)
-    latents /= np.linalg.norm(latents, axis=1, keepdims=True)
+    latents = l2_normalise(rng.normal(size=(n_profiles, dim)))
     deer = [Deer(sex=s, embedding_model="bench", sighting_count=0) for s in sexes]
     Deer.objects.bulk_create(deer, batch_size=1000)
     start = datetime(2024, 1, 1, tzinfo=UTC)
@@ -66,8 +66,7 @@ def populate(n_detections, n_profiles, seed=0):
     for first in range(0, n_detections, batch):
         count = min(batch, n_detections - first)
         noise = rng.normal(size=(count, dim)).astype(np.float32) * float(0.8 / np.sqrt(dim))
-        vectors = latents[owners[first : first + count]] + noise
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        vectors = l2_normalise(latents[owners[first : first + count]] + noise)
         images = [
             Image(
                 location=loc,

@@ -112,12 +112,12 @@ def main(tmp):
     from django.db import connection
     from django.utils import timezone
 
+    from core.timeutil import day_bounds
     from demo.bulk import seed_bulk
     from detections.models import Detection
     from reports import selectors
     from reports.activity import build_activity_report
     from reports.pdf import render_report_pdf
-    from reports.periods import day_bounds
 
     call_command("migrate", verbosity=0)
     end = timezone.localdate() - timedelta(days=1)

@@ -1,13 +1,13 @@
 """django-filter FilterSets for the image and detection lists (API and staff UI)."""
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
 from rest_framework.filters import OrderingFilter
 
+from core.timeutil import day_start
 from detections.models import Classification, Detection, Image, Location
 
 
@@ -39,10 +39,6 @@ class ClassificationInFilter(django_filters.BaseInFilter, django_filters.ChoiceF
     """`classification=buck,doe` (comma separated, each a known class)."""
 
 
-def _day_start(value):
-    return timezone.make_aware(datetime.combine(value, time.min), timezone.get_default_timezone())
-
-
 class TakenRangeMixin(django_filters.FilterSet):
     """start_date / end_date: local dates in TIME_ZONE, both inclusive; taken_after / taken_before: instants."""
 
@@ -58,10 +54,10 @@ class TakenRangeMixin(django_filters.FilterSet):
     )
 
     def filter_start_date(self, queryset, name, value):
-        return queryset.filter(taken_at__gte=_day_start(value))
+        return queryset.filter(taken_at__gte=day_start(value))
 
     def filter_end_date(self, queryset, name, value):
-        return queryset.filter(taken_at__lt=_day_start(value + timedelta(days=1)))
+        return queryset.filter(taken_at__lt=day_start(value + timedelta(days=1)))
 
 
 class ImageFilter(TakenRangeMixin):

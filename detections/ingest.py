@@ -17,8 +17,9 @@ from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_datetime
 from django.utils.text import get_valid_filename, slugify
 
+from core.vocabulary import CLASSIFICATIONS, unknown_class
 from detections import imaging, selectors
-from detections.models import CLASSIFICATIONS, Detection, Image
+from detections.models import Detection, Image
 from detections.signals import detections_created
 
 DUPLICATE_IOU = 0.5
@@ -149,9 +150,7 @@ def build_detections(specs, probe, dimensions, prefix=""):
             classification=str(spec["classification"]).lower(),
         )
         if detection.classification not in CLASSIFICATIONS:
-            errors[f"{here}.classification"] = (
-                f"'{spec['classification']}' is not a known class. Valid classes: {', '.join(CLASSIFICATIONS)}."
-            )
+            errors[f"{here}.classification"] = unknown_class(spec["classification"])
         if not 0.0 <= detection.confidence <= 1.0:
             errors[f"{here}.confidence"] = f"confidence must be between 0 and 1, got {spec['confidence']}."
         try:

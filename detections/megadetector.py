@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from detections.models import CLASSIFICATIONS
+from core.vocabulary import CLASSIFICATIONS
 
 CATEGORY_CLASSES = {"person": "human", "human": "human", "vehicle": "vehicle"}
 

@@ -8,23 +8,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Coalesce
 
-DEER_CLASSES = ("buck", "doe", "fawn", "unknown")
-OTHER_CLASSES = ("cattle", "pig", "raccoon", "coyote", "turkey", "human", "vehicle")
-CLASSIFICATIONS = DEER_CLASSES + OTHER_CLASSES
+from core.vectors import ZeroVectorError, l2_normalise
+from core.vocabulary import CLASSIFICATIONS
 
-
-class Classification(models.TextChoices):
-    BUCK = "buck"
-    DOE = "doe"
-    FAWN = "fawn"
-    UNKNOWN = "unknown"
-    CATTLE = "cattle"
-    PIG = "pig"
-    RACCOON = "raccoon"
-    COYOTE = "coyote"
-    TURKEY = "turkey"
-    HUMAN = "human"
-    VEHICLE = "vehicle"
+Classification = models.TextChoices("Classification", [(name.upper(), name) for name in CLASSIFICATIONS])
 
 
 def validate_timezone(value):
@@ -191,11 +178,10 @@ class Detection(models.Model):
 
     def set_embedding(self, vector, model_name):
         """Store an embedding, L2-normalised, as float32 bytes."""
-        array = np.asarray(vector, dtype=np.float32)
-        norm = float(np.linalg.norm(array))
-        if norm == 0.0:
-            raise ValidationError({"embedding": "An embedding of all zeros cannot be compared."})
-        self.embedding = (array / norm).astype(np.float32).tobytes()
+        try:
+            self.embedding = l2_normalise(vector).tobytes()
+        except ZeroVectorError as error:
+            raise ValidationError({"embedding": str(error)}) from None
         self.embedding_model = model_name
 
 

@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from detections.models import CLASSIFICATIONS, Detection, DetectionCorrection
+from core.vocabulary import CLASSIFICATIONS, unknown_class
+from detections.models import Detection, DetectionCorrection
 from detections.signals import detections_corrected
 
 MAX_BATCH_CORRECTIONS = 1000
@@ -34,13 +35,7 @@ def _clean_changes(changes):
     if label is not None:
         label = str(label).strip().lower()
         if label not in CLASSIFICATIONS:
-            raise ValidationError(
-                {
-                    "corrected_classification": (
-                        f"'{changes['corrected_classification']}' is not a known class. Valid classes: {', '.join(CLASSIFICATIONS)}."
-                    )
-                }
-            )
+            raise ValidationError({"corrected_classification": unknown_class(changes["corrected_classification"])})
         cleaned["corrected_classification"] = label
     return cleaned
 

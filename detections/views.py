@@ -7,16 +7,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponseBadRequest, HttpResponseForbidden
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from config.roles import REVIEWER, has_role
+from core.roles import REVIEWER, has_role, role_required
+from core.vocabulary import CLASSIFICATIONS, DEER_CLASSES, OTHER_CLASSES
 from detections import selectors, services
 from detections.filters import DetectionFilter
-from detections.models import CLASSIFICATIONS, DEER_CLASSES, OTHER_CLASSES, Detection, Location
+from detections.models import Detection, Location
 
 PAGE_SIZE = 24
+CORRECTING_NEEDS = "Correcting detections needs the reviewer or manager role."
 
 
 def _card_context(request, detection):
@@ -66,11 +68,9 @@ def _correction_from_post(post):
     raise ValidationError(f"Unknown review action '{action}'.")
 
 
-@login_required
+@role_required(REVIEWER, CORRECTING_NEEDS)
 @require_POST
 def detection_review(request, pk):
-    if not has_role(request.user, REVIEWER):
-        return HttpResponseForbidden("Correcting detections needs the reviewer or manager role.")
     detection = get_object_or_404(Detection, pk=pk)
     try:
         changes = _correction_from_post(request.POST)
@@ -83,11 +83,9 @@ def detection_review(request, pk):
     return render(request, "detections/_card.html", _card_context(request, detection))
 
 
-@login_required
+@role_required(REVIEWER, CORRECTING_NEEDS)
 @require_POST
 def detection_batch_review(request):
-    if not has_role(request.user, REVIEWER):
-        return HttpResponseForbidden("Correcting detections needs the reviewer or manager role.")
     back = request.POST.get("next") or "/detections/"
     if not back.startswith("/"):
         back = "/detections/"

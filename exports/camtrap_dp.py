@@ -30,11 +30,12 @@ from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 from django.urls import reverse
 from django.utils.text import slugify
 
+from core.timeutil import as_local_date, day_bounds, utc_iso
+from core.vocabulary import DEER_CLASSES
 from detections.files import media_type
-from detections.models import DEER_CLASSES, Image, Location
+from detections.models import Image, Location
 from exports.selectors import detections_for_filter
 from exports.zip_archive import Cancelled, safe_cell, safe_dirname
-from reports.periods import day_bounds
 
 CAMTRAP_DP_VERSION = "1.0"
 SCHEMA_BASE = f"https://raw.githubusercontent.com/tdwg/camtrap-dp/{CAMTRAP_DP_VERSION}/"
@@ -387,10 +388,6 @@ def packaged_path(row):
 # --- datapackage.json -----------------------------------------------------------------------------
 
 
-def _iso_utc(moment):
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def spatial(rows):
     """GeoJSON of the deployments: a Point for one site, else the bounding polygon."""
     points = sorted({(row["location__longitude"], row["location__latitude"]) for row in rows})
@@ -432,13 +429,12 @@ def contributors(requested_by):
 
 def datapackage(params, package_id, rows, pairs, individuals, requested_by=None, created=None):
     created = created or datetime.now(UTC)
-    tz = ZoneInfo(settings.TIME_ZONE)
     first, last = min(row["start"] for row in rows), max(row["end"] for row in rows)
     return {
         "profile": PROFILE,
         "name": slugify(f"{settings.SITE_NAME} {params['start_date']} {params['end_date']}") or "herdbook-export",
         "id": str(package_id),
-        "created": _iso_utc(created),
+        "created": utc_iso(created),
         "title": f"{settings.SITE_NAME}: camera trap data {params['start_date']} to {params['end_date']}",
         "description": (
             "Exported by Herdbook. Observations are the valid, non-duplicate detections of the period "
@@ -456,7 +452,7 @@ def datapackage(params, package_id, rows, pairs, individuals, requested_by=None,
             "observationLevel": ["media"],
         },
         "spatial": spatial(rows),
-        "temporal": {"start": first.astimezone(tz).date().isoformat(), "end": last.astimezone(tz).date().isoformat()},
+        "temporal": {"start": as_local_date(first).isoformat(), "end": as_local_date(last).isoformat()},
         "taxonomic": taxonomic(pairs),
         "resources": [
             {

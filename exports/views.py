@@ -8,8 +8,9 @@ from django.views.decorators.http import require_POST
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from config.api_errors import QUEUE_UNAVAILABLE, first_message
-from detections.models import CLASSIFICATIONS, Location
+from core.api_errors import QUEUE_UNAVAILABLE, first_message
+from core.vocabulary import CLASSIFICATIONS
+from detections.models import Location
 from exports import services, status
 from exports.api.serializers import CamtrapDpExportRequestSerializer
 from exports.models import ExportJob

@@ -23,13 +23,13 @@ import numpy as np
 from django.conf import settings
 from django.db import connection
 
+from core.vocabulary import SEXES
 from detections.models import Detection
 from reid.models import ReidAttempt, ReidRun, ReviewItem, SimilarityScore
 from reid.replay import PRECISION_TARGET, ReplaySet, recommend, recommend_for_precision, replay_curve
 from reid.scorelog import db_uuid
 
 NEAR_MISS = 0.05
-SEX_LABELS = ("buck", "doe", "fawn", "unknown")
 
 
 class AnalysisError(ValueError):
@@ -254,7 +254,7 @@ def analyse(run=None, step=0.05, ground_truth="auto"):
                 else None,
                 "by_sex": {
                     sex: {"attempts": int(np.sum(classes == sex)), "assigned": int(np.sum(linked & (classes == sex)))}
-                    for sex in SEX_LABELS
+                    for sex in SEXES
                     if np.any(classes == sex)
                 },
             }
@@ -278,7 +278,7 @@ def analyse(run=None, step=0.05, ground_truth="auto"):
                 "best_score": _summary(best[classes == sex]),
                 "margin": _summary(margin[classes == sex]),
             }
-            for sex in SEX_LABELS
+            for sex in SEXES
             if np.any(classes == sex)
         },
         "thresholds": rows,

@@ -12,7 +12,9 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 
-from detections.models import DEER_CLASSES, Detection
+from core.vectors import l2_normalise
+from core.vocabulary import DEER_CLASSES
+from detections.models import Detection
 from reid import matching
 from reid.models import Deer, ReidRun
 from reid.runs import ReidError, execute, save_progress
@@ -92,8 +94,7 @@ def _backfill(run, limit, progress):
             cols = np.array([col_of[r[1]] for r in rows])
             np.add.at(sums, cols, matrix)
             np.add.at(counts, cols, 1)
-        norms = np.linalg.norm(sums, axis=1)
-        centroids = (sums / np.where(norms == 0, 1, norms)[:, None]).astype(np.float32)
+        centroids = l2_normalise(sums, keep_zeros=True, dtype=np.float64).astype(np.float32)
         # pass 2: score, correct the own-deer column to leave-one-out, log the top-K allowed
         for rows in _iter_chunks(model_qs, ("id", "deer_id", "embedding", "effective_classification")):
             matrix = _matrix(rows, 2)

@@ -6,11 +6,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from config.roles import REVIEWER, has_role
+from core.roles import REVIEWER, has_role, role_required
 from reid import selectors
 from reid.models import Deer
 from reid.profiles import ProfileError, deer_merge, deer_split
@@ -58,12 +57,7 @@ def deer_detail(request, pk):
 
 
 def _reviewer_only(view):
-    def wrapped(request, pk):
-        if not has_role(request.user, REVIEWER):
-            return HttpResponseForbidden("Editing deer profiles needs the reviewer or manager role.")
-        return view(request, pk)
-
-    return login_required(require_POST(wrapped))
+    return role_required(REVIEWER, "Editing deer profiles needs the reviewer or manager role.")(require_POST(view))
 
 
 @_reviewer_only

@@ -6,7 +6,8 @@ from reid.models import ReidRun
 def match_new_detections(detection_ids):
     """Live matching of newly ingested detections (queued by the detections_created signal).
     A batch without any deer detection (raccoons, empty frames) makes no run."""
-    from detections.models import DEER_CLASSES, Detection
+    from core.vocabulary import DEER_CLASSES
+    from detections.models import Detection
     from reid.services import run_matching
 
     deer_detections = Detection.objects.filter(

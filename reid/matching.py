@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.vectors import ZeroVectorError, l2_normalise
+from core.vocabulary import SEXES
 from reid import decision_loop
 
-SEXES = ("buck", "doe", "fawn", "unknown")
 SEX_CODE = {name: code for code, name in enumerate(SEXES)}
 UNKNOWN = SEX_CODE["unknown"]
 
@@ -27,11 +28,11 @@ class EmbeddingError(ValueError):
 
 
 def normalise_rows(matrix):
-    matrix = np.asarray(matrix, dtype=np.float32)
-    norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
-    if np.any(norms == 0):
-        raise EmbeddingError("An embedding of all zeros cannot be compared.")
-    return matrix / norms
+    """core.vectors.l2_normalise as float32, with an all-zero row reported as an EmbeddingError."""
+    try:
+        return l2_normalise(matrix)
+    except ZeroVectorError as error:
+        raise EmbeddingError(str(error)) from None
 
 
 def check_dimension(vector_length, dim, what):
@@ -97,7 +98,7 @@ class ProfileIndex:
         """Running mean, renormalised: c <- normalise(c * n + v * w); n <- n + w."""
         n = self._counts[col]
         merged = self._centroids[col] * n + vector * weight
-        self._centroids[col] = merged / np.linalg.norm(merged)
+        self._centroids[col] = l2_normalise(merged, dtype=np.float64)  # n is float64: so is the mean
         self._counts[col] = n + weight
 
 

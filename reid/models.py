@@ -4,15 +4,13 @@ import numpy as np
 from django.conf import settings
 from django.db import models
 
+from core.vocabulary import SEXES
+
 
 class Deer(models.Model):
     """An individual deer: the profile that detections are linked to by re-identification."""
 
-    class Sex(models.TextChoices):
-        BUCK = "buck"
-        DOE = "doe"
-        FAWN = "fawn"
-        UNKNOWN = "unknown"
+    Sex = models.TextChoices("Sex", [(sex.upper(), sex) for sex in SEXES])
 
     class Status(models.TextChoices):
         ALIVE = "alive"

@@ -3,14 +3,8 @@
 import numpy as np
 from django.db.models import Count, Max, Min
 
+from core.vectors import l2_normalise
 from detections.models import Detection
-
-
-def normalise(matrix):
-    """L2-normalise the rows of a 2-d float array (rows of zeros stay zero)."""
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return matrix / norms
 
 
 def deer_recompute(deer, save=True):
@@ -24,8 +18,8 @@ def deer_recompute(deer, save=True):
     embeddings = [bytes(e) for e in members.exclude(embedding=None).values_list("embedding", flat=True)]
     if embeddings:
         matrix = np.frombuffer(b"".join(embeddings), dtype=np.float32).reshape(len(embeddings), -1)
-        mean = normalise(matrix).mean(axis=0, keepdims=True)
-        deer.centroid = normalise(mean)[0].astype(np.float32).tobytes()
+        mean = l2_normalise(matrix, keep_zeros=True).mean(axis=0)
+        deer.centroid = l2_normalise(mean, keep_zeros=True).tobytes()
     else:
         deer.centroid = None
     deer.best_detection = members.order_by("-confidence", "taken_at").first()

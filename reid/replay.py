@@ -27,7 +27,8 @@ from datetime import timedelta
 import numpy as np
 from django.conf import settings
 
-from detections.models import DEER_CLASSES, Detection
+from core.vocabulary import DEER_CLASSES
+from detections.models import Detection
 from reid import matching
 from reid.bursts import BurstRow, group_bursts
 from reid.models import ReviewItem

@@ -1,11 +1,9 @@
 """Reads for the deer and review APIs, aggregated in the database."""
 
-from zoneinfo import ZoneInfo
-
-from django.conf import settings
 from django.db.models import Count, Max, Min
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 
+from core.timeutil import as_local_date, local_zone
 from detections.models import Detection
 from reid.models import Deer, RejectedCandidate, ReviewItem
 
@@ -21,17 +19,16 @@ def deer_sightings(deer):
 
 
 def deer_timeline(deer, group_by="month"):
-    tz = ZoneInfo(settings.TIME_ZONE)
     rows = (
         deer_sightings(deer)
-        .annotate(period=TRUNC[group_by]("taken_at", tzinfo=tz))
+        .annotate(period=TRUNC[group_by]("taken_at", tzinfo=local_zone()))
         .values("period")
         .annotate(sightings=Count("id"), locations=Count("location", distinct=True))
         .order_by("period")
     )
     return [
         {
-            "period": r["period"].astimezone(tz).date().isoformat(),
+            "period": as_local_date(r["period"]).isoformat(),
             "sightings": r["sightings"],
             "locations": r["locations"],
         }

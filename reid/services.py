@@ -16,7 +16,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from detections.models import DEER_CLASSES, Detection
+from core.vocabulary import DEER_CLASSES
+from detections.models import Detection
 from reid import matching
 from reid.bursts import BurstRow, group_bursts
 from reid.models import Deer, MatchLock, ReidRun, RejectedCandidate, ReviewItem

@@ -2,12 +2,11 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from config.roles import REVIEWER, has_role
+from core.roles import REVIEWER, role_required
 from reid import review, selectors
 from reid.analysis import AnalysisError, analyse
 from reid.charts import curves_svg, histogram_svg
@@ -36,14 +35,11 @@ def analysis_page(request):
     return render(request, "reid/analysis.html", {"result": result, "charts": [mark_safe(c) for c in charts if c]})
 
 
-def _reviewer(request):
-    if not has_role(request.user, REVIEWER):
-        raise PermissionDenied("The review queue needs the reviewer role.")
+REVIEW_NEEDS = "The review queue needs the reviewer role."
 
 
-@login_required
+@role_required(REVIEWER, REVIEW_NEEDS)
 def review_page(request):
-    _reviewer(request)
     queue = selectors.review_queue()
     item = queue.first()
     return render(
@@ -57,10 +53,9 @@ def review_page(request):
     )
 
 
-@login_required
+@role_required(REVIEWER, REVIEW_NEEDS)
 @require_POST
 def review_decide(request, pk):
-    _reviewer(request)
     item = get_object_or_404(ReviewItem, pk=pk)
     verb = request.POST.get("action")
     deer = Deer.objects.filter(pk=request.POST.get("deer_id")).first() if request.POST.get("deer_id") else None

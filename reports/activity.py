@@ -6,10 +6,12 @@ The same document feeds the JSON API, the staff preview and the PDF, so their nu
 from django.conf import settings
 from django.utils import timezone
 
-from detections.models import CLASSIFICATIONS, Location
+from core.timeutil import local_zone
+from core.vocabulary import CLASSIFICATIONS
+from detections.models import Location
 from reports import selectors
 from reports.insights import activity_insights
-from reports.periods import periods_for, previous_range, report_tz
+from reports.periods import periods_for, previous_range
 
 RATIO_CLASSES = ("buck", "doe", "fawn")
 TOP_INDIVIDUALS = 10
@@ -62,7 +64,7 @@ def report_header(report_type, title, location_ids, classifications):
         "time_zone": settings.TIME_ZONE,
         "independence_minutes": settings.INDEPENDENCE_MINUTES,
         "filters": filters_summary(location_ids, classifications),
-        "generated_at": timezone.now().astimezone(report_tz()).isoformat(timespec="seconds"),
+        "generated_at": timezone.now().astimezone(local_zone()).isoformat(timespec="seconds"),
     }
 
 
@@ -132,7 +134,7 @@ def _location_rows(detections, events, start, end, location_ids):
 
 
 def _individual_rows(top):
-    tz = report_tz()
+    tz = local_zone()
     return [
         {
             "id": str(row["deer_id"]),

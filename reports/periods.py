@@ -4,23 +4,10 @@ Only dates are generated here (never detection rows); the selectors group in the
 their bucket keys are matched to these periods by `period_key`.
 """
 
-import zoneinfo
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-
-from django.conf import settings
+from datetime import date, timedelta
 
 GROUP_BY_CHOICES = ("day", "week", "month")
-
-
-def report_tz():
-    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-
-
-def day_bounds(start, end):
-    """Aware datetimes [start 00:00, day after end 00:00) in TIME_ZONE for inclusive dates."""
-    tz = report_tz()
-    return datetime.combine(start, time.min, tz), datetime.combine(end + timedelta(days=1), time.min, tz)
 
 
 def period_key(day, group_by):
@@ -32,17 +19,6 @@ def period_key(day, group_by):
     if group_by == "month":
         return day.replace(day=1)
     raise ValueError(f"group_by must be one of: {', '.join(sorted(GROUP_BY_CHOICES))}")
-
-
-def as_local_date(value):
-    """A bucket value from the database (date or aware datetime) as a date in TIME_ZONE."""
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(report_tz())
-        return value.date()
-    if isinstance(value, str):  # SQLite may hand back text for some expressions
-        return date.fromisoformat(value[:10])
-    return value
 
 
 @dataclass(frozen=True)

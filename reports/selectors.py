@@ -14,8 +14,8 @@ from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Max, Mi
 from django.db.models.expressions import Window
 from django.db.models.functions import ExtractHour, Lag, TruncDate, TruncDay, TruncMonth, TruncWeek
 
+from core.timeutil import as_local_date, day_bounds, local_zone
 from detections.models import Detection, Image, Location
-from reports.periods import as_local_date, day_bounds, report_tz
 
 TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 
@@ -32,7 +32,7 @@ def counted_detections(start, end, location_ids=None, classifications=None):
 
 
 def period_expression(group_by):
-    return TRUNC[group_by]("taken_at", tzinfo=report_tz())
+    return TRUNC[group_by]("taken_at", tzinfo=local_zone())
 
 
 def totals_by_class(qs):
@@ -114,7 +114,7 @@ def _uuid(value):
 def detections_by_hour(qs):
     """{(local hour 0..23, class): detections}"""
     rows = (
-        qs.annotate(hour=ExtractHour("taken_at", tzinfo=report_tz()))
+        qs.annotate(hour=ExtractHour("taken_at", tzinfo=local_zone()))
         .values("hour", "effective_classification")
         .annotate(n=Count("id"))
         .order_by()
@@ -129,7 +129,7 @@ def camera_days_by_location(start, end, location_ids=None):
     if location_ids:
         qs = qs.filter(location_id__in=location_ids)
     rows = (
-        qs.annotate(day=TruncDate("taken_at", tzinfo=report_tz()))
+        qs.annotate(day=TruncDate("taken_at", tzinfo=local_zone()))
         .values("location_id")
         .annotate(days=Count("day", distinct=True))
         .order_by()

@@ -6,7 +6,7 @@ by the same serializers as the API, so the preview, the API and the PDF share on
 
 from rest_framework.exceptions import ValidationError
 
-from config.api_errors import first_message, flatten_errors
+from core.api_errors import first_message, flatten_errors
 from reports.api.serializers import ActivityQuerySerializer, ComparisonRequestSerializer
 
 MAX_PERIODS = 5

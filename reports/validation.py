@@ -11,7 +11,7 @@ Rules, checked in this order, with these exact messages:
 "Today" is the local date in settings.TIME_ZONE. A serializer collects every violation (field
 errors such as a malformed date or an unknown field first, then the VR rules that can be checked)
 and raises one ValidationError whose dict is ordered so that its first message is the first
-failure; config.api_errors turns it into ``{"detail": first, "errors": {field: [messages]}}``.
+failure; core.api_errors turns it into ``{"detail": first, "errors": {field: [messages]}}``.
 
 Public names (stable): ReportQuerySerializer, PeriodSerializer, DateRangeSerializer,
 StrictSerializer, DateField, IdListField, ClassificationListField, GROUP_BY_CHOICES,
@@ -20,16 +20,15 @@ VR_001..VR_005, local_today, date_rule_errors.
 
 import copy
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
-from rest_framework.fields import SkipField, empty, get_error_detail
+from rest_framework.fields import empty
 from rest_framework.utils import html
 
-from detections.models import CLASSIFICATIONS
+from core import serializers as core_serializers
+from core.timeutil import local_today
+from core.vocabulary import CLASSIFICATIONS
 
 VR_001 = "start_date must be before end_date"
 VR_002 = "Date range cannot exceed 1 year"
@@ -39,11 +38,6 @@ VR_005 = "end_date cannot be in the future"
 
 GROUP_BY_CHOICES = ("day", "week", "month")
 MAX_RANGE_DAYS = 365
-
-
-def local_today():
-    """Today's date in settings.TIME_ZONE (not the server's clock zone, not UTC)."""
-    return datetime.now(ZoneInfo(settings.TIME_ZONE)).date()
 
 
 def date_rule_errors(start_date=None, end_date=None, group_by=empty, today=None):
@@ -167,12 +161,9 @@ class ClassificationListField(_ListField):
 # --- serializers ----------------------------------------------------------------------------------
 
 
-class StrictSerializer(serializers.Serializer):
-    """A serializer that rejects unknown fields and reports every violation in one error dict.
-
-    Subclasses add cross-field rules in ``rule_errors(values)``, returning (field, message) pairs
-    in the order the rules must be reported. Nothing else is special: nested StrictSerializers
-    and ListSerializers work as usual.
+class StrictSerializer(core_serializers.StrictSerializer):
+    """core.serializers.StrictSerializer (unknown fields rejected, every violation in one error
+    dict, cross-field rules in ``rule_errors``) for requests that are only validated.
     """
 
     def get_fields(self):
@@ -183,39 +174,6 @@ class StrictSerializer(serializers.Serializer):
         can be shared, which makes a rejection several times cheaper to build.
         """
         return {name: copy.copy(field) for name, field in self._declared_fields.items()}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, dict) and not html.is_html_input(data):
-            raise ValidationError({"non_field_errors": ["Expected a JSON object with named fields."]})
-        errors, values = {}, {}
-        for field in self._writable_fields:
-            validate_method = getattr(self, "validate_" + field.field_name, None)
-            try:
-                value = field.run_validation(field.get_value(data))
-                if validate_method is not None:
-                    value = validate_method(value)
-            except ValidationError as exc:
-                errors[field.field_name] = exc.detail
-            except DjangoValidationError as exc:
-                errors[field.field_name] = get_error_detail(exc)
-            except SkipField:
-                pass
-            else:
-                self.set_value(values, field.source_attrs, value)
-        known = set(self.fields)
-        for name in data:
-            if name not in known:
-                errors[str(name)] = [f"Unknown field '{str(name)[:40]}'. Allowed fields: {', '.join(sorted(known))}."]
-        for field_name, message in self.rule_errors(values, errors):
-            detail = errors.setdefault(field_name, [])
-            if isinstance(detail, list):
-                detail.append(message)
-        if errors:
-            raise ValidationError(errors)
-        return values
-
-    def rule_errors(self, values, errors):
-        return []
 
 
 class DateRangeSerializer(StrictSerializer):

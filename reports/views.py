@@ -1,7 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from detections.models import CLASSIFICATIONS, Location
+from core.vocabulary import CLASSIFICATIONS
+from detections.models import Location
 from reports.charts import report_charts
 from reports.documents import report_for_params, report_options, template_context
 from reports.seasons import season_names

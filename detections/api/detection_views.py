@@ -8,10 +8,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from config.roles import ReadOrReviewer
+from core.roles import ReadOrReviewer
 from detections import files, selectors, services
 from detections.api import inputs
-from detections.api.errors import service_errors
 from detections.api.pagination import TakenAtCursorPagination
 from detections.api.serializers import DetectionCorrectionSerializer, DetectionDetailSerializer, DetectionSerializer
 from detections.api.views import JPEG_RESPONSE, SIZE_PARAMETER, file_or_404, image_response, size_parameter
@@ -67,8 +66,7 @@ class DetectionViewSet(viewsets.ReadOnlyModelViewSet):
         detection = self.get_object()
         form = inputs.CorrectionSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        with service_errors():
-            corrected = services.detection_correct(detection.pk, request.user, **form.validated_data)
+        corrected = services.detection_correct(detection.pk, request.user, **form.validated_data)
         corrected = selectors.detection_list().get(pk=corrected.pk)
         body = {
             "detection_id": corrected.pk,
@@ -89,8 +87,7 @@ class DetectionViewSet(viewsets.ReadOnlyModelViewSet):
         form.is_valid(raise_exception=True)
         changes = dict(form.validated_data)
         ids = changes.pop("detection_ids")
-        with service_errors():
-            result = services.detections_batch_correct(ids, request.user, **changes)
+        result = services.detections_batch_correct(ids, request.user, **changes)
         corrected, missing = len(result["corrected_ids"]), result["not_found_ids"]
         message = services.describe(changes, None).replace("Detection reviewed", f"Reviewed {corrected} detections", 1)
         if missing:

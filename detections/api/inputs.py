@@ -10,32 +10,18 @@ import numpy as np
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.serializers import StrictSerializer
+from core.vocabulary import CLASS_LIST, CLASSIFICATIONS, unknown_class
 from detections.ingest import MAX_BATCH_IMAGES
-from detections.models import CLASSIFICATIONS
 from detections.selectors import location_by_reference
 from detections.services import MAX_BATCH_CORRECTIONS
-
-CLASS_LIST = ", ".join(CLASSIFICATIONS)
-
-
-class StrictSerializer(serializers.Serializer):
-    """Refuses fields it does not know, so a typo is a 400 and not silently ignored."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields) - {"csrfmiddlewaretoken"})
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: [f"Unknown field. Allowed fields: {', '.join(self.fields)}."] for name in unknown}
-                )
-        return super().to_internal_value(data)
 
 
 class ClassificationField(serializers.CharField):
     def to_internal_value(self, data):
         value = super().to_internal_value(data).strip().lower()
         if value not in CLASSIFICATIONS:
-            raise serializers.ValidationError(f"'{data}' is not a known class. Valid classes: {CLASS_LIST}.")
+            raise serializers.ValidationError(unknown_class(data))
         return value
 
 

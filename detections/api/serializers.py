@@ -4,7 +4,8 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from detections.models import CLASSIFICATIONS, Detection, DetectionCorrection, Image, Location
+from core.vocabulary import CLASSIFICATIONS
+from detections.models import Detection, DetectionCorrection, Image, Location
 from detections.selectors import detection_list
 
 

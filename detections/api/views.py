@@ -10,10 +10,9 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from config.roles import ReadOrReviewer
+from core.roles import ReadOrReviewer
 from detections import files, ingest, selectors
 from detections.api import inputs
-from detections.api.errors import service_errors
 from detections.api.pagination import SmallPagePagination, TakenAtCursorPagination
 from detections.api.serializers import ImageDetailSerializer, ImageSerializer, LocationSerializer
 from detections.filters import ImageFilter, StableOrderingFilter
@@ -111,14 +110,13 @@ class ImageViewSet(viewsets.ReadOnlyModelViewSet):
         form = inputs.ImageUploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         upload, metadata = form.validated_data["file"], form.validated_data["metadata"]
-        with service_errors():
-            image, created = ingest.image_ingest(
-                upload=upload,
-                filename=upload.name,
-                location=metadata["location"],
-                taken_at=metadata.get("taken_at"),
-                detections=metadata.get("detections", []),
-            )
+        image, created = ingest.image_ingest(
+            upload=upload,
+            filename=upload.name,
+            location=metadata["location"],
+            taken_at=metadata.get("taken_at"),
+            detections=metadata.get("detections", []),
+        )
         body = ImageDetailSerializer(image, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -132,8 +130,7 @@ class ImageViewSet(viewsets.ReadOnlyModelViewSet):
     def batch(self, request):
         form = inputs.BatchIngestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        with service_errors():
-            results = ingest.images_ingest_batch(form.validated_data["images"])
+        results = ingest.images_ingest_batch(form.validated_data["images"])
         created = sum(1 for r in results if r["created"])
         body = {
             "created_count": created,

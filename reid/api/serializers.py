@@ -2,20 +2,8 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.serializers import StrictModelSerializer, StrictSerializer
 from reid.models import Deer, ReidRun, ReviewItem
-
-
-class StrictMixin:
-    """Unknown fields in a request body are an error, not silently ignored."""
-
-    def to_internal_value(self, data):
-        if hasattr(data, "keys"):
-            unknown = sorted(set(data.keys()) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: [f"Unknown field '{name}'; allowed: {', '.join(self.fields)}."] for name in unknown}
-                )
-        return super().to_internal_value(data)
 
 
 def crop_url(detection_id):
@@ -57,7 +45,7 @@ class DeerSerializer(serializers.ModelSerializer):
         return crop_url(deer.best_detection_id)
 
 
-class DeerUpdateSerializer(StrictMixin, serializers.ModelSerializer):
+class DeerUpdateSerializer(StrictModelSerializer):
     class Meta:
         model = Deer
         fields = ["name", "sex", "status", "species", "notes"]
@@ -71,7 +59,7 @@ class TimelineQuerySerializer(serializers.Serializer):
     )
 
 
-class MergeSerializer(StrictMixin, serializers.Serializer):
+class MergeSerializer(StrictSerializer):
     deer_ids = serializers.ListField(
         child=serializers.UUIDField(),
         min_length=1,
@@ -88,7 +76,7 @@ class MergeSerializer(StrictMixin, serializers.Serializer):
         return [found[pk] for pk in dict.fromkeys(value)]
 
 
-class SplitSerializer(StrictMixin, serializers.Serializer):
+class SplitSerializer(StrictSerializer):
     detection_ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=10000)
     name = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
     sex = serializers.ChoiceField(choices=Deer.Sex.choices, required=False)
@@ -137,7 +125,7 @@ def _threshold(**kwargs):
     return serializers.FloatField(min_value=0.0, max_value=1.0, **kwargs)
 
 
-class ReprocessSerializer(StrictMixin, serializers.Serializer):
+class ReprocessSerializer(StrictSerializer):
     threshold = _threshold()
     review_threshold = _threshold(required=False, allow_null=True, default=None)
     dry_run = serializers.BooleanField(default=True)
@@ -150,7 +138,7 @@ class ReprocessSerializer(StrictMixin, serializers.Serializer):
         return attrs
 
 
-class BackfillSerializer(StrictMixin, serializers.Serializer):
+class BackfillSerializer(StrictSerializer):
     limit = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
 
 
@@ -213,7 +201,7 @@ class ReviewItemSerializer(serializers.ModelSerializer):
         return CandidateSerializer(offered_candidates(item), many=True).data
 
 
-class DeerChoiceSerializer(StrictMixin, serializers.Serializer):
+class DeerChoiceSerializer(StrictSerializer):
     deer_id = serializers.UUIDField()
 
     def validate_deer_id(self, value):
@@ -223,6 +211,6 @@ class DeerChoiceSerializer(StrictMixin, serializers.Serializer):
         return deer
 
 
-class NewIndividualSerializer(StrictMixin, serializers.Serializer):
+class NewIndividualSerializer(StrictSerializer):
     name = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
     sex = serializers.ChoiceField(choices=Deer.Sex.choices, required=False, allow_null=True, default=None)

@@ -9,7 +9,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.roles import MANAGER, IsManager, IsReviewer, ReadOrReviewer, has_role
+from core.roles import MANAGER, IsManager, IsReviewer, ReadOrReviewer, has_role
 from reid import review, selectors
 from reid.analysis import AnalysisError, analyse
 from reid.api import serializers as s

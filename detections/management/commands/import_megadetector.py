@@ -11,9 +11,10 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from core.vocabulary import CLASSIFICATIONS
 from detections import megadetector
 from detections.ingest import MAX_BATCH_IMAGES, images_ingest_batch
-from detections.models import CLASSIFICATIONS, Location
+from detections.models import Location
 from detections.selectors import location_by_reference
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from config.api_errors import flatten_errors
+from core.api_errors import flatten_errors
 
 
 def validated(serializer_class, data):

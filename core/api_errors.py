@@ -1,14 +1,17 @@
 """One error shape for the whole API.
 
-Validation errors answer 400 ``{"detail": "<first message>", "errors": {field: [messages]}}``;
-other API errors keep DRF's ``{"detail": ...}``; Redis being unreachable is a 503.
+Validation errors answer 400 ``{"detail": "<first message>", "errors": {field: [messages]}}``, DRF's
+and Django's alike (a model's clean() or a service raising django.core.exceptions.ValidationError is a
+400, not a 500); other API errors keep DRF's ``{"detail": ...}``; Redis being unreachable is a 503.
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 QUEUE_UNAVAILABLE = "Job queue unavailable, try again later"
@@ -51,6 +54,8 @@ def flatten_errors(errors, prefix=""):
 def exception_handler(exc, context):
     if isinstance(exc, (RedisConnectionError, RedisTimeoutError)):
         return Response({"detail": QUEUE_UNAVAILABLE}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+    if isinstance(exc, DjangoValidationError):
+        exc = ValidationError(as_serializer_error(exc))
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, ValidationError):
         detail = exc.detail
