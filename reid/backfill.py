@@ -12,7 +12,7 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 
-from detections.models import DEER_CLASSES, Detection
+from detections.models import Detection
 from reid import matching
 from reid.models import Deer, ReidRun
 from reid.runs import ReidError, execute, save_progress
@@ -22,9 +22,7 @@ CHUNK = 1000
 
 
 def backfill_detections():
-    return Detection.objects.filter(
-        is_valid=True, is_duplicate=False, deer__isnull=False, effective_classification__in=DEER_CLASSES
-    ).exclude(embedding=None)
+    return Detection.objects.matchable().filter(deer__isnull=False)
 
 
 def run_backfill(run=None, requested_by=None, threshold=None, limit=None, progress=None):
