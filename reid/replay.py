@@ -23,6 +23,7 @@ nothing, so that reviewer labels score the matching rather than themselves.
 
 import itertools
 from collections import defaultdict
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
@@ -30,25 +31,10 @@ from django.conf import settings
 
 from detections.models import Detection
 from reid import matching, planner
-from reid.bursts import BurstRow
-from reid.services import CHUNK, matchable_detections
+from reid.services import CHUNK, burst_rows, matchable_detections
 
 MAX_DETECTIONS = 20_000
 SAMPLE_SEED = 0
-_FIELDS = (
-    "id",
-    "location_id",
-    "effective_classification",
-    "taken_at",
-    "image_id",
-    "bbox_x",
-    "bbox_y",
-    "bbox_width",
-    "bbox_height",
-    "confidence",
-    "embedding",
-    "embedding_model",
-)
 
 
 def replay_detections():
@@ -108,24 +94,9 @@ class ReplaySet:
             i -= 1
         key = (c, tuple(neighbours))
         if key not in self._tracks:  # grouping depends on the threshold only through the neighbours
-            copies = [_copy(self.rows[self.position[pk]]) for pk in neighbours]
+            copies = [replace(self.rows[self.position[pk]], deer_id=True) for pk in neighbours]
             self._tracks[key] = planner.tracks(chunk, copies, settings.REID_BURST_SECONDS)
         return self._tracks[key]
-
-
-def _copy(row):
-    return BurstRow(
-        row.id,
-        row.location_id,
-        row.cls,
-        row.taken_at,
-        row.image_id,
-        row.bbox,
-        row.confidence,
-        deer_id=True,
-        embedding=row.embedding,
-        model=row.model,
-    )
 
 
 def _sample_individuals(ordered, labels, cap):
@@ -146,19 +117,9 @@ def _sample_individuals(ordered, labels, cap):
 def _load_rows(ids):
     rows = {}
     for start in range(0, len(ids), 5000):
-        for values in Detection.objects.filter(id__in=ids[start : start + 5000]).values_list(*_FIELDS):
-            pk, loc, cls, taken, image, x, y, w, h, conf, blob, model_name = values
-            rows[str(pk)] = BurstRow(
-                str(pk),
-                loc,
-                cls,
-                taken,
-                image,
-                (x, y, w, h),
-                conf,
-                model=model_name,
-                embedding=np.frombuffer(bytes(blob), dtype=np.float32),
-            )
+        for row in burst_rows(Detection.objects.filter(id__in=ids[start : start + 5000])):
+            row.id = str(row.id)  # the labels' key
+            rows[row.id] = row
     return [rows[pk] for pk in ids]
 
 

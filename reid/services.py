@@ -144,24 +144,13 @@ def load_index(model_name, dim_hint):
     return matching.ProfileIndex(dim, keys, sexes, centroids, counts)
 
 
-def _load_rows(chunk):
+def burst_rows(queryset):
+    """The detections of `queryset` as BurstRows with their embeddings (none assigned)."""
     rows = []
-    fields = _ROW_FIELDS + ("embedding", "embedding_model")
-    for values in Detection.objects.filter(id__in=chunk, deer__isnull=True).values_list(*fields):
+    for values in queryset.values_list(*_ROW_FIELDS, "embedding", "embedding_model"):
         pk, loc, cls, taken, image, x, y, w, h, conf, blob, model_name = values
-        rows.append(
-            BurstRow(
-                pk,
-                loc,
-                cls,
-                taken,
-                image,
-                (x, y, w, h),
-                conf,
-                model=model_name,
-                embedding=np.frombuffer(bytes(blob), dtype=np.float32) if blob is not None else None,
-            )
-        )
+        embedding = np.frombuffer(bytes(blob), dtype=np.float32) if blob is not None else None
+        rows.append(BurstRow(pk, loc, cls, taken, image, (x, y, w, h), conf, model=model_name, embedding=embedding))
     return rows
 
 
@@ -189,7 +178,7 @@ def _load_neighbours(rows):
 
 
 def _match_chunk(run, chunk, auto_create, state, errors):
-    rows = _load_rows(chunk)
+    rows = burst_rows(Detection.objects.filter(id__in=chunk, deer__isnull=True))
     found = planner.tracks(rows, _load_neighbours(rows), settings.REID_BURST_SECONDS)
     indexes = state if state is not None else {}  # a dry run keeps its in-memory profiles across chunks
     for model_name, dim in planner.embedding_models(found).items():
