@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models.functions import Coalesce
 
 from core.vectors import ZeroVectorError, l2_normalise
-from core.vocabulary import CLASSIFICATIONS
+from core.vocabulary import CLASSIFICATIONS, DEER_CLASSES
 
 Classification = models.TextChoices("Classification", [(name.upper(), name) for name in CLASSIFICATIONS])
 
@@ -83,6 +83,16 @@ class Image(models.Model):
         return settings.IMAGE_ROOT / self.file
 
 
+class DetectionQuerySet(models.QuerySet):
+    def deer_sightings(self):
+        """Valid, non-duplicate detections whose effective class is a deer class."""
+        return self.filter(is_valid=True, is_duplicate=False, effective_classification__in=DEER_CLASSES)
+
+    def matchable(self):
+        """Deer sightings with an embedding: the detections re-identification can compare."""
+        return self.deer_sightings().exclude(embedding=None)
+
+
 class Detection(models.Model):
     """One bounding box a model found in an image.
 
@@ -119,6 +129,8 @@ class Detection(models.Model):
     embedding = models.BinaryField(null=True, blank=True)
     embedding_model = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DetectionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-taken_at", "id"]

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.db import transaction
 
 from core.vectors import l2_normalise
-from core.vocabulary import DEER_CLASSES
 from detections.models import Detection
 from reid import matching
 from reid.models import Deer, ReidRun
@@ -24,9 +23,7 @@ CHUNK = 1000
 
 
 def backfill_detections():
-    return Detection.objects.filter(
-        is_valid=True, is_duplicate=False, deer__isnull=False, effective_classification__in=DEER_CLASSES
-    ).exclude(embedding=None)
+    return Detection.objects.matchable().filter(deer__isnull=False)
 
 
 def run_backfill(run=None, requested_by=None, threshold=None, limit=None, progress=None):

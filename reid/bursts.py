@@ -22,7 +22,6 @@ class BurstRow:
     deer_id: object = None
     embedding: object = None  # numpy vector, or None
     model: str | None = None
-    in_unit: bool = False  # part of a matching attempt (its embedding enters the centroid there)
 
     @property
     def center(self):

@@ -2,12 +2,12 @@
 
 What would `reid_match --reset --threshold T` produce? The replay answers it without touching the
 database: it takes the detections a reset run would match (`replay_detections`, the services'
-selection without "unassigned"), in the same order and chunks of `reid.services.CHUNK`, groups
-each chunk with `reid.bursts.group_bursts` together with the detections already linked in earlier
-chunks (a track touching one joins its deer without scoring), turns every other track into a
-matching attempt with the services' own `Attempt`, and decides the attempts with the real engine
-(`reid.matching.match_batch`, the run's review band, `REID_AUTO_CREATE`, `REID_LOG_TOP_K`).
-Attempts in the review band, or of unknown sex below it, stay unassigned, as in a real run.
+selection without "unassigned"), in the same order and chunks of `reid.services.CHUNK`, and plans
+each chunk with the live service's own planner (reid.planner): the chunk's burst tracks together
+with the detections already linked in earlier chunks (a track touching one joins its deer without
+scoring), every other track a matching attempt decided by the real engine (the run's review band,
+`REID_AUTO_CREATE`, `REID_LOG_TOP_K`). Attempts in the review band, or of unknown sex below it,
+stay unassigned, as in a real run.
 
 The outcome is scored as pairwise precision / recall / F1 over the labelled detections: a pair
 of detections of one individual is a true pair; the run gets it right when both are in one
@@ -21,46 +21,25 @@ ones, reviewer-confirmed links) and rejected candidates are not replayed — the
 nothing, so that reviewer labels score the matching rather than themselves.
 """
 
+import itertools
 from collections import defaultdict
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
 from django.conf import settings
 
-from core.vocabulary import DEER_CLASSES
 from detections.models import Detection
-from reid import matching
-from reid.bursts import BurstRow, group_bursts
-from reid.models import ReviewItem
-from reid.services import CHUNK, Attempt
+from reid import matching, planner
+from reid.services import CHUNK, burst_rows, matchable_detections
 
 MAX_DETECTIONS = 20_000
 SAMPLE_SEED = 0
-_FIELDS = (
-    "id",
-    "location_id",
-    "effective_classification",
-    "taken_at",
-    "image_id",
-    "bbox_x",
-    "bbox_y",
-    "bbox_width",
-    "bbox_height",
-    "confidence",
-    "embedding",
-    "embedding_model",
-)
 
 
 def replay_detections():
-    """The detections `reid_match --reset` matches: valid, non-duplicate deer detections with an
-    embedding that no reviewer marked unidentifiable (reid.services.matchable_detections, assigned
-    or not)."""
-    return (
-        Detection.objects.filter(is_valid=True, is_duplicate=False, effective_classification__in=DEER_CLASSES)
-        .exclude(embedding=None)
-        .exclude(reid_review__status=ReviewItem.Status.UNIDENTIFIABLE)
-    )
+    """The detections `reid_match --reset` matches: reid.services.matchable_detections, assigned or not."""
+    return matchable_detections(unassigned=False)
 
 
 class ReplaySet:
@@ -97,10 +76,9 @@ class ReplaySet:
         }
 
     def tracks(self, c, linked):
-        """Burst tracks of chunk c grouped with the detections of earlier chunks already linked
-        (ids in `linked`) that may share a burst with it, as reid.services._load_neighbours finds
-        them. Per track: (ids of its linked detections, its other detections, their Attempt or None
-        when the track joins a linked detection's deer)."""
+        """The planner's tracks (reid.planner.tracks) of chunk c grouped with the detections of earlier
+        chunks already linked (ids in `linked`) that may share a burst with it: what
+        reid.services._load_neighbours finds in the database, found here in the rows before the chunk."""
         chunk = [self.rows[i] for i in self.chunks[c]]
         window = timedelta(seconds=settings.REID_BURST_SECONDS)
         lo = chunk[0].taken_at - window
@@ -116,30 +94,9 @@ class ReplaySet:
             i -= 1
         key = (c, tuple(neighbours))
         if key not in self._tracks:  # grouping depends on the threshold only through the neighbours
-            rows = chunk + [_copy(self.rows[self.position[pk]]) for pk in neighbours]
-            entries = []
-            for track in group_bursts(rows, settings.REID_BURST_SECONDS):
-                todo = [r for r in track if r.deer_id is None]
-                assigned = sorted((r for r in track if r.deer_id is not None), key=lambda r: -r.confidence)
-                if todo:
-                    entries.append(([r.id for r in assigned], todo, None if assigned else Attempt(todo)))
-            self._tracks[key] = entries
+            copies = [replace(self.rows[self.position[pk]], deer_id=True) for pk in neighbours]
+            self._tracks[key] = planner.tracks(chunk, copies, settings.REID_BURST_SECONDS)
         return self._tracks[key]
-
-
-def _copy(row):
-    return BurstRow(
-        row.id,
-        row.location_id,
-        row.cls,
-        row.taken_at,
-        row.image_id,
-        row.bbox,
-        row.confidence,
-        deer_id=True,
-        embedding=row.embedding,
-        model=row.model,
-    )
 
 
 def _sample_individuals(ordered, labels, cap):
@@ -160,70 +117,28 @@ def _sample_individuals(ordered, labels, cap):
 def _load_rows(ids):
     rows = {}
     for start in range(0, len(ids), 5000):
-        for values in Detection.objects.filter(id__in=ids[start : start + 5000]).values_list(*_FIELDS):
-            pk, loc, cls, taken, image, x, y, w, h, conf, blob, model_name = values
-            rows[str(pk)] = BurstRow(
-                str(pk),
-                loc,
-                cls,
-                taken,
-                image,
-                (x, y, w, h),
-                conf,
-                model=model_name,
-                embedding=np.frombuffer(bytes(blob), dtype=np.float32),
-            )
+        for row in burst_rows(Detection.objects.filter(id__in=ids[start : start + 5000])):
+            row.id = str(row.id)  # the labels' key
+            rows[row.id] = row
     return [rows[pk] for pk in ids]
 
 
 def replay_once(data, threshold, review_threshold=None):
     """Match `data` from scratch at `threshold`; returns the profile of each row (-1 = none)."""
     review = settings.REID_REVIEW_THRESHOLD if review_threshold is None else review_threshold
-    review = min(review, threshold)
+    rules = planner.Rules(threshold, min(review, threshold), settings.REID_AUTO_CREATE, settings.REID_LOG_TOP_K)
     profile = {}  # detection id -> profile number
-    indexes, owner = {}, []  # embedding model -> ProfileIndex; profile number -> (model, column)
-    column_owner = {}
+    indexes = {}  # embedding model -> ProfileIndex
+    new_key = itertools.count().__next__
     for c in range(len(data.chunks)):
-        links, units = defaultdict(list), []
-        for assigned, todo, unit in data.tracks(c, profile):
-            if unit is None:  # joins the deer of its most confident linked detection
-                links[profile[assigned[0]]].extend(todo)
-            else:
-                units.append(unit)
-        by_model = defaultdict(list)
-        for unit in units:
-            by_model[unit.model].append(unit)
-        for model_name, model_units in by_model.items():
-            index = indexes.setdefault(model_name, matching.ProfileIndex(len(model_units[0].embedding)))
-            good = [u for u in model_units if len(u.embedding) == index.dim]
-            if not good:
-                continue
-            decisions = matching.match_batch(
-                index,
-                np.stack([u.embedding for u in good]),
-                [u.sex for u in good],
-                threshold,
-                review,
-                auto_create=settings.REID_AUTO_CREATE,
-                top_k=settings.REID_LOG_TOP_K,
-                weights=[len(u.members) for u in good],
-            )
-            for row in np.flatnonzero(decisions.col >= 0):  # linked or created
-                col = int(decisions.col[row])
-                if (model_name, col) not in column_owner:
-                    column_owner[(model_name, col)] = len(owner)
-                    owner.append((model_name, col))
-                number = column_owner[(model_name, col)]
-                for member in good[row].members:
-                    profile[member.id] = number
-        # detections joining a deer through a burst move its centroid afterwards, as services._write does
-        for number, members in links.items():
-            model_name, col = owner[number]
-            index = indexes[model_name]
+        found = data.tracks(c, profile)
+        for model_name, dim in planner.embedding_models(found).items():
+            if model_name not in indexes:
+                indexes[model_name] = matching.ProfileIndex(dim)
+        plan = planner.plan_chunk(found, indexes, rules, new_key=new_key, deer_of=lambda row: profile[row.id])
+        for number, members in plan.links.items():
             for member in members:
                 profile[member.id] = number
-                if len(member.embedding) == index.dim:
-                    index.absorb(col, matching.normalise_rows(member.embedding))
     return np.array([profile.get(r.id, -1) for r in data.rows], dtype=np.int64)
 
 

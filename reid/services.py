@@ -1,5 +1,6 @@
-"""Matching runs: select unassigned detections, group bursts, score them against the profiles
-(reid.matching) and write the outcome: links, new profiles, review items and the similarity log.
+"""Matching runs: select unassigned detections and, chunk by chunk, read what the planner needs
+(the detections, their burst neighbours, the profiles, the rejected candidates), plan the chunk
+(reid.planner) and write the plan: links, new profiles, review items and the similarity log.
 
 Runs are serialised by a lock row (SELECT ... FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE
 transactions serialise writers by themselves), and every chunk re-reads which detections are still
@@ -16,10 +17,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core.vocabulary import DEER_CLASSES
 from detections.models import Detection
-from reid import matching
-from reid.bursts import BurstRow, group_bursts
+from reid import matching, planner
+from reid.bursts import BurstRow
 from reid.models import Deer, MatchLock, ReidRun, RejectedCandidate, ReviewItem
 from reid.profiles import deer_recompute
 from reid.runs import ReidError, execute, save_progress
@@ -41,16 +41,11 @@ _ROW_FIELDS = (
 )
 
 
-def matchable_detections():
-    """Valid, non-duplicate, unassigned deer detections with an embedding that no reviewer marked
-    unidentifiable."""
-    return (
-        Detection.objects.filter(
-            is_valid=True, is_duplicate=False, deer__isnull=True, effective_classification__in=DEER_CLASSES
-        )
-        .exclude(embedding=None)
-        .exclude(reid_review__status=ReviewItem.Status.UNIDENTIFIABLE)
-    )
+def matchable_detections(unassigned=True):
+    """Deer detections with an embedding (Detection.objects.matchable) that no reviewer marked
+    unidentifiable: the unassigned ones, or with unassigned=False every one (what a reset run matches)."""
+    found = Detection.objects.matchable().exclude(reid_review__status=ReviewItem.Status.UNIDENTIFIABLE)
+    return found.filter(deer__isnull=True) if unassigned else found
 
 
 def lock_matching():
@@ -94,14 +89,11 @@ def _match_all(run, detection_ids, auto_create):
     if detection_ids is not None:
         detection_ids = list(detection_ids)
         queryset = queryset.filter(id__in=detection_ids)
-        no_embedding = Detection.objects.filter(
-            id__in=detection_ids,
-            embedding=None,
-            is_valid=True,
-            is_duplicate=False,
-            deer__isnull=True,
-            effective_classification__in=DEER_CLASSES,
-        ).values_list("id", flat=True)
+        no_embedding = (
+            Detection.objects.deer_sightings()
+            .filter(id__in=detection_ids, embedding=None, deer__isnull=True)
+            .values_list("id", flat=True)
+        )
         errors += [
             f"Detection {pk} has no embedding and cannot be matched; import its embedding first." for pk in no_embedding
         ]
@@ -152,24 +144,13 @@ def load_index(model_name, dim_hint):
     return matching.ProfileIndex(dim, keys, sexes, centroids, counts)
 
 
-def _load_rows(chunk):
+def burst_rows(queryset):
+    """The detections of `queryset` as BurstRows with their embeddings (none assigned)."""
     rows = []
-    fields = _ROW_FIELDS + ("embedding", "embedding_model")
-    for values in Detection.objects.filter(id__in=chunk, deer__isnull=True).values_list(*fields):
+    for values in queryset.values_list(*_ROW_FIELDS, "embedding", "embedding_model"):
         pk, loc, cls, taken, image, x, y, w, h, conf, blob, model_name = values
-        rows.append(
-            BurstRow(
-                pk,
-                loc,
-                cls,
-                taken,
-                image,
-                (x, y, w, h),
-                conf,
-                model=model_name,
-                embedding=np.frombuffer(bytes(blob), dtype=np.float32) if blob is not None else None,
-            )
-        )
+        embedding = np.frombuffer(bytes(blob), dtype=np.float32) if blob is not None else None
+        rows.append(BurstRow(pk, loc, cls, taken, image, (x, y, w, h), conf, model=model_name, embedding=embedding))
     return rows
 
 
@@ -180,167 +161,65 @@ def _load_neighbours(rows):
     window = timezone.timedelta(seconds=settings.REID_BURST_SECONDS)
     lo = min(r.taken_at for r in rows) - window
     hi = max(r.taken_at for r in rows) + window
-    found = Detection.objects.filter(
-        location_id__in={r.location_id for r in rows},
-        taken_at__range=(lo, hi),
-        deer__isnull=False,
-        is_valid=True,
-        is_duplicate=False,
-        effective_classification__in={r.cls for r in rows},
-    ).values_list(*_ROW_FIELDS, "deer_id")
+    found = (
+        Detection.objects.deer_sightings()
+        .filter(
+            location_id__in={r.location_id for r in rows},
+            taken_at__range=(lo, hi),
+            deer__isnull=False,
+            effective_classification__in={r.cls for r in rows},
+        )
+        .values_list(*_ROW_FIELDS, "deer_id")
+    )
     out = []
     for pk, loc, cls, taken, image, x, y, w, h, conf, deer_id in found:
         out.append(BurstRow(pk, loc, cls, taken, image, (x, y, w, h), conf, deer_id=deer_id))
     return out
 
 
-class Attempt:
-    """One matching attempt: a burst track of unassigned detections."""
-
-    def __init__(self, members):
-        self.members = members
-        for member in members:
-            member.in_unit = True
-        self.rep = max(members, key=lambda r: (r.confidence, -r.taken_at.timestamp()))
-        self.model = self.rep.model
-        vectors = [m.embedding for m in members if m.embedding is not None and m.model == self.model]
-        self.embedding = matching.normalise_rows(np.mean(matching.normalise_rows(np.stack(vectors)), axis=0))
-        self.sex = self.rep.cls
-
-
 def _match_chunk(run, chunk, auto_create, state, errors):
-    counts = defaultdict(int)
-    rows = _load_rows(chunk)
-    neighbours = _load_neighbours(rows)
-    links = defaultdict(list)  # deer key -> member rows linked in this chunk
-    units = []
-    for track in group_bursts(rows + neighbours, settings.REID_BURST_SECONDS):
-        assigned = [r for r in track if r.deer_id is not None]
-        todo = [r for r in track if r.deer_id is None]
-        if not todo:
-            continue
-        if assigned:
-            winner = max(assigned, key=lambda r: r.confidence)
-            links[winner.deer_id].extend(todo)
-            counts["burst_linked"] += len(todo)
-            continue
-        units.append(Attempt(todo))
-
-    indexes = state if state is not None else {}
-    by_model = defaultdict(list)
-    for unit in units:
-        by_model[unit.model].append(unit)
-    created, reviews, scores, attempts = {}, [], [], []
-    for model_name, model_units in by_model.items():
+    rows = burst_rows(Detection.objects.filter(id__in=chunk, deer__isnull=True))
+    found = planner.tracks(rows, _load_neighbours(rows), settings.REID_BURST_SECONDS)
+    indexes = state if state is not None else {}  # a dry run keeps its in-memory profiles across chunks
+    for model_name, dim in planner.embedding_models(found).items():
         if model_name not in indexes:
-            indexes[model_name] = load_index(model_name, len(model_units[0].embedding))
-        index = indexes[model_name]
-        good = []
-        for unit in model_units:
-            if len(unit.embedding) != index.dim:
-                errors.append(
-                    f"Detection {unit.rep.id} has a {len(unit.embedding)}-dimensional embedding, but profiles of "
-                    f"embedding model '{model_name}' have {index.dim} dimensions."
-                )
-            else:
-                good.append(unit)
-        if not good:
-            continue
-        col_of = {key: col for col, key in enumerate(index.keys)}
-        rejected = _rejections(good, col_of)
-        decisions = matching.match_batch(
-            index,
-            np.stack([u.embedding for u in good]),
-            [u.sex for u in good],
-            run.threshold,
-            run.review_threshold if run.review_threshold is not None else run.threshold,
-            auto_create=auto_create,
-            top_k=settings.REID_LOG_TOP_K,
-            rejected=rejected,
-            new_key=uuid.uuid4,
-            weights=[len(u.members) for u in good],
-        )
-        for unit, decision in zip(good, decisions, strict=False):
-            counts["attempts"] += 1
-            candidates = [
-                (index.keys[c], float(s)) for c, s in zip(decision.top_cols, decision.top_scores, strict=False)
-            ]
-            linked_key = index.keys[decision.col] if decision.col is not None else None
-            if decision.kind == matching.CREATE:
-                created[linked_key] = (index, decision.col, unit.sex, model_name)
-                counts["created"] += 1
-            if decision.kind in (matching.LINK, matching.CREATE):
-                links[linked_key].extend(unit.members)
-            elif decision.kind == matching.REVIEW:
-                reviews.append((unit, decision.score, candidates))
-                counts["review"] += 1
-            else:
-                counts["unmatched"] += 1
-            for rank, (key, score) in enumerate(candidates, start=1):
-                scores.append(
-                    (
-                        run.id,
-                        unit.rep.id,
-                        key,
-                        score,
-                        rank,
-                        True,
-                        decision.kind == matching.LINK and rank == 1,
-                        run.threshold,
-                    )
-                )
-            attempts.append(
-                (
-                    run.id,
-                    unit.rep.id,
-                    unit.sex,
-                    candidates[0][1] if candidates else None,
-                    candidates[1][1] if len(candidates) > 1 else None,
-                    candidates[0][0] if candidates else None,
-                    linked_key,
-                )
-            )
-    counts["linked"] = sum(len(members) for members in links.values())
+            indexes[model_name] = load_index(model_name, dim)
+    rules = planner.Rules(
+        run.threshold,
+        run.review_threshold if run.review_threshold is not None else run.threshold,
+        auto_create,
+        settings.REID_LOG_TOP_K,
+    )
+    plan = planner.plan_chunk(found, indexes, rules, rejected=_rejections(found), new_key=uuid.uuid4)
+    errors += plan.errors
     if not run.dry_run:
-        _write(run, links, created, indexes, reviews, scores, units)
-        write_attempts(
-            [
-                (db_uuid(r), db_uuid(d), c, b, s, db_uuid(bd) if bd else None, db_uuid(o) if o else None)
-                for r, d, c, b, s, bd, o in attempts
-            ]
-        )
-    return counts
+        _write(run, plan)
+    return plan.counts
 
 
-def _rejections(units, col_of):
-    member_row = {}
-    for row, unit in enumerate(units):
-        for m in unit.members:
-            member_row[m.id] = row
+def _rejections(found):
+    """{detection id: deer a reviewer rejected for it} for the members of the attempts."""
+    members = [m.id for track in found if track.attempt is not None for m in track.members]
     rejected = defaultdict(set)
-    pairs = RejectedCandidate.objects.filter(detection_id__in=list(member_row)).values_list("detection_id", "deer_id")
-    for detection_id, deer_id in pairs:
-        if deer_id in col_of:
-            rejected[member_row[detection_id]].add(col_of[deer_id])
+    for detection_id, deer_id in RejectedCandidate.objects.filter(detection_id__in=members).values_list(
+        "detection_id", "deer_id"
+    ):
+        rejected[detection_id].add(deer_id)
     return rejected
 
 
-def _centroid_bytes(index, col):
-    return index._centroids[col].astype(np.float32).tobytes()
-
-
-def _write(run, links, created, indexes, reviews, scores, units):
+def _write(run, plan):
     now = timezone.now()
     new_deer = []
-    for key, (index, col, sex, model_name) in created.items():
-        members = links[key]
+    for key, (model_name, sex) in plan.created.items():
+        members = plan.links[key]
         best = max(members, key=lambda r: r.confidence)
         new_deer.append(
             Deer(
                 id=key,
                 sex=sex,
                 embedding_model=model_name,
-                centroid=_centroid_bytes(index, col),
+                centroid=plan.centroid(key),
                 sighting_count=len(members),
                 first_seen=min(m.taken_at for m in members),
                 last_seen=max(m.taken_at for m in members),
@@ -348,30 +227,20 @@ def _write(run, links, created, indexes, reviews, scores, units):
             )
         )
     Deer.objects.bulk_create(new_deer, batch_size=1000)
-    existing = [key for key in links if key not in created]
+    existing = [key for key in plan.links if key not in plan.created]
     to_update, recompute = [], []
-    cols = {}
-    for index in indexes.values():
-        for col, key in enumerate(index.keys):
-            cols[key] = (index, col)
     rows = Deer.objects.filter(id__in=existing).annotate(best_confidence=F("best_detection__confidence"))
     for deer in rows.only("id", "sighting_count", "first_seen", "last_seen", "centroid", "best_detection"):
-        members = links[deer.id]
-        if deer.id not in cols:
+        members = plan.links[deer.id]
+        if deer.id not in plan.columns:
             recompute.append(deer)  # no centroid of this model in memory: recompute from its detections
             continue
-        index, col = cols[deer.id]
         best = max(members, key=lambda r: r.confidence)
         deer.sighting_count += len(members)
         first, last = min(m.taken_at for m in members), max(m.taken_at for m in members)
         deer.first_seen = min(deer.first_seen, first) if deer.first_seen else first
         deer.last_seen = max(deer.last_seen, last) if deer.last_seen else last
-        # burst-linked detections also move the centroid (as a running mean)
-        extra = [m.embedding for m in members if m.embedding is not None and not m.in_unit]
-        for vector in extra:
-            if len(vector) == index.dim:
-                index.absorb(col, matching.normalise_rows(vector))
-        deer.centroid = _centroid_bytes(index, col)
+        deer.centroid = plan.centroid(deer.id)
         if deer.best_confidence is None or best.confidence > deer.best_confidence:
             deer.best_detection_id = best.id
         deer.updated_at = now
@@ -381,27 +250,51 @@ def _write(run, links, created, indexes, reviews, scores, units):
         ["sighting_count", "first_seen", "last_seen", "centroid", "best_detection", "updated_at"],
         batch_size=1000,
     )
-    for key, members in links.items():
+    for key, members in plan.links.items():
         Detection.objects.filter(id__in=[m.id for m in members], deer__isnull=True).update(deer_id=key)
     for deer in recompute:
         deer_recompute(deer)
-    decided = [m.id for unit in units for m in unit.members]
+    decided = [m.id for attempt in plan.attempts for m in attempt.members]
     ReviewItem.objects.filter(detection_id__in=decided).exclude(status=ReviewItem.Status.UNIDENTIFIABLE).delete()
     ReviewItem.objects.bulk_create(
         [
             ReviewItem(
-                detection_id=unit.rep.id,
-                member_ids=[str(m.id) for m in unit.members],
+                detection_id=review.attempt.rep.id,
+                member_ids=[str(m.id) for m in review.attempt.members],
                 run=run,
-                best_score=score,
-                candidates=[{"deer_id": str(k), "score": round(s, 6)} for k, s in candidates],
+                best_score=review.score,
+                candidates=[{"deer_id": str(k), "score": round(s, 6)} for k, s in review.candidates],
                 threshold=run.threshold,
             )
-            for unit, score, candidates in reviews
+            for review in plan.reviews
         ],
         batch_size=1000,
     )
-    write_scores([(db_uuid(r), db_uuid(d), db_uuid(k), *rest) for r, d, k, *rest in scores])
+    _write_log(run, plan)
+
+
+def _write_log(run, plan):
+    """Every attempt's top-K candidates (SimilarityScore) and its best two (ReidAttempt), under the run."""
+    run_key, scores, attempts = db_uuid(run.id), [], []
+    for outcome in plan.outcomes:
+        detection = db_uuid(outcome.attempt.rep.id)
+        for rank, (key, score) in enumerate(outcome.candidates, start=1):
+            matched = outcome.kind == matching.LINK and rank == 1
+            scores.append((run_key, detection, db_uuid(key), score, rank, True, matched, run.threshold))
+        candidates = outcome.candidates
+        attempts.append(
+            (
+                run_key,
+                detection,
+                outcome.attempt.sex,
+                candidates[0][1] if candidates else None,
+                candidates[1][1] if len(candidates) > 1 else None,
+                db_uuid(candidates[0][0]) if candidates else None,
+                db_uuid(outcome.key) if outcome.key else None,
+            )
+        )
+    write_scores(scores)
+    write_attempts(attempts)
 
 
 def reset_automatic_matches():
