@@ -22,8 +22,11 @@ test: venv
 	scripts/system-packages.sh test
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
+# The unit tests on TEST_WORKERS processes (pytest-xdist; 0 = in this process), one test file per
+# process at a time so that a module-scoped fixture is built once.
+TEST_WORKERS ?= 2
 test-fast: venv
-	$(PY) -m pytest -q -m "not integration and not browser" $(PYTEST_ARGS)
+	$(PY) -m pytest -q -m "not integration and not browser" -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

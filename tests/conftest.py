@@ -96,6 +96,19 @@ def redis_conn(request, monkeypatch):
     return conn
 
 
+@pytest.fixture
+def redis_down(monkeypatch):
+    """Every django-rq connection points at a port nobody listens on (Redis is down).
+
+    The client is built from a URL, as django-rq builds production's (RQ_QUEUES "URL"): it makes
+    one attempt and raises ConnectionError at once. (``redis.Redis(host=..., port=...)`` would get
+    redis-py's default Retry instead: 10 attempts with backoff, about 4 s per command.)
+    """
+    dead = redis.Redis.from_url("redis://127.0.0.1:1/0")
+    _use_redis(monkeypatch, lambda *args, **kwargs: dead)
+    return dead
+
+
 @pytest.fixture(autouse=True)
 def fast_passwords(settings):
     """Hashing with the production hasher costs over a second per user on this machine."""

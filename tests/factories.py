@@ -36,10 +36,11 @@ def jpeg_bytes(width=640, height=480, color=(90, 120, 60), exif_datetime=None):
 
 
 def image(loc=None, taken_at=None, width=640, height=480, write_file=True, **fields):
-    """An Image row; with write_file a real JPEG is written under IMAGE_ROOT."""
+    """An Image row; with write_file a real JPEG is written under IMAGE_ROOT (without, no JPEG is
+    encoded: the row's sha256 is a unique random digest either way)."""
     loc = loc or location()
     taken_at = taken_at or datetime(2024, 10, 15, 12, 0, tzinfo=UTC)
-    data = jpeg_bytes(width, height, color=(next(_counter) % 255, 120, 60))
+    data = jpeg_bytes(width, height, color=(next(_counter) % 255, 120, 60)) if write_file else b""
     digest = hashlib.sha256(data + uuid.uuid4().bytes).hexdigest()
     relative = f"test/{digest[:16]}.jpg"
     if write_file:

@@ -184,6 +184,7 @@ def test_a_location_without_coordinates_is_named(alice_client, ranch):
         f"/api/exports/camtrap-dp/{uuid.uuid4()}",
         "/api/exports/camtrap-dp/not-a-uuid",
     ],
+    ids=["unknown-id", "not-a-uuid"],  # stable names: the same in every pytest-xdist worker
 )
 def test_unknown_job_is_404(alice_client, path):
     response = alice_client.get(path)

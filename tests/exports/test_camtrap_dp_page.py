@@ -68,14 +68,7 @@ def test_form_keeps_the_choices_after_an_error(browser_client, ranch):
     assert 'name="include_images" checked' in page and 'value="2024-10-31"' in page
 
 
-def test_redis_down_is_said_and_nothing_created(browser_client, alice, ranch, monkeypatch):
-    import django_rq.connection_utils
-    import django_rq.queues
-    import redis
-
-    dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2, socket_timeout=0.2)
-    monkeypatch.setattr(django_rq.connection_utils, "get_redis_connection", lambda *a, **k: dead)
-    monkeypatch.setattr(django_rq.queues, "get_redis_connection", lambda *a, **k: dead)
+def test_redis_down_is_said_and_nothing_created(browser_client, alice, ranch, redis_down):
     earlier = ExportJob.objects.create(kind="zip", requested_by=alice, status="completed")
     response = browser_client.post("/exports/", {"start_date": "2024-10-01", "end_date": "2024-10-31"})
     assert response.status_code == 503

@@ -114,6 +114,7 @@ def test_zip_filter_selecting_more_than_10000_is_rejected(alice_client, ranch, m
         f"/api/exports/zip/{uuid.uuid4()}",
         "/api/exports/pdf/not-a-uuid",
     ],
+    ids=["pdf-unknown-id", "zip-unknown-id", "pdf-not-a-uuid"],  # stable names: the same in every xdist worker
 )
 def test_unknown_job_is_404_with_the_spec_message(alice_client, path):
     response = alice_client.get(path)

@@ -11,17 +11,6 @@ pytestmark = pytest.mark.django_db
 MESSAGE = {"detail": "Job queue unavailable, try again later"}
 
 
-@pytest.fixture
-def redis_down(monkeypatch):
-    import django_rq.connection_utils
-    import django_rq.queues
-
-    dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2, socket_timeout=0.2)
-    monkeypatch.setattr(django_rq.connection_utils, "get_redis_connection", lambda *a, **k: dead)
-    monkeypatch.setattr(django_rq.queues, "get_redis_connection", lambda *a, **k: dead)
-    return dead
-
-
 def test_post_and_get_answer_503_and_create_nothing(alice_client, post_export, ranch, redis_down):
     response = post_export(
         alice_client,

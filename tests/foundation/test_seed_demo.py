@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 from PIL import Image as PILImage
 
-from demo.bulk import seed_bulk
 from demo.ground_truth import INDIVIDUALS
 from demo.ranch import OTHER_SPECIES, generate_ranch
 from detections.models import Detection, DetectionCorrection, Image, Location
@@ -19,9 +20,36 @@ pytestmark = pytest.mark.django_db
 END = date(2024, 12, 31)
 
 
-@pytest.fixture
-def ranch():
-    return generate_ranch(images=900, seed=3, end=END)
+@pytest.fixture(scope="module")
+def ranch_files(tmp_path_factory):
+    """File roots shared by the module's tests: the ranch's JPEGs and ground truth are written once."""
+    root = tmp_path_factory.mktemp("ranch")
+    roots = {
+        "IMAGE_ROOT": root / "images",
+        "EXPORT_ROOT": root / "exports",
+        "GROUND_TRUTH_PATH": root / "ground_truth.csv",
+    }
+    roots["IMAGE_ROOT"].mkdir()
+    roots["EXPORT_ROOT"].mkdir()
+    return roots
+
+
+@pytest.fixture(autouse=True)
+def file_roots(settings, ranch_files):
+    """(Overrides the per-test roots of tests/conftest.py with the module's.)"""
+    for name, path in ranch_files.items():
+        setattr(settings, name, path)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def ranch(django_db_setup, django_db_blocker, ranch_files):
+    """One 900-image ranch for the module, generated once inside a transaction that is rolled back
+    after the module's last test. Each test still runs in its own savepoint inside it, so a test
+    that changes rows (test_same_seed_gives_the_same_ranch) changes them for itself only."""
+    with override_settings(**ranch_files), django_db_blocker.unblock(), transaction.atomic():
+        yield generate_ranch(images=900, seed=3, end=END)
+        transaction.set_rollback(True)
 
 
 def test_ranch_has_six_sites_a_year_of_real_jpegs(ranch):
@@ -101,10 +129,3 @@ def test_seed_demo_command_refuses_a_second_run_and_skips_with_if_empty(ranch, c
         call_command("seed_demo", "--images", "10", "--no-reid")
     call_command("seed_demo", "--if-empty")
     assert "already exist" in capsys.readouterr().out
-
-
-def test_bulk_mode_inserts_the_requested_number():
-    created = seed_bulk(2_001, seed=2, end=END, pool_size=4, batch_size=500)
-    assert created == 2_001 == Detection.objects.count()
-    assert Image.objects.count() == 1_001
-    assert Image.objects.values("file").distinct().count() == 4

@@ -89,15 +89,19 @@ def test_printed_totals_equal_the_api(ranch, alice_client, tmp_path):
     assert f"Page {len(reader.pages)} of {len(reader.pages)}" in text
 
 
-def test_options_are_honoured(ranch, tmp_path):
+def test_option_without_charts(ranch, tmp_path):
     _, _, text, images = render(tmp_path, include_charts=False)
     assert images == 0 and "Activity by hour of day" not in text
     assert "Total 5 4 3 2 14 10" in text
 
+
+def test_option_without_tables(ranch, tmp_path):
     _, _, text, images = render(tmp_path, include_tables=False)
     assert images >= 2
     assert "Total 5 4 3 2 14 10" not in text and "Top individuals" not in text and "Camera-days" not in text
 
+
+def test_option_without_insights(ranch, tmp_path):
     _, _, text, _ = render(tmp_path, include_insights=False)
     assert "Insights" not in text and "The most frequent class" not in text
     assert "Total 5 4 3 2 14 10" in text
