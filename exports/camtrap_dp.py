@@ -30,10 +30,11 @@ from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 from django.urls import reverse
 from django.utils.text import slugify
 
+from core.runner import Cancelled
 from detections.files import media_type
 from detections.models import DEER_CLASSES, Image, Location
 from exports.selectors import detections_for_filter
-from exports.zip_archive import Cancelled, safe_cell, safe_dirname
+from exports.zip_archive import safe_cell, safe_dirname
 from reports.periods import day_bounds
 
 CAMTRAP_DP_VERSION = "1.0"

@@ -27,9 +27,7 @@ def execute_run(run_id):
     from reid.backfill import run_backfill
     from reid.services import run_matching
 
-    run = ReidRun.objects.get(pk=run_id)
-    if run.status != ReidRun.Status.QUEUED:
-        return str(run.id)  # idempotent: a run is carried out once
+    run = ReidRun.objects.get(pk=run_id)  # carried out once: the runner starts only a queued run
     if run.kind == ReidRun.Kind.BACKFILL:
         run_backfill(run=run)
     else:
