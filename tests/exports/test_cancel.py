@@ -5,8 +5,7 @@ import functools
 import pytest
 
 from core import runner
-from exports import status
-from exports import zip_archive
+from exports import status, zip_archive
 from exports.models import ExportJob
 from exports.services import queue
 
