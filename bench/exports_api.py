@@ -97,8 +97,9 @@ def main():
         user = bench_user()
         token = Token.objects.get_or_create(user=user)[0].key
         job = ExportJob.objects.create(kind="pdf", requested_by=user, params={})
-        status.create(job.id, "pdf", user.pk)
-        status.complete(job.id, f"report_{job.id}_20240101_000000.pdf", 123456)
+        status.publish(job, create=True)
+        job.mark_running()
+        job.mark_completed(filename=f"report_{job.id}_20240101_000000.pdf", file_size_bytes=123456)
 
         port = free_port()
         log = open(env.tmp / "gunicorn.log", "w")  # Django logs each 400 as a warning, as in production

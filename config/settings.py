@@ -128,7 +128,7 @@ RQ_QUEUES = {
     "exports": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 900},
 }
 # Services enqueue inside transaction.on_commit themselves, so the queue enqueues at once.
-RQ = {"COMMIT_MODE": "auto", "WORKER_CLASS": "exports.worker.HerdbookWorker"}
+RQ = {"COMMIT_MODE": "auto", "WORKER_CLASS": "core.worker.HerdbookWorker"}
 # Worker tuning so that a dead or timed-out export job reads "failed" within 2 minutes (exports.worker).
 EXPORT_MAINTENANCE_INTERVAL = env_int("EXPORT_MAINTENANCE_INTERVAL", 30)
 EXPORT_JOB_MONITORING_INTERVAL = env_int("EXPORT_JOB_MONITORING_INTERVAL", 5)

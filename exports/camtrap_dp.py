@@ -30,12 +30,13 @@ from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 from django.urls import reverse
 from django.utils.text import slugify
 
+from core.runner import Cancelled
 from core.timeutil import as_local_date, day_bounds, utc_iso
 from core.vocabulary import DEER_CLASSES
 from detections.files import media_type
 from detections.models import Image, Location
 from exports.selectors import detections_for_filter
-from exports.zip_archive import Cancelled, safe_cell, safe_dirname
+from exports.zip_archive import safe_cell, safe_dirname
 
 CAMTRAP_DP_VERSION = "1.0"
 SCHEMA_BASE = f"https://raw.githubusercontent.com/tdwg/camtrap-dp/{CAMTRAP_DP_VERSION}/"

@@ -1,22 +1,27 @@
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+from core.jobs import BackgroundJob, JobStatus
+from exports import files, status
+
+# What each kind is called in its error messages.
+WHAT = {"pdf": "PDF report", "zip": "ZIP archive", "camtrap_dp": "Camtrap DP package"}
 
 
-class ExportJob(models.Model):
-    """Durable history of one export; the live status lives in Redis (exports.status)."""
+class ExportJob(BackgroundJob):
+    """One export (its id is the API's job_id and the RQ job id). The row is the job's state; the
+    live status document in Redis (exports.status) is a copy published on every transition."""
+
+    Status = JobStatus
 
     class Kind(models.TextChoices):
         PDF = "pdf"
         ZIP = "zip"
         CAMTRAP_DP = "camtrap_dp"
-
-    class Status(models.TextChoices):
-        PROCESSING = "processing"
-        COMPLETED = "completed"
-        FAILED = "failed"
-        CANCELLED = "cancelled"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -24,12 +29,12 @@ class ExportJob(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="export_jobs"
     )
     params = models.JSONField(default=dict, blank=True)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
     filename = models.CharField(max_length=255, blank=True)
     file_size_bytes = models.BigIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+
+    noun = "export"
+    first_stage = "collecting"
+    reraise_errors = True
 
     class Meta:
         ordering = ["-created_at"]
@@ -37,3 +42,37 @@ class ExportJob(models.Model):
 
     def __str__(self):
         return f"{self.kind} export {self.id}"
+
+    @property
+    def state(self):
+        """What the API's status document, the pages, the dashboard and the admin show (SPEC §4):
+        queued and running read "processing"; "expired" is a completed export whose file is gone."""
+        if self.is_active:
+            return "processing"
+        if self.status == JobStatus.COMPLETED and self.completed_at:
+            if timezone.now() - self.completed_at > timedelta(seconds=int(settings.EXPORT_JOB_TTL)):
+                return "expired"
+        return self.status
+
+    @property
+    def download_url(self):
+        return f"/api/static/exports/{self.filename}" if self.state == JobStatus.COMPLETED else None
+
+    def readable_error(self, exc):
+        text = str(exc).strip()
+        detail = text.splitlines()[0][:300] if text else type(exc).__name__
+        return f"The {WHAT[self.kind]} could not be created: {detail}"
+
+    def state_changed(self):
+        status.publish(self)
+
+    def discard_output(self):
+        files.remove_partials(self.id)
+        if self.status in (JobStatus.FAILED, JobStatus.CANCELLED):
+            files.remove_all(self.id)
+
+    def lost_reason(self, connection):
+        """Its status copy is gone (expired, or deleted by its owner): nobody can see or fetch its outcome."""
+        if not status.exists(self.id, conn=connection):
+            return "The export's status expired before the export finished."
+        return None

@@ -16,26 +16,6 @@ from exports.api.serializers import CamtrapDpExportRequestSerializer
 from exports.models import ExportJob
 
 
-def _job_context(row, doc):
-    """What the templates show: the live document when the key exists, else the history row."""
-    live = doc is not None
-    state = doc["status"] if live else row.status
-    if not live and row.status == ExportJob.Status.COMPLETED:
-        state = "expired"
-    return {
-        "row": row,
-        "doc": doc,
-        "state": state,
-        "active": live and doc["status"] == "processing",
-        "stage": doc["stage"] if live else "",
-        "percent": doc["progress_percent"] if live else (100 if row.status == ExportJob.Status.COMPLETED else 0),
-        "processed": doc.get("processed_count") if live else None,
-        "total": doc.get("total_count") if live else None,
-        "download_url": doc["download_url"] if live and doc["status"] == "completed" else None,
-        "error": (doc.get("error") if live else row.error) or "",
-    }
-
-
 def _owned_row(request, job_id):
     job_id = services.parse_uuid(job_id)
     row = ExportJob.objects.filter(id=job_id).first() if job_id else None
@@ -84,17 +64,16 @@ def export_list(request):
             messages.info(request, "Camtrap DP package queued.")
             return redirect("exports:detail", job_id=export.id)
     try:
-        pairs = services.user_exports(request.user)
-    except (RedisConnectionError, RedisTimeoutError):  # the history rows still tell what happened
+        status.connection().ping()
+    except (RedisConnectionError, RedisTimeoutError):  # the history is listed; new exports cannot start
         form_error = form_error or QUEUE_UNAVAILABLE
-        pairs = [(row, None) for row in ExportJob.objects.filter(requested_by=request.user)[:50]]
-    jobs = [_job_context(row, doc) for row, doc in pairs]
+    jobs = services.user_exports(request.user)
     return render(
         request,
         "exports/list.html",
         {
             "jobs": jobs,
-            "any_active": any(job["active"] for job in jobs),
+            "any_active": any(job.is_active for job in jobs),
             "camtrap_dp": {
                 "error": form_error,
                 "values": _camtrap_dp_form_data(request.POST) if request.method == "POST" else {},
@@ -108,17 +87,13 @@ def export_list(request):
 
 @login_required
 def export_detail(request, job_id):
-    row = _owned_row(request, job_id)
-    doc = status.read(row.id)[0]
-    return render(request, "exports/detail.html", {"job": _job_context(row, doc)})
+    return render(request, "exports/detail.html", {"job": _owned_row(request, job_id)})
 
 
 @login_required
 def export_status_fragment(request, job_id):
     """The status card alone, for htmx polling; it stops polling once the job has ended."""
-    row = _owned_row(request, job_id)
-    doc = status.read(row.id)[0]
-    return render(request, "exports/_job_status.html", {"job": _job_context(row, doc)})
+    return render(request, "exports/_job_status.html", {"job": _owned_row(request, job_id)})
 
 
 @login_required

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from PIL import Image as PILImage
 
+from core.runner import Cancelled
 from exports.selectors import zip_rows
 
 METADATA_HEADER = [
@@ -36,10 +37,6 @@ METADATA_HEADER = [
     "is_reviewed",
 ]
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-class Cancelled(Exception):
-    """The job's status key is gone (the user deleted the job): stop and leave no file."""
 
 
 def safe_cell(value):

@@ -6,17 +6,10 @@ from reid.models import ReidRun
 def match_new_detections(detection_ids):
     """Live matching of newly ingested detections (queued by the detections_created signal).
     A batch without any deer detection (raccoons, empty frames) makes no run."""
-    from core.vocabulary import DEER_CLASSES
     from detections.models import Detection
     from reid.services import run_matching
 
-    deer_detections = Detection.objects.filter(
-        id__in=detection_ids,
-        effective_classification__in=DEER_CLASSES,
-        is_valid=True,
-        is_duplicate=False,
-        deer__isnull=True,
-    )
+    deer_detections = Detection.objects.deer_sightings().filter(id__in=detection_ids, deer__isnull=True)
     if not deer_detections.exists():
         return None
     run = run_matching(detection_ids=detection_ids, kind=ReidRun.Kind.LIVE)
@@ -28,9 +21,7 @@ def execute_run(run_id):
     from reid.backfill import run_backfill
     from reid.services import run_matching
 
-    run = ReidRun.objects.get(pk=run_id)
-    if run.status != ReidRun.Status.QUEUED:
-        return str(run.id)  # idempotent: a run is carried out once
+    run = ReidRun.objects.get(pk=run_id)  # carried out once: the runner starts only a queued run
     if run.kind == ReidRun.Kind.BACKFILL:
         run_backfill(run=run)
     else:

@@ -4,6 +4,7 @@ import numpy as np
 from django.conf import settings
 from django.db import models
 
+from core.jobs import BackgroundJob, JobStatus
 from core.vocabulary import SEXES
 
 
@@ -50,45 +51,51 @@ class Deer(models.Model):
         return np.frombuffer(bytes(self.centroid), dtype=np.float32)
 
 
-class ReidRun(models.Model):
-    """One matching pass: live matching of new detections, a backfill, or a reprocess."""
+class ReidRun(BackgroundJob):
+    """One matching pass: live matching of new detections, a backfill, or a reprocess (a background
+    job: core.jobs owns its state machine, core.runner carries it out and reconciles dead runs)."""
+
+    Status = JobStatus
 
     class Kind(models.TextChoices):
         LIVE = "live"
         BACKFILL = "backfill"
         REPROCESS = "reprocess"
 
-    class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        COMPLETED = "completed"
-        FAILED = "failed"
-
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     threshold = models.FloatField()
     review_threshold = models.FloatField(null=True, blank=True)
     params = models.JSONField(default=dict, blank=True)
     dry_run = models.BooleanField(default=False)
-    total_count = models.PositiveIntegerField(default=0)
-    processed_count = models.PositiveIntegerField(default=0)
     linked_count = models.PositiveIntegerField(default=0)
     review_count = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+
+    noun = "re-ID run"
+    COUNTS = ("total_count", "processed_count", "linked_count", "review_count", "created_count")
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self):
         return f"{self.kind} run {self.created_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    def is_expected_error(self, exc):
+        from reid.matching import EmbeddingError
+        from reid.runs import ReidError
+
+        return isinstance(exc, ReidError | EmbeddingError)
+
+    def readable_error(self, exc):
+        return str(exc) if self.is_expected_error(exc) else super().readable_error(exc)
+
+    def completion_fields(self):
+        """What the run's work set on it: its counts, parameters and the detections it could not match."""
+        return {name: getattr(self, name) for name in (*self.COUNTS, "params", "error")}
 
 
 class SimilarityScore(models.Model):

@@ -5,7 +5,9 @@ import logging
 import django_rq
 from django.db import transaction
 from redis.exceptions import RedisError
+from rq.callbacks import Callback
 
+from core import runner
 from reid.models import ReidRun
 
 JOB_TIMEOUT = 3600
@@ -21,7 +23,12 @@ def enqueue_matching(detection_ids):
 
     def send():
         try:
-            django_rq.get_queue("default").enqueue("reid.jobs.match_new_detections", ids, job_timeout=JOB_TIMEOUT)
+            django_rq.get_queue("default").enqueue(
+                "reid.jobs.match_new_detections",
+                ids,
+                job_timeout=JOB_TIMEOUT,
+                on_failure=Callback(runner.on_failure),  # the run it creates records this job's id
+            )
         except RedisError as exc:
             logger.warning("Could not queue re-ID of %d new detections (%s); run manage.py reid_match.", len(ids), exc)
 
@@ -34,14 +41,16 @@ def enqueue_run(run):
 
     def send():
         try:
-            django_rq.get_queue("default").enqueue(
+            runner.enqueue(
+                run,
                 "reid.jobs.execute_run",
                 str(run.id),
-                job_id=f"reid-run-{run.id}",
-                job_timeout=JOB_TIMEOUT,
+                queue=django_rq.get_queue("default"),
+                timeout=JOB_TIMEOUT,
+                rq_job_id=f"reid-run-{run.id}",
             )
         except RedisError:
-            ReidRun.objects.filter(pk=run.pk).update(status=ReidRun.Status.FAILED, error="Job queue unavailable")
+            run.mark_failed("Job queue unavailable")
             raise
 
     transaction.on_commit(send)

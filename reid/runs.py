@@ -1,13 +1,6 @@
-"""The state machine of a ReidRun: queued -> running -> completed | failed (with a readable error)."""
+"""Carrying out a ReidRun through the one job runner (core.runner): queued -> running -> completed | failed."""
 
-import logging
-
-from django.utils import timezone
-
-from reid.matching import EmbeddingError
-from reid.models import ReidRun
-
-logger = logging.getLogger(__name__)
+from core import runner
 
 
 class ReidError(Exception):
@@ -15,27 +8,14 @@ class ReidError(Exception):
 
 
 def execute(run, work):
-    """Run `work(run)`, recording start, end and outcome on the run. Never raises."""
-    run.status = ReidRun.Status.RUNNING
-    run.started_at = timezone.now()
-    run.save(update_fields=["status", "started_at"])
-    try:
-        work(run)
-    except (ReidError, EmbeddingError) as exc:
-        run.status, run.error = ReidRun.Status.FAILED, str(exc)
-    except Exception as exc:  # noqa: BLE001 - every failure must end as a readable status
-        logger.exception("re-ID run %s failed", run.id)
-        run.status, run.error = ReidRun.Status.FAILED, f"Unexpected error: {exc.__class__.__name__}: {exc}"
-    else:
-        run.status = ReidRun.Status.COMPLETED
-    run.completed_at = timezone.now()
-    run.save()
-    return run
+    """Run `work(run)`, recording start, end and outcome on the run (core.runner.execute). Never raises
+    but for a job timeout (which RQ must see)."""
+    return runner.execute(run, work)
 
 
 def save_progress(run, **counts):
+    """Record the run's counts and parameters as it goes (only while it is running)."""
     for name, value in counts.items():
         setattr(run, name, value)
-    run.save(
-        update_fields=["processed_count", "linked_count", "review_count", "created_count", "total_count", "params"]
-    )
+    percent = 100 * run.processed_count // run.total_count if run.total_count else None
+    run.report_progress(None, percent, **{name: getattr(run, name) for name in (*run.COUNTS, "params")})

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from exports import lifecycle
+from exports import files
 from exports.models import ExportJob
 from reports.validation import local_today
 from tests import factories
@@ -29,7 +29,7 @@ def test_post_answers_202_and_queues_one_job(alice, alice_client, post_export, r
         "message": f"Camtrap DP package creation queued. Poll GET /api/exports/camtrap-dp/{job_id} for status.",
     }
     row = ExportJob.objects.get(id=job_id)
-    assert row.kind == "camtrap_dp" and row.requested_by == alice and row.status == "processing"
+    assert row.kind == "camtrap_dp" and row.requested_by == alice and row.state == "processing"
     assert row.params == {
         "start_date": "2024-10-01",
         "end_date": "2024-10-31",
@@ -245,9 +245,9 @@ def test_expired_file_is_cleaned_up(alice_client, post_export, run_jobs, ranch, 
     job_id = post_export(alice_client, "camtrap-dp", OCTOBER).json()["job_id"]
     run_jobs()
     filename = alice_client.get(f"/api/exports/camtrap-dp/{job_id}").json()["filename"]
-    assert lifecycle.cleanup_expired_files(redis_conn) == []  # key alive: kept
+    assert files.cleanup_expired_files(redis_conn) == []  # key alive: kept
     redis_conn.delete(f"export_job:{job_id}")  # what expiry does
-    assert lifecycle.cleanup_expired_files(redis_conn) == [filename]
+    assert files.cleanup_expired_files(redis_conn) == [filename]
     assert not (settings.EXPORT_ROOT / filename).exists()
 
 

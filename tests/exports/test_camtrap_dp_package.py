@@ -363,8 +363,8 @@ def test_include_images_puts_the_real_jpegs_in_the_package(alice_client, post_ex
 
 
 def test_cancelled_while_writing_stops_and_raises(field_site, tmp_path):
+    from core.runner import Cancelled
     from exports.camtrap_dp import write_camtrap_dp
-    from exports.zip_archive import Cancelled
 
     calls = []
 

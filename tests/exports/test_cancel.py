@@ -4,6 +4,7 @@ import functools
 
 import pytest
 
+from core import runner
 from exports import status, zip_archive
 from exports.models import ExportJob
 from exports.services import queue
@@ -34,6 +35,17 @@ def test_a_job_dequeued_after_cancel_does_nothing(alice_client, post_export, ran
     assert not list(settings.EXPORT_ROOT.iterdir())
 
 
+def test_a_job_cancelled_before_a_worker_took_it_never_starts(alice_client, post_export, ranch, redis_conn, settings):
+    from exports.jobs import run_export
+
+    job_id = post_export(alice_client, "zip", {"detection_ids": [str(ranch["detections"][0].id)]}).json()["job_id"]
+    assert alice_client.delete(f"/api/exports/{job_id}").status_code == 204
+    assert run_export(job_id) is None
+    row = ExportJob.objects.get(id=job_id)
+    assert row.status == "cancelled" and row.started_at is None
+    assert not redis_conn.exists(f"export_job:{job_id}") and not list(settings.EXPORT_ROOT.iterdir())
+
+
 def test_cancel_while_running_stops_and_leaves_nothing(
     alice_client, post_export, run_jobs, ranch, redis_conn, settings, monkeypatch
 ):
@@ -55,7 +67,7 @@ def test_cancel_while_running_stops_and_leaves_nothing(
         return original(*args, **kwargs)
 
     monkeypatch.setattr(zip_archive, "crop_jpeg", crop_then_user_deletes)
-    monkeypatch.setattr(status, "Progress", functools.partial(status.Progress, min_interval=0))  # no throttling
+    monkeypatch.setattr(runner, "Progress", functools.partial(runner.Progress, min_interval=0))  # no throttling
     run_jobs()
     assert len(calls) < 4  # the job stopped early
     assert not redis_conn.exists(f"export_job:{job_id}")
@@ -66,12 +78,10 @@ def test_cancel_while_running_stops_and_leaves_nothing(
 def test_cancel_of_a_started_job_sends_the_stop_command(alice_client, post_export, ranch, redis_conn, monkeypatch):
     from rq.job import Job, JobStatus
 
-    from exports import services
-
     job_id = post_export(alice_client, "zip", {"detection_ids": [str(ranch["detections"][0].id)]}).json()["job_id"]
     job = Job.fetch(job_id, connection=redis_conn)
     job.set_status(JobStatus.STARTED)
     sent = []
-    monkeypatch.setattr(services, "send_stop_job_command", lambda conn, jid: sent.append(jid))
+    monkeypatch.setattr(runner, "send_stop_job_command", lambda conn, jid: sent.append(jid))
     assert alice_client.delete(f"/api/exports/{job_id}").status_code == 204
     assert sent == [job_id]

@@ -22,7 +22,7 @@ def test_post_pdf_answers_202_and_queues_one_job(alice, alice_client, post_expor
         "message": f"PDF report generation queued. Poll GET /api/exports/pdf/{job_id} for status.",
     }
     row = ExportJob.objects.get(id=job_id)
-    assert row.kind == "pdf" and row.requested_by == alice and row.status == "processing"
+    assert row.kind == "pdf" and row.requested_by == alice and row.state == "processing"
     assert row.params["start_date"] == "2024-09-01" and row.params["group_by"] == "month"
     from exports.services import queue
 

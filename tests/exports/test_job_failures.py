@@ -4,6 +4,7 @@ import time
 
 import pytest
 
+from core import runner
 from exports import jobs, zip_archive
 from exports.models import ExportJob
 
@@ -84,7 +85,9 @@ def test_failure_callback_for_an_abandoned_job(alice_client, post_export, ranch,
     from rq.job import Job
 
     job_id = start_zip(alice_client, post_export, ranch)
-    jobs.on_failure(Job.fetch(job_id, connection=redis_conn), redis_conn, AbandonedJobError, AbandonedJobError(), None)
+    runner.on_failure(
+        Job.fetch(job_id, connection=redis_conn), redis_conn, AbandonedJobError, AbandonedJobError(), None
+    )
     doc = alice_client.get(f"/api/exports/zip/{job_id}").json()
     assert doc["status"] == "failed" and "killed or crashed" in doc["error"]
     assert ExportJob.objects.get(id=job_id).status == "failed"

@@ -9,11 +9,18 @@ import pytest
 from django.core.management import call_command
 from rq.job import Job, JobStatus
 
-from exports import lifecycle, status
+from core import runner
+from core.worker import run_maintenance
+from exports import status
 from exports.models import ExportJob
 
 pytestmark = pytest.mark.django_db
 PDF = {"report_type": "seasonal_activity", "start_date": "2024-10-01", "end_date": "2024-10-31"}
+WORKER_DIED = (
+    "The worker running this export stopped (killed or crashed) before it finished. Please start the export again."
+)
+LOST = "The export job was lost by the job queue (Redis restarted or dropped it). Please start the export again."
+EXPIRED = "The export's status expired before the export finished."
 
 
 def test_rq_failure_without_callback_is_reconciled(alice_client, post_export, redis_conn):
@@ -22,31 +29,31 @@ def test_rq_failure_without_callback_is_reconciled(alice_client, post_export, re
     job = Job.fetch(job_id, connection=redis_conn)
     job._handle_failure("Work-horse terminated unexpectedly; waitpid returned 9 (signal 9); ", pipeline=None)
     job.set_status(JobStatus.FAILED)
-    assert lifecycle.reconcile_stuck_jobs(redis_conn) == {"failed": 1}
+    assert runner.reconcile(redis_conn) == {"failed": 1}
     doc = alice_client.get(f"/api/exports/pdf/{job_id}").json()
-    assert doc["status"] == "failed" and doc["error"] == lifecycle.WORKER_DIED
+    assert doc["status"] == "failed" and doc["error"] == WORKER_DIED
     assert ExportJob.objects.get(id=job_id).status == "failed"
 
 
 def test_job_lost_by_the_queue_is_failed(alice_client, post_export, redis_conn):
     job_id = post_export(alice_client, "pdf", PDF).json()["job_id"]
     Job.fetch(job_id, connection=redis_conn).delete()  # e.g. evicted by an evicting maxmemory-policy
-    lifecycle.reconcile_stuck_jobs(redis_conn)
-    assert alice_client.get(f"/api/exports/pdf/{job_id}").json()["error"] == lifecycle.LOST
+    runner.reconcile(redis_conn)
+    assert alice_client.get(f"/api/exports/pdf/{job_id}").json()["error"] == LOST
 
 
 def test_running_and_queued_jobs_are_left_alone(alice_client, post_export, redis_conn):
     job_id = post_export(alice_client, "pdf", PDF).json()["job_id"]
-    assert lifecycle.reconcile_stuck_jobs(redis_conn) == {"running": 1}
+    assert runner.reconcile(redis_conn) == {"running": 1}
     assert alice_client.get(f"/api/exports/pdf/{job_id}").json()["status"] == "processing"
 
 
 def test_history_row_of_an_expired_key_is_closed(alice_client, post_export, redis_conn):
     job_id = post_export(alice_client, "pdf", PDF).json()["job_id"]
     status.delete(job_id)
-    lifecycle.reconcile_stuck_jobs(redis_conn)
+    runner.reconcile(redis_conn)
     row = ExportJob.objects.get(id=job_id)
-    assert row.status == "failed" and row.error == lifecycle.EXPIRED
+    assert row.status == "failed" and row.error == EXPIRED
 
 
 def test_cleanup_deletes_files_of_expired_jobs_only(alice_client, post_export, run_jobs, ranch, redis_conn, settings):
@@ -72,13 +79,13 @@ def test_cleanup_deletes_files_of_expired_jobs_only(alice_client, post_export, r
 
 
 def test_maintenance_pass_runs_once_per_interval(redis_conn):
-    assert lifecycle.run_maintenance(redis_conn, lock_seconds=30) == {"jobs": {}, "deleted": []}
-    assert lifecycle.run_maintenance(redis_conn, lock_seconds=30) is None  # another worker holds the lock
+    assert run_maintenance(redis_conn, lock_seconds=30) == {"jobs": {}, "deleted": []}
+    assert run_maintenance(redis_conn, lock_seconds=30) is None  # another worker holds the lock
 
 
 def test_worker_class_meets_the_two_minute_rule(settings):
+    from core.worker import HerdbookWorker
     from exports.services import queue
-    from exports.worker import HerdbookWorker
 
     worker = HerdbookWorker([queue()], connection=queue().connection)
     job = Job.create(func=len, args=([],), connection=queue().connection, timeout=900)

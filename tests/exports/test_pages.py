@@ -73,3 +73,21 @@ def test_admin_shows_live_status_and_links_the_queue_dashboard(root, alice_clien
     detail = client.get(f"/admin/exports/exportjob/{job_id}/change/").content.decode()
     assert "django-rq dashboard" in detail
     assert client.get("/admin/django-rq/").status_code == 200
+
+
+def test_admin_status_changes_within_one_process(root, alice_client, post_export):
+    """The admin used to cache status documents on its one shared instance: the status never changed."""
+    from exports.models import ExportJob
+
+    job_id = post_export(alice_client, "pdf", PDF).json()["job_id"]
+    client = Client()
+    client.force_login(root)
+    assert "processing (queued)" in client.get("/admin/exports/exportjob/").content.decode()
+    job = ExportJob.objects.get(id=job_id)
+    job.mark_running()
+    job.report_progress("rendering", 60)
+    page = client.get("/admin/exports/exportjob/").content.decode()
+    assert "processing (rendering)" in page and '<progress max="100" value="60">' in page
+    job.mark_failed("fonts missing")
+    page = client.get(f"/admin/exports/exportjob/{job_id}/change/").content.decode()
+    assert "failed" in page and "fonts missing" in page

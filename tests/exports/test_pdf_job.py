@@ -43,14 +43,14 @@ def test_pdf_progress_reaches_done_with_stages(alice_client, post_export, run_jo
     from exports import status
 
     seen = []
-    original = status.update
+    original = status.publish
 
-    def spy(job_id, **fields):
-        if "stage" in fields:
-            seen.append(fields["stage"])
-        return original(job_id, **fields)
+    def spy(job, **kwargs):
+        if not kwargs.get("create"):  # the worker's writes, not the POST's first copy
+            seen.append(job.stage)
+        return original(job, **kwargs)
 
-    monkeypatch.setattr(status, "update", spy)
+    monkeypatch.setattr(status, "publish", spy)
     job_id = post_export(
         alice_client,
         "pdf",

@@ -2,15 +2,16 @@
 
 from django.core.management.base import BaseCommand
 
-from exports.lifecycle import cleanup_expired_files, reconcile_stuck_jobs
+from core import runner
+from exports import files, status
 
 
 class Command(BaseCommand):
     help = "Delete export files whose job has expired or was deleted; mark dead or timed-out jobs failed."
 
     def handle(self, *args, **options):
-        outcomes = reconcile_stuck_jobs()
-        deleted = cleanup_expired_files()
+        outcomes = runner.reconcile(status.connection())
+        deleted = files.cleanup_expired_files()
         for name in deleted:
             self.stdout.write(f"deleted {name}")
         summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items())) or "none"
