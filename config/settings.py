@@ -205,8 +205,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ImageStatusEnum": "detections.models.Image.Status",
         "DeerStatusEnum": "reid.models.Deer.Status",
-        "ReidRunStatusEnum": "reid.models.ReidRun.Status",
-        "ExportJobStatusEnum": "exports.models.ExportJob.Status",
+        "JobStatusEnum": "core.jobs.JobStatus",
     },
 }
 

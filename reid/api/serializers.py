@@ -83,7 +83,7 @@ class SplitSerializer(StrictSerializer):
 
 
 class ReidRunSerializer(serializers.ModelSerializer):
-    progress_percent = serializers.SerializerMethodField()
+    status = serializers.ChoiceField(source="state", choices=ReidRun.Status.choices)
     status_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -99,6 +99,7 @@ class ReidRunSerializer(serializers.ModelSerializer):
             "total_count",
             "processed_count",
             "progress_percent",
+            "stage",
             "linked_count",
             "review_count",
             "created_count",
@@ -109,13 +110,6 @@ class ReidRunSerializer(serializers.ModelSerializer):
             "status_url",
         ]
         read_only_fields = fields
-
-    def get_progress_percent(self, run) -> int:
-        if run.status == ReidRun.Status.COMPLETED:
-            return 100
-        if not run.total_count:
-            return 0
-        return min(100, int(100 * run.processed_count / run.total_count))
 
     def get_status_url(self, run) -> str:
         return f"/api/reid/runs/{run.id}"
