@@ -69,6 +69,7 @@ def load(port, scenario, seconds, script_path):
     requests = figures["requests"]
     wrong = figures["non_2xx_3xx"] if scenario["status"] < 300 else requests - figures["non_2xx_3xx"]
     return {
+        "requests": requests,
         "rps": requests / (figures["duration_us"] / 1e6),
         "p50": figures["p50_us"] / 1000,
         "p99": figures["p99_us"] / 1000,
@@ -77,10 +78,36 @@ def load(port, scenario, seconds, script_path):
     }
 
 
+def server_pids(gunicorn, redis):
+    """gunicorn's master and workers, and the redis-server: the processes that serve a request."""
+    pids = [gunicorn.pid, redis.pid]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == gunicorn.pid:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+def cpu_seconds(pids):
+    """User + system CPU time used so far by these processes (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def combine(results):
     """One figure per scenario over its rounds: mean req/s, median p50, worst p99."""
     return {
         "rps": statistics.mean(result["rps"] for result in results),
+        "cpu_ms": 1000 * sum(r["cpu"] for r in results) / sum(r["requests"] for r in results),
         "p50": statistics.median(result["p50"] for result in results),
         "p99": max(result["p99"] for result in results),
     }
@@ -180,9 +207,12 @@ def main():
                 load(port, case, 1, env.tmp / "wrk.lua")  # warm-up
             # Rounds of all scenarios in turn, so that a change in the machine's load hits them alike.
             rounds = {name: [] for name, _ in scenarios}
+            pids = server_pids(gunicorn, env.redis)
             for _ in range(args.rounds):
                 for name, case in scenarios:
+                    used = cpu_seconds(pids)
                     result = load(port, case, args.seconds, env.tmp / "wrk.lua")
+                    result["cpu"] = cpu_seconds(pids) - used
                     assert not result["wrong_status"] and not result["socket_errors"], (name, result)
                     rounds[name].append(result)
             results = [(name, combine(rounds[name])) for name, _ in scenarios]
@@ -197,7 +227,9 @@ def main():
         f"{CONNECTIONS} keep-alive connections (wrk), {args.rounds} rounds of {args.seconds} s each, {total:,} demo detections, "
         f"{os.cpu_count()} CPUs shared with the load generator"
     )
-    print(f"{'scenario':<42} {'req/s':>8} {'vs bare':>8} {'p50 ms':>8} {'p99 ms':>8}   target")
+    print(
+        f"{'scenario':<42} {'req/s':>8} {'vs bare':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms':>7} {'vs bare':>8}   target"
+    )
     failures = 0
     for index, (name, result) in enumerate(results):
         ratio = result["rps"] / base
@@ -207,7 +239,16 @@ def main():
             ok = ratio >= TARGET_RATIO and result["p99"] < TARGET_P99_MS
             failures += 0 if ok else 1
             verdict = f">= {TARGET_RATIO:.0%} of bare, p99 < {TARGET_P99_MS:.0f} ms: {'ok' if ok else 'MISSED'}"
-        print(f"{name:<42} {result['rps']:>8.0f} {ratio:>8.0%} {result['p50']:>8.1f} {result['p99']:>8.1f}   {verdict}")
+        cpu_ratio = results[0][1]["cpu_ms"] / result["cpu_ms"]
+        print(
+            f"{name:<42} {result['rps']:>8.0f} {ratio:>8.0%} {result['p50']:>8.1f} {result['p99']:>8.1f} "
+            f"{result['cpu_ms']:>7.2f} {cpu_ratio:>8.0%}   {verdict}"
+        )
+    print(
+        "CPU ms: server CPU time (gunicorn and redis-server) per request; 'vs bare' is the bare view's divided by\n"
+        "the scenario's, the throughput ratio a machine running nothing else would show. Load average now: "
+        + ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    )
     return 1 if failures else 0
 
 
