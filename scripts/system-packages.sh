@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Install the Debian/Ubuntu packages Herdbook needs, when they are missing.
 #   scripts/system-packages.sh run    redis-server and WeasyPrint's libraries
-#   scripts/system-packages.sh test   the above plus Chromium (browser tests) and poppler-utils
+#   scripts/system-packages.sh test   the above plus Chromium (browser tests), poppler-utils and wrk (make bench)
 set -euo pipefail
 want=(redis-server libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 if [ "${1:-run}" = "test" ]; then
-  want+=(chromium poppler-utils)
+  want+=(chromium poppler-utils wrk)
 fi
 missing=()
 for pkg in "${want[@]}"; do

@@ -5,15 +5,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework import status as http
-from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from exports import services
-from exports.api.auth import CachedTokenAuthentication
+from exports.api.auth import CachedTokenAuthentication, SessionCookieAuthentication
+from exports.api.content import JSONBodyParser, JSONOnlyNegotiation
 from exports.api.serializers import (
     CamtrapDpExportRequestSerializer,
     PdfExportRequestSerializer,
@@ -66,11 +65,12 @@ UNAVAILABLE = OpenApiResponse(
 
 
 class ExportAPIView(APIView):
-    """JSON only (no browsable API negotiation), token lookups cached briefly (exports.api.auth)."""
+    """JSON only (exports.api.content), token lookups cached briefly (exports.api.auth)."""
 
-    authentication_classes = [SessionAuthentication, CachedTokenAuthentication]
+    authentication_classes = [SessionCookieAuthentication, CachedTokenAuthentication]
     renderer_classes = [JSONRenderer]
-    parser_classes = [JSONParser]
+    parser_classes = [JSONBodyParser]
+    content_negotiation_class = JSONOnlyNegotiation
 
 
 def status_document(request, job_id, kind):
