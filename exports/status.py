@@ -10,6 +10,7 @@ polling reads the copy alone: it never touches the database.
 """
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 
 import django_rq
@@ -21,7 +22,7 @@ from core.timeutil import utc_iso
 
 PROCESSING, COMPLETED, FAILED = "processing", "completed", "failed"
 # Internal fields kept in the document but never shown to API clients.
-PRIVATE_FIELDS = {"owner_id"}
+PRIVATE_FIELDS = {"owner_id", "expires_epoch"}
 
 
 _client = {"factory": None, "config": None, "conn": None}
@@ -83,7 +84,8 @@ def publish(job, create=False, conn=None):
     if job.status == "cancelled":
         conn.delete(name)
         return False
-    doc = json.dumps(document(job))
+    # The key's expiry travels in the document, so a poll is one GET (no TTL round trip).
+    doc = json.dumps({**document(job), "expires_epoch": round(time.time() + ttl_seconds(), 3)})
     if create:
         return bool(conn.set(name, doc, ex=ttl_seconds()))
     with conn.pipeline() as pipe:
@@ -102,14 +104,15 @@ def publish(job, create=False, conn=None):
 
 
 def read(job_id, conn=None):
-    """(document, remaining TTL in seconds) or (None, None) when missing or expired."""
-    pipe = (conn or connection()).pipeline(transaction=False)
-    pipe.get(key(job_id))
-    pipe.ttl(key(job_id))
-    raw, ttl = pipe.execute()
+    """(document, remaining TTL in seconds) or (None, None) when missing or expired: one GET."""
+    conn = conn or connection()
+    raw = conn.get(key(job_id))
     if raw is None:
         return None, None
-    return json.loads(raw), max(int(ttl), 0)
+    doc = json.loads(raw)
+    if "expires_epoch" not in doc:  # written before the expiry was stored with it
+        return doc, max(int(conn.ttl(key(job_id))), 0)
+    return doc, max(doc["expires_epoch"] - time.time(), 0)
 
 
 def delete(job_id, conn=None):

@@ -207,6 +207,7 @@ class StrictSerializer(core_serializers.StrictSerializer):
             for name, field in cls._declared_fields.items():
                 templates[name] = _shallow_copy(field)
                 templates[name].bind(field_name=name, parent=None)
+                _ = templates[name].validators  # built once here, shared by the copies
             cls._field_templates = templates
         return templates
 
