@@ -8,6 +8,7 @@ ground-truth individuals whose detections carry embeddings (see demo.ground_trut
 writes the ground truth CSV). Bulk benchmark data with the same patterns: demo.bulk.
 """
 
+import functools
 import hashlib
 import io
 import uuid
@@ -22,7 +23,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from PIL import Image as PILImage
-from PIL import ImageDraw
+from PIL import ImageDraw, ImageFont
 
 from demo.ground_truth import EMBEDDING_MODEL, INDIVIDUALS, make_individuals, noisy_embedding, write_ground_truth
 from detections.models import Detection, DetectionCorrection, Image, Location
@@ -63,6 +64,13 @@ def seeded_uuid(rng):
     return uuid.UUID(int=int(rng.integers(0, 2**63)) << 64 | int(rng.integers(0, 2**63)), version=4)
 
 
+@functools.cache
+def info_strip_font():
+    """The camera's info-strip font: Pillow's bitmap font, loaded once (a FreeType default font is
+    loaded again for every new ImageDraw and renders several times slower)."""
+    return ImageFont.load_default_imagefont()
+
+
 def draw_picture(rng, local_dt, location_name, boxes):
     """A trail-camera-like JPEG: day colours or night infrared grey, animals as shaded ellipses,
     and the camera's info strip. Returns the JPEG bytes with EXIF DateTimeOriginal."""
@@ -92,6 +100,7 @@ def draw_picture(rng, local_dt, location_name, boxes):
         (8, height - 19),
         f"{location_name}  {local_dt:%Y-%m-%d %H:%M:%S}  {'IR' if night else ''}",
         fill=(255, 255, 255),
+        font=info_strip_font(),
     )
     exif = PILImage.Exif()
     exif[0x0110] = "HerdbookCam DEMO"
