@@ -7,6 +7,8 @@ no longer running (the user deleted it), the build stops and the runner discards
 
 from pathlib import Path
 
+from django.conf import settings
+
 from core import runner
 from core.runner import Cancelled
 from exports.camtrap_dp import write_camtrap_dp
@@ -55,8 +57,6 @@ BUILDERS = {ExportJob.Kind.PDF: build_pdf, ExportJob.Kind.ZIP: build_zip, Export
 
 def build(export):
     """Write the export's file; returns the fields recorded with its completion."""
-    from django.conf import settings
-
     root = Path(settings.EXPORT_ROOT)
     root.mkdir(parents=True, exist_ok=True)
     filename = export_filename(export.kind, export.id)

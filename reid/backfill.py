@@ -12,11 +12,12 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 
+from core.runner import execute
 from core.vectors import l2_normalise
 from detections.models import Detection
 from reid import matching
 from reid.models import Deer, ReidRun
-from reid.runs import ReidError, execute, save_progress
+from reid.runs import ReidError, save_progress
 from reid.scorelog import db_uuid, write_attempts, write_scores
 
 CHUNK = 1000

@@ -1,16 +1,9 @@
-"""Carrying out a ReidRun through the one job runner (core.runner): queued -> running -> completed | failed."""
-
-from core import runner
+"""What re-ID runs add to the one job runner (core.runner.execute carries them out): their error
+and their progress counts."""
 
 
 class ReidError(Exception):
     """A re-identification request that cannot be carried out; the message says why."""
-
-
-def execute(run, work):
-    """Run `work(run)`, recording start, end and outcome on the run (core.runner.execute). Never raises
-    but for a job timeout (which RQ must see)."""
-    return runner.execute(run, work)
 
 
 def save_progress(run, **counts):

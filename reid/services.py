@@ -17,12 +17,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.runner import execute
 from detections.models import Detection
 from reid import matching, planner
 from reid.bursts import BurstRow
 from reid.models import Deer, MatchLock, ReidRun, RejectedCandidate, ReviewItem
 from reid.profiles import deer_recompute
-from reid.runs import ReidError, execute, save_progress
+from reid.runs import ReidError, save_progress
 from reid.scorelog import db_uuid, write_attempts, write_scores
 
 CHUNK = 2000
