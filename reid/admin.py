@@ -19,6 +19,8 @@ class ReidRunAdmin(admin.ModelAdmin):
         "created_at",
         "kind",
         "status",
+        "stage",
+        "progress_percent",
         "threshold",
         "dry_run",
         "processed_count",
@@ -28,6 +30,7 @@ class ReidRunAdmin(admin.ModelAdmin):
     ]
     list_filter = ["kind", "status", "dry_run"]
     raw_id_fields = ["requested_by"]
+    readonly_fields = ["status", "stage", "progress_percent", "error", "rq_job_id", "started_at", "completed_at"]
 
 
 @admin.register(SimilarityScore)
