@@ -25,3 +25,5 @@ urlpatterns = [
     path("", include("exports.urls")),
     path("", include("reports.urls")),
 ]
+
+handler404 = "core.error_pages.not_found"

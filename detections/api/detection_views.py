@@ -12,7 +12,12 @@ from core.roles import ReadOrReviewer
 from detections import files, selectors, services
 from detections.api import inputs
 from detections.api.pagination import TakenAtCursorPagination
-from detections.api.serializers import DetectionCorrectionSerializer, DetectionDetailSerializer, DetectionSerializer
+from detections.api.serializers import (
+    CorrectionResultSerializer,
+    DetectionCorrectionSerializer,
+    DetectionDetailSerializer,
+    DetectionSerializer,
+)
 from detections.api.views import JPEG_RESPONSE, SIZE_PARAMETER, file_or_404, image_response, size_parameter
 from detections.filters import DetectionFilter, StableOrderingFilter
 from detections.models import Detection
@@ -57,7 +62,7 @@ class DetectionViewSet(viewsets.ReadOnlyModelViewSet):
         summary="Correct one detection (reviewer): class, validity, notes",
         tags=["review"],
         request=inputs.CorrectionSerializer,
-        responses={200: DetectionSerializer},
+        responses={200: CorrectionResultSerializer},
         description="An empty body confirms the model's label. Every changed field is logged in the history. "
         "Marking a detection invalid unlinks it from its deer and recomputes the deer's statistics.",
     )

@@ -84,7 +84,9 @@ class DetectionSerializer(serializers.ModelSerializer):
     image_width = serializers.IntegerField(source="image.width", read_only=True)
     image_height = serializers.IntegerField(source="image.height", read_only=True)
     deer_name = serializers.SerializerMethodField()
-    reviewed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    reviewed_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="the reviewer's username, or null"
+    )
     has_embedding = serializers.SerializerMethodField()
     classification = serializers.CharField(read_only=True, help_text="the model's label (a class)")
     corrected_classification = serializers.CharField(
@@ -173,6 +175,14 @@ class DetectionSerializer(serializers.ModelSerializer):
             "embedding_model": d.embedding_model,
             "created_at": DATETIME.to_representation(d.created_at),
         }
+
+
+class CorrectionResultSerializer(serializers.Serializer):
+    """PATCH /api/detections/{id}/correct: what changed, and the detection as it is now."""
+
+    detection_id = serializers.UUIDField()
+    message = serializers.CharField()
+    detection = DetectionSerializer()
 
 
 class DetectionDetailSerializer(DetectionSerializer):

@@ -2,7 +2,7 @@
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework import status as http
 from rest_framework.exceptions import NotFound
@@ -10,6 +10,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.schema import ERROR_RESPONSE, error
 from exports import services
 from exports.api.auth import CachedTokenAuthentication, SessionCookieAuthentication
 from exports.api.content import JSONBodyParser, JSONOnlyNegotiation
@@ -24,9 +25,7 @@ from exports.status import public
 NOT_FOUND = "Job not found or expired"
 CONTENT_TYPES = {".pdf": "application/pdf", ".zip": "application/zip"}
 
-ERROR = inline_serializer(
-    "ErrorResponse", {"detail": serializers.CharField(), "errors": serializers.DictField(required=False)}
-)
+ERROR = ERROR_RESPONSE
 ACCEPTED = inline_serializer(
     "ExportAccepted",
     {
@@ -59,9 +58,7 @@ STATUS_DOC = inline_serializer(
         "expires_at": serializers.DateTimeField(),
     },
 )
-UNAVAILABLE = OpenApiResponse(
-    ERROR, description='Redis unreachable: {"detail": "Job queue unavailable, try again later"}'
-)
+UNAVAILABLE = error(503)
 
 
 class ExportAPIView(APIView):

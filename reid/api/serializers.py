@@ -59,6 +59,42 @@ class TimelineQuerySerializer(serializers.Serializer):
     )
 
 
+class TimelinePeriodSerializer(serializers.Serializer):
+    period = serializers.DateField(help_text="first day of the day, ISO week or month (local time)")
+    sightings = serializers.IntegerField()
+    locations = serializers.IntegerField(help_text="distinct camera sites")
+
+
+class TimelineSerializer(serializers.Serializer):
+    """GET /api/deer/{id}/timeline/ (reid.selectors.deer_timeline)."""
+
+    deer_id = serializers.UUIDField()
+    group_by = serializers.ChoiceField(choices=["day", "week", "month"])
+    periods = TimelinePeriodSerializer(many=True)
+
+
+class DeerLocationSerializer(serializers.Serializer):
+    location_id = serializers.UUIDField()
+    name = serializers.CharField()
+    latitude = serializers.FloatField(allow_null=True)
+    longitude = serializers.FloatField(allow_null=True)
+    sightings = serializers.IntegerField()
+    first_seen = serializers.DateTimeField()
+    last_seen = serializers.DateTimeField()
+
+
+class DeerLocationsSerializer(serializers.Serializer):
+    """GET /api/deer/{id}/locations/ (reid.selectors.deer_locations)."""
+
+    deer_id = serializers.UUIDField()
+    locations = DeerLocationSerializer(many=True)
+
+
+class SplitResultSerializer(serializers.Serializer):
+    deer = DeerSerializer(help_text="the profile split from, after the split")
+    new_deer = DeerSerializer()
+
+
 class MergeSerializer(StrictSerializer):
     deer_ids = serializers.ListField(
         child=serializers.UUIDField(),

@@ -10,12 +10,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.roles import MANAGER, IsManager, IsReviewer, ReadOrReviewer, has_role
+from core.schema import error
 from reid import review, selectors
 from reid.analysis import AnalysisError, analyse
 from reid.api import serializers as s
 from reid.models import ReidRun, ReviewItem
 from reid.profiles import ProfileError, deer_merge, deer_split
 from reid.queueing import create_queued_run, enqueue_run
+
+# A decision on a review item: 400 for a bad body or a refused deer, 409 when the item was decided
+# already (or has nothing to undo).
+DECISION = {200: s.ReviewItemSerializer, 409: error(409, "Already decided; undo that decision first.")}
 
 
 class DeerPermission(ReadOrReviewer):
@@ -61,7 +66,11 @@ class DeerViewSet(
         super().update(request, *args, **kwargs)
         return Response(s.DeerSerializer(self.get_object()).data)
 
-    @extend_schema(parameters=[s.TimelineQuerySerializer], summary="Sightings per day, ISO week or month")
+    @extend_schema(
+        parameters=[s.TimelineQuerySerializer],
+        responses={200: s.TimelineSerializer},
+        summary="Sightings per day, ISO week or month",
+    )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def timeline(self, request, pk=None):
         query = s.TimelineQuerySerializer(data=request.query_params)
@@ -75,7 +84,7 @@ class DeerViewSet(
             }
         )
 
-    @extend_schema(summary="Sightings per camera site")
+    @extend_schema(responses={200: s.DeerLocationsSerializer}, summary="Sightings per camera site")
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def locations(self, request, pk=None):
         deer = self.get_object()
@@ -96,7 +105,9 @@ class DeerViewSet(
         return Response(s.DeerSerializer(deer).data)
 
     @extend_schema(
-        request=s.SplitSerializer, responses={201: s.DeerSerializer}, summary="Split detections off into a new profile"
+        request=s.SplitSerializer,
+        responses={201: s.SplitResultSerializer},
+        summary="Split detections off into a new profile",
     )
     @action(detail=True, methods=["post"], filter_backends=[])
     def split(self, request, pk=None):
@@ -152,21 +163,27 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             data = body.validated_data
         return self._answer(lambda: decision(item, data))
 
-    @extend_schema(request=s.DeerChoiceSerializer, summary="This detection is that deer")
+    @extend_schema(request=s.DeerChoiceSerializer, summary="This detection is that deer", responses=DECISION)
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         return self._decide(
             request, lambda item, data: review.accept(item, data["deer_id"], request.user), s.DeerChoiceSerializer
         )
 
-    @extend_schema(request=s.DeerChoiceSerializer, summary="This detection is not that deer (never offered again)")
+    @extend_schema(
+        request=s.DeerChoiceSerializer,
+        summary="This detection is not that deer (never offered again)",
+        responses=DECISION,
+    )
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         return self._decide(
             request, lambda item, data: review.reject(item, data["deer_id"], request.user), s.DeerChoiceSerializer
         )
 
-    @extend_schema(request=s.NewIndividualSerializer, summary="A deer not seen before: create its profile")
+    @extend_schema(
+        request=s.NewIndividualSerializer, summary="A deer not seen before: create its profile", responses=DECISION
+    )
     @action(detail=True, methods=["post"], url_path="new")
     def new_individual(self, request, pk=None):
         return self._decide(
@@ -175,23 +192,28 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             s.NewIndividualSerializer,
         )
 
-    @extend_schema(request=None, summary="Cannot be identified; leave it unassigned and out of matching")
+    @extend_schema(
+        request=None, summary="Cannot be identified; leave it unassigned and out of matching", responses=DECISION
+    )
     @action(detail=True, methods=["post"])
     def unidentifiable(self, request, pk=None):
         return self._decide(request, lambda item, data: review.unidentifiable(item, request.user))
 
-    @extend_schema(request=None, summary="Decide later: move the item to the back of the queue")
+    @extend_schema(request=None, summary="Decide later: move the item to the back of the queue", responses=DECISION)
     @action(detail=True, methods=["post"])
     def skip(self, request, pk=None):
         return self._decide(request, lambda item, data: review.skip(item, request.user))
 
-    @extend_schema(request=None, summary="Undo the latest decision on this item")
+    @extend_schema(request=None, summary="Undo the latest decision on this item", responses=DECISION)
     @action(detail=True, methods=["post"])
     def undo(self, request, pk=None):
         return self._decide(request, lambda item, data: review.undo(item, request.user))
 
     @extend_schema(
-        request=None, operation_id="reid_review_undo_mine", summary="Undo my latest decision, whichever item it was on"
+        request=None,
+        responses={200: s.ReviewItemSerializer, 409: error(409, "You have no decision to undo.")},
+        operation_id="reid_review_undo_mine",
+        summary="Undo my latest decision, whichever item it was on",
     )
     @action(detail=False, methods=["post"], url_path="undo")
     def undo_last(self, request):
@@ -213,7 +235,7 @@ class ReprocessView(APIView):
 
     @extend_schema(
         request=s.ReprocessSerializer,
-        responses={202: s.ReidRunSerializer},
+        responses={202: s.ReidRunSerializer, 503: error(503)},
         summary="Re-match unassigned detections with a new threshold (dry_run previews the counts)",
     )
     def post(self, request):
@@ -236,7 +258,7 @@ class BackfillView(APIView):
 
     @extend_schema(
         request=s.BackfillSerializer,
-        responses={202: s.ReidRunSerializer},
+        responses={202: s.ReidRunSerializer, 503: error(503)},
         summary="Re-score assigned detections against all profiles and log the scores",
     )
     def post(self, request):
@@ -260,7 +282,7 @@ class AnalysisView(APIView):
 
     @extend_schema(
         parameters=[s.AnalysisQuerySerializer],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT, 404: error(404, "No such run, or no logged scores to analyse.")},
         summary="Threshold analysis of the logged similarity scores",
     )
     def get(self, request):

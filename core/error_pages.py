@@ -1,0 +1,16 @@
+"""Django's error views, with the API's JSON error shape for URLs under /api/.
+
+A path under /api/ that names no endpoint (``/api/deer/a.b/``: the router's id allows no dot) is
+answered by Django, not DRF; without this it would be an HTML page to a JSON client.
+"""
+
+from django.http import JsonResponse
+from django.views import defaults
+
+API_PREFIX = "/api/"
+
+
+def not_found(request, exception):
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
