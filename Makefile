@@ -26,7 +26,7 @@ test: venv
 # process at a time so that a module-scoped fixture is built once.
 TEST_WORKERS ?= 2
 test-fast: venv
-	$(PY) -m pytest -q -m "not integration and not browser" -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest -q -m "not integration and not browser and not slow" -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -12,7 +12,7 @@ from tests import seeded
 from tests.conftest import make_user
 from tests.security.access import ACCESS, USERS
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 # Django's own admin is staff-only and tested by Django; the django-rq dashboard under it is walked.
 SKIPPED_NAMESPACES = {"admin"}
