@@ -222,6 +222,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Trail-camera images, detections, individual deer, reports and exports.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # the schema and its docs are under /api/ and, like the rest of it, need a logged-in user or a token
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
