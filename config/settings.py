@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_rq",
     "axes",
+    "csp",
     "core",
     "detections",
     "reid",
@@ -73,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # last: turns a lockout flagged during authentication into the lockout answer
     "axes.middleware.AxesMiddleware",
 ]
@@ -247,6 +249,41 @@ LOGGING = {
     },
 }
 
+# --- Security headers ----------------------------------------------------------------------------
+# Content-Security-Policy (django-csp) on every page: scripts, styles and fonts from this site only,
+# no inline script or style attribute (templates and static/js are written for it; htmx's inline
+# indicator style is turned off in base.html). Images also from data: URLs (report charts). The
+# django-rq dashboard (staff only, third-party templates with inline scripts) is left out.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/admin/django-rq/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Production (DEBUG=0) is served over HTTPS: secure cookies, HTTP redirected to HTTPS (/healthz
+# excepted: health checks call it over plain HTTP inside the network), HSTS. Behind a reverse proxy
+# that terminates TLS, set BEHIND_HTTPS_PROXY=1 so that its X-Forwarded-Proto: https counts as HTTPS
+# (only behind a proxy that always sets or strips that header).
+if env_bool("BEHIND_HTTPS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    # submitting the domain to the browsers' preload list is the domain owner's decision (W021 asks for it)
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)

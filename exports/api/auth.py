@@ -101,6 +101,7 @@ class CachedTokenScheme(OpenApiAuthenticationExtension):
 
 
 class SessionCookieScheme(SessionScheme):
-    """OpenAPI: the same session cookie as cookieAuth."""
+    """OpenAPI: the same session cookie as cookieAuth, under its own name (one name, one class)."""
 
     target_class = SessionCookieAuthentication
+    name = "exportsCookieAuth"
