@@ -4,6 +4,7 @@ Every variable is listed in the README's configuration table.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -54,6 +55,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_rq",
+    "axes",
+    "csp",
     "core",
     "detections",
     "reid",
@@ -71,6 +74,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # last: turns a lockout flagged during authentication into the lockout answer
+    "axes.middleware.AxesMiddleware",
 ]
 
 if not DEBUG:
@@ -140,6 +146,25 @@ RQ_SHOW_ADMIN_LINK = True
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
+# Login throttling (django-axes): the login form, the admin login and API tokens (core.auth) count
+# failures per username and client address; after AXES_FAILURE_LIMIT failures that pair is locked for
+# AXES_COOLOFF_MINUTES. An administrator unlocks with `manage.py axes_reset` (README).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
+AXES_COOLOFF_MINUTES = env_int("AXES_COOLOFF_MINUTES", 15)
+AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES)
+AXES_COOLOFF_MESSAGE = (
+    f"Too many failed login attempts: locked for {AXES_COOLOFF_MINUTES} minutes. "
+    "Try again later, or ask an administrator to unlock it."
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "core.auth.lockout_response"
+AXES_VERBOSE = False
+
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -185,7 +210,7 @@ SEASONS = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "core.auth.LockoutTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -199,6 +224,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Trail-camera images, detections, individual deer, reports and exports.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # the schema and its docs are under /api/ and, like the rest of it, need a logged-in user or a token
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -222,6 +249,41 @@ LOGGING = {
     },
 }
 
+# --- Security headers ----------------------------------------------------------------------------
+# Content-Security-Policy (django-csp) on every page: scripts, styles and fonts from this site only,
+# no inline script or style attribute (templates and static/js are written for it; htmx's inline
+# indicator style is turned off in base.html). Images also from data: URLs (report charts). The
+# django-rq dashboard (staff only, third-party templates with inline scripts) is left out.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/admin/django-rq/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Production (DEBUG=0) is served over HTTPS: secure cookies, HTTP redirected to HTTPS (/healthz
+# excepted: health checks call it over plain HTTP inside the network), HSTS. Behind a reverse proxy
+# that terminates TLS, set BEHIND_HTTPS_PROXY=1 so that its X-Forwarded-Proto: https counts as HTTPS
+# (only behind a proxy that always sets or strips that header).
+if env_bool("BEHIND_HTTPS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    # submitting the domain to the browsers' preload list is the domain owner's decision (W021 asks for it)
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)

@@ -13,6 +13,8 @@ Redis document) does it in ``state_changed``, after a transition that took effec
 from django.db import models
 from django.utils import timezone
 
+from core.redaction import hide_paths
+
 
 class JobStatus(models.TextChoices):
     QUEUED = "queued"
@@ -116,7 +118,7 @@ class BackgroundJob(models.Model):
         return False
 
     def readable_error(self, exc):
-        return f"Unexpected error: {exc.__class__.__name__}: {exc}"
+        return f"Unexpected error: {exc.__class__.__name__}: {hide_paths(str(exc))}"
 
     def completion_fields(self):
         """Fields the work set on the instance that are recorded with the completion."""

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from core.jobs import BackgroundJob, JobStatus
+from core.redaction import hide_paths
 from exports import files, status
 
 # What each kind is called in its error messages.
@@ -59,7 +60,7 @@ class ExportJob(BackgroundJob):
         return f"/api/static/exports/{self.filename}" if self.state == JobStatus.COMPLETED else None
 
     def readable_error(self, exc):
-        text = str(exc).strip()
+        text = hide_paths(str(exc)).strip()
         detail = text.splitlines()[0][:300] if text else type(exc).__name__
         return f"The {WHAT[self.kind]} could not be created: {detail}"
 

@@ -33,3 +33,10 @@ def test_docs_page_uses_local_assets_only(alice_client):
     urls = re.findall(r'(?:src|href)="([^"]+)"', page)
     assert urls and all(url.startswith("/") for url in urls), urls
     assert "cdn" not in page.lower() and "unpkg" not in page.lower()
+
+
+@pytest.mark.parametrize("path", ["/api/schema/", "/api/docs/"])
+def test_schema_and_docs_need_authentication_like_the_rest_of_the_api(client, alice, path):
+    assert client.get(path).status_code in (401, 403)
+    client.force_login(alice)
+    assert client.get(path).status_code == 200

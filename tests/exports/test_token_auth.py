@@ -41,3 +41,20 @@ def test_verified_tokens_are_cached_briefly(alice, django_assert_num_queries):
     client.get(f"/api/exports/pdf/{uuid.uuid4()}")
     with django_assert_num_queries(0):
         assert client.get(f"/api/exports/pdf/{uuid.uuid4()}").status_code == 404
+
+
+def test_deactivating_a_user_refuses_the_cached_token_at_once(alice):
+    token = Token.objects.create(user=alice)
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert client.get(f"/api/exports/pdf/{uuid.uuid4()}").status_code == 404  # verified and cached
+    alice.is_active = False
+    alice.save()
+    assert client.get(f"/api/exports/pdf/{uuid.uuid4()}").status_code in (401, 403)
+
+
+def test_deleting_a_token_refuses_it_at_once_despite_the_cache(alice):
+    token = Token.objects.create(user=alice)
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert client.get(f"/api/exports/pdf/{uuid.uuid4()}").status_code == 404
+    token.delete()
+    assert client.get(f"/api/exports/pdf/{uuid.uuid4()}").status_code in (401, 403)
