@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.unavailable.ServiceUnavailableMiddleware",  # Redis or the database down: 503, never 500
 ]
 
 if not DEBUG:
