@@ -32,4 +32,4 @@ def republish_outcomes(sender, connection, **kwargs):
     stale = stale_outcomes(connection)
     for row in stale:
         status.publish(row, conn=connection)
-    return {"republished": len(stale)}
+    return {"republished": len(stale)} if stale else {}

@@ -70,7 +70,7 @@ def test_transition_while_redis_is_down_stands_and_is_republished(alice_client, 
     doc = alice_client.get(f"/api/exports/pdf/{job_id}").json()
     assert doc["status"] == "completed" and doc["filename"] == "x.pdf"
     redis_conn.delete("herdbook:maintenance-lock")  # the next pass, without waiting for the lock
-    assert run_maintenance(redis_conn)["republished"] == 0
+    assert "republished" not in run_maintenance(redis_conn)
 
 
 def test_cancelled_while_redis_is_down_its_copy_is_removed(alice_client, post_export, redis_conn, monkeypatch):
