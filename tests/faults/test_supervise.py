@@ -3,23 +3,14 @@
 import signal
 import subprocess
 import sys
-import time
 
 import psutil
 
 from tests.conftest import ROOT
+from tests.exports.test_integration_worker_lifecycle import wait_for
 from tests.processes import kill_tree
 
 SUPERVISE = ROOT / "scripts" / "supervise.sh"
-
-
-def wait_for(predicate, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_a_command_that_exits_is_started_again_and_sigterm_stops_both(tmp_path):
@@ -32,7 +23,9 @@ def test_a_command_that_exits_is_started_again_and_sigterm_stops_both(tmp_path):
         [str(SUPERVISE), sys.executable, "-c", script], env={"PATH": "/usr/bin:/bin", "SUPERVISE_MAX_DELAY": "1"}
     )
     try:
-        assert wait_for(lambda: starts.exists() and len(starts.read_text()) == 3), "the command was not restarted"
+        assert wait_for(lambda: starts.exists() and len(starts.read_text()) == 3, 30, step=0.1), (
+            "the command was not restarted"
+        )
         children = psutil.Process(supervisor.pid).children()
         assert len(children) == 1 and children[0].cmdline()[0] == sys.executable
         supervisor.send_signal(signal.SIGTERM)
