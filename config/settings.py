@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "core.unavailable.ServiceUnavailableMiddleware",  # Redis or the database down: 503, never 500
     # last: turns a lockout flagged during authentication into the lockout answer
     "axes.middleware.AxesMiddleware",
 ]

@@ -1,13 +1,18 @@
+import logging
 import uuid
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from core.jobs import BackgroundJob, JobStatus
 from core.redaction import hide_paths
 from exports import files, status
+
+logger = logging.getLogger(__name__)
 
 # What each kind is called in its error messages.
 WHAT = {"pdf": "PDF report", "zip": "ZIP archive", "camtrap_dp": "Camtrap DP package"}
@@ -65,7 +70,13 @@ class ExportJob(BackgroundJob):
         return f"The {WHAT[self.kind]} could not be created: {detail}"
 
     def state_changed(self):
-        status.publish(self)
+        """Publish the row's copy. The transition has happened in the database already: Redis being
+        unreachable must neither undo nor hide it, so it is logged, and the maintenance pass
+        republishes the outcome once Redis is back (exports.resync)."""
+        try:
+            status.publish(self)
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            logger.warning("export %s is %s; its status copy was not published (Redis: %s)", self.id, self.status, exc)
 
     def discard_output(self):
         files.remove_partials(self.id)

@@ -100,7 +100,12 @@ def export_status_fragment(request, job_id):
 @require_POST
 def export_cancel(request, job_id):
     row = _owned_row(request, job_id)
-    if services.cancel_export(request.user, row.id):
+    try:
+        cancelled = services.cancel_export(request.user, row.id)
+    except (RedisConnectionError, RedisTimeoutError):  # nothing was changed: the job keeps running
+        context = {"job": row, "cancel_error": f"The export was not cancelled: {QUEUE_UNAVAILABLE.lower()}."}
+        return render(request, "exports/detail.html", context, status=503)
+    if cancelled:
         messages.info(request, f"Export {row.id} was cancelled and its file deleted.")
     else:
         messages.info(request, f"Export {row.id} had already expired; nothing left to delete.")

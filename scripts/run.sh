@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `make run`: start Redis, migrate, seed the demo ranch once, create the demo users, then run one
-# worker (with the scheduler) and the web server. Ctrl-C stops everything this script started.
+# worker (with the scheduler) and the web server. The worker runs under scripts/supervise.sh: when it
+# exits it is started again (with backoff) and the web server and Redis stay up. Ctrl-C stops
+# everything this script started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -31,10 +33,11 @@ $PY manage.py migrate --noinput -v0
 $PY manage.py seed_demo --if-empty
 $PY manage.py demo_users
 
-$PY manage.py rqworker default exports --with-scheduler &
+scripts/supervise.sh $PY manage.py rqworker default exports --with-scheduler &
 pids+=($!)
 $PY manage.py runserver "127.0.0.1:${PORT}" --noreload &
-pids+=($!)
+web=$!
+pids+=($web)
 sleep 2
 cat <<MSG
 
@@ -45,4 +48,5 @@ cat <<MSG
   Press Ctrl-C to stop.
 
 MSG
-wait -n "${pids[@]}"
+# Only the web server's end ends the run (the worker is restarted by its supervisor).
+wait "$web"
