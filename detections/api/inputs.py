@@ -10,6 +10,7 @@ import numpy as np
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core import parsers
 from core.serializers import StrictSerializer
 from core.vocabulary import CLASS_LIST, CLASSIFICATIONS, unknown_class
 from detections.ingest import MAX_BATCH_IMAGES
@@ -117,11 +118,13 @@ class ImageUploadSerializer(StrictSerializer):
 
     def validate_metadata(self, value):
         try:
-            document = json.loads(value)
+            document = parsers.loads(value)
         except json.JSONDecodeError as error:
             raise serializers.ValidationError(
                 f"metadata is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})."
             ) from None
+        except ValueError as error:  # nested too deep, NaN or Infinity
+            raise serializers.ValidationError(f"metadata is not valid JSON: {error}") from None
         if not isinstance(document, dict):
             raise serializers.ValidationError("metadata must be a JSON object.")
         inner = ImageMetadataSerializer(data=document)
