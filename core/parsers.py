@@ -33,10 +33,11 @@ def _depth_exceeds(document, limit):
     return True
 
 
-def loads(text, max_depth=MAX_DEPTH):
-    """json.loads, strict (no NaN/Infinity); raises ValueError (JSONTooDeep when nested too deep)."""
+def loads(text, max_depth=MAX_DEPTH, strict=True):
+    """json.loads; raises ValueError (JSONTooDeep when nested too deep). strict: NaN, Infinity and
+    -Infinity are refused; strict=False reads them as floats, for fields that check finiteness themselves."""
     try:
-        document = json.loads(text, parse_constant=json.strict_constant)
+        document = json.loads(text, parse_constant=json.strict_constant if strict else None)
     except RecursionError:
         raise JSONTooDeep() from None
     # Only a text with more opening brackets than the limit can nest that deep.

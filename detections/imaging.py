@@ -25,6 +25,7 @@ EXIF_IFD = 0x8769
 DATETIME_ORIGINAL = 0x9003
 OFFSET_TIME_ORIGINAL = 0x9011
 CHUNK = 1024 * 1024
+MAX_UTC_OFFSET = timedelta(hours=14)  # the largest offset any zone uses
 # 20241015_063015, 2024-10-15 06-30-15, IMG_20241015-063015, 2024:10:15 06:30:15 ...
 FILENAME_TIMESTAMP = re.compile(
     r"(?<!\d)(\d{4})[-_:.]?(\d{2})[-_:.]?(\d{2})[ T_\-]?(\d{2})[-_:.]?(\d{2})[-_:.]?(\d{2})(?!\d)"
@@ -162,10 +163,14 @@ def parse_exif_datetime(value):
 
 
 def parse_exif_offset(value):
+    """The UTC offset of OffsetTimeOriginal ("+02:00"), or None when absent or not a real offset
+    (beyond ±14:00, or minutes over 59): the time is then read in the location's zone."""
     match = re.fullmatch(r"([+-])(\d{2}):(\d{2})", value.strip("\x00 ")) if isinstance(value, str) else None
     if not match:
         return None
     delta = timedelta(hours=int(match.group(2)), minutes=int(match.group(3)))
+    if int(match.group(3)) > 59 or delta > MAX_UTC_OFFSET:
+        return None
     return -delta if match.group(1) == "-" else delta
 
 

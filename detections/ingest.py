@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_datetime
 from django.utils.text import get_valid_filename, slugify
 
+from core.timeutil import outside_supported
 from core.vocabulary import CLASSIFICATIONS, unknown_class
 from detections import imaging, selectors
 from detections.models import Detection, Image
@@ -106,37 +107,44 @@ def duplicate_mask(boxes, confidences, threshold=DUPLICATE_IOU):
 def resolve_taken_at(given, probe, filename, location, prefix=""):
     """Aware UTC capture time: the given value, else EXIF DateTimeOriginal, else the file name.
 
-    Times without an offset are read in the location's timezone.
+    Times without an offset are read in the location's timezone. Each must lie in the supported
+    range (core.timeutil.outside_supported), else a ValidationError on taken_at.
     """
+    field = key(prefix, "taken_at")
     if given not in (None, ""):
         try:
             value = given if not isinstance(given, str) else parse_datetime(given.strip())
-        except ValueError:  # well formed but impossible, e.g. month 13
+        except ValueError:  # well formed but impossible, e.g. month 13 or an offset of 24 hours
             value = None
         if value is None:
             raise ValidationError(
-                {
-                    key(
-                        prefix, "taken_at"
-                    ): f"'{given}' is not an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS, optional offset)."
-                }
+                {field: f"'{given}' is not an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS, optional offset)."}
             )
+        _check_supported(value, field, "taken_at")
         if value.tzinfo is None:
             return imaging.localize(value, location.tzinfo)
         return value.astimezone(UTC)
     if probe.exif_datetime is not None:
+        _check_supported(probe.exif_datetime, field, "The EXIF DateTimeOriginal")
         return imaging.localize(probe.exif_datetime, location.tzinfo, probe.exif_offset)
     from_name = imaging.timestamp_from_filename(filename)
     if from_name is not None:
+        _check_supported(from_name, field, "The time in the file name")
         return imaging.localize(from_name, location.tzinfo)
     raise ValidationError(
         {
-            key(prefix, "taken_at"): (
+            field: (
                 "The capture time is unknown: give taken_at, or upload an image with EXIF DateTimeOriginal "
                 "or a file name holding the time (e.g. IMG_20241015_063015.jpg)."
             )
         }
     )
+
+
+def _check_supported(moment, field, name):
+    problem = outside_supported(moment, name)
+    if problem:
+        raise ValidationError({field: problem})
 
 
 def build_detections(specs, probe, dimensions, prefix=""):

@@ -118,12 +118,12 @@ class ImageUploadSerializer(StrictSerializer):
 
     def validate_metadata(self, value):
         try:
-            document = parsers.loads(value)
+            document = parsers.loads(value, strict=False)  # bbox and embedding name a non-finite number
         except json.JSONDecodeError as error:
             raise serializers.ValidationError(
                 f"metadata is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})."
             ) from None
-        except ValueError as error:  # nested too deep, NaN or Infinity
+        except ValueError as error:  # nested too deep
             raise serializers.ValidationError(f"metadata is not valid JSON: {error}") from None
         if not isinstance(document, dict):
             raise serializers.ValidationError("metadata must be a JSON object.")
