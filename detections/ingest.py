@@ -173,7 +173,10 @@ def build_detections(specs, probe, dimensions, prefix=""):
             if message:
                 errors[f"{here}.{message[0]}"] = message[1]
             else:
-                detection.set_embedding(embedding, model_name)
+                try:
+                    detection.set_embedding(embedding, model_name)
+                except ValidationError as error:  # too large to normalise in float32
+                    errors[f"{here}.embedding"] = error.message_dict["embedding"][0]
         detections.append(detection)
     return detections, errors
 
