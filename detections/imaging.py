@@ -42,7 +42,7 @@ def max_bytes():
 
 @dataclass
 class ImageProbe:
-    """What we learn from an image file without decoding its pixels."""
+    """What we learn from an image file: its header and EXIF, once its pixels decode."""
 
     format: str
     width: int
@@ -69,7 +69,8 @@ def sha256_of(fileobj):
 
 
 def probe(fileobj, field_name="file"):
-    """Check that `fileobj` is a JPEG or PNG within the size limits and read its header and EXIF.
+    """Check that `fileobj` is a JPEG or PNG within the size limits that decodes completely, and
+    read its header and EXIF.
 
     Raises ValidationError({field_name: ...}) naming the reason.
     """
@@ -92,6 +93,10 @@ def probe(fileobj, field_name="file"):
             fileobj.seek(0)
             with PILImage.open(fileobj, formats=ACCEPTED_FORMATS) as picture:
                 exif = picture.getexif()
+                # Decode it all, so that a truncated file is refused here and not when its thumbnail
+                # is made; a JPEG at 1/8 scale (draft), which still reads every byte of it.
+                picture.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+                picture.load()
     except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning):
         raise ValidationError(
             {field_name: f"The image has too many pixels (decompression bomb); the limit is {limit} pixels."}

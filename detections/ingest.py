@@ -262,17 +262,17 @@ def _announce(detection_ids):
 def image_ingest(*, upload, filename, location, taken_at=None, detections=(), field_prefix="metadata"):
     """Store one uploaded image and its detections. Returns (image, created).
 
-    The same file content again returns the existing image and creates nothing. Errors about
+    The same file content again (in a valid request) returns the existing image and creates nothing. Errors about
     taken_at and detections are keyed under `field_prefix` (the API's `metadata` field).
     """
     probe = imaging.probe(upload, "file")
+    when = resolve_taken_at(taken_at, probe, filename, location, field_prefix)
+    new_detections, errors = build_detections(detections, probe, EmbeddingDimensions(), field_prefix)
+    if errors:  # a request is validated whole, also when its file is stored already
+        raise ValidationError(errors)
     existing = Image.objects.filter(sha256=probe.sha256).first()
     if existing is not None:
         return existing, False
-    when = resolve_taken_at(taken_at, probe, filename, location, field_prefix)
-    new_detections, errors = build_detections(detections, probe, EmbeddingDimensions(), field_prefix)
-    if errors:
-        raise ValidationError(errors)
     relative = upload_relative_path(location, when, probe.sha256, filename, probe.extension)
     upload.seek(0)
     imaging.write_atomically(Path(settings.IMAGE_ROOT) / relative, iter(lambda: upload.read(imaging.CHUNK), b""))
@@ -330,9 +330,6 @@ def images_ingest_batch(items):
             results.append(None)
             continue
         relative, probe = ready
-        if probe.sha256 in existing:
-            results.append({"image": existing[probe.sha256], "created": False, "detection_ids": []})
-            continue
         prefix = f"images.{index}"
         location = item["location"]
         try:
@@ -344,6 +341,9 @@ def images_ingest_batch(items):
         errors.update(detection_errors)
         if when is None or detection_errors:
             results.append(None)
+            continue
+        if probe.sha256 in existing:  # validated like a new one, then left as it is
+            results.append({"image": existing[probe.sha256], "created": False, "detection_ids": []})
             continue
         image = _new_image(location, relative, os.path.basename(relative), probe, when)
         _attach(detections, image)

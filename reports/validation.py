@@ -129,7 +129,9 @@ class IdListField(_ListField):
     """A list of distinct UUIDs (min_length/max_length as given); duplicates are an error."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("child", serializers.UUIDField(error_messages={"invalid": "'{value}' is not a valid UUID."}))
+        kwargs.setdefault(
+            "child", core_serializers.StrictUUIDField(error_messages={"invalid": "'{value}' is not a valid UUID."})
+        )
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core import parsers
-from core.serializers import StrictSerializer
+from core.serializers import StrictSerializer, StrictUUIDField
 from core.vocabulary import CLASS_LIST, CLASSIFICATIONS, unknown_class
 from detections.ingest import MAX_BATCH_IMAGES
 from detections.selectors import location_by_reference
@@ -155,7 +155,7 @@ class CorrectionSerializer(StrictSerializer):
 
 class BatchCorrectionSerializer(CorrectionSerializer):
     detection_ids = serializers.ListField(
-        child=serializers.UUIDField(),
+        child=StrictUUIDField(),
         min_length=1,
         max_length=MAX_BATCH_CORRECTIONS,
         error_messages={
