@@ -39,8 +39,9 @@ class ClassificationInFilter(django_filters.BaseInFilter, django_filters.ChoiceF
     """`classification=buck,doe` (comma separated, each a known class)."""
 
 
-class SupportedDateField(forms.DateField):
-    """A date in the supported range (core.timeutil), so that a day added or a zone applied cannot overflow."""
+class SupportedRange:
+    """A form field whose date or date-time must lie in the supported range (core.timeutil), so that
+    a day added or a zone applied cannot overflow."""
 
     def to_python(self, value):
         value = super().to_python(value)
@@ -50,13 +51,12 @@ class SupportedDateField(forms.DateField):
         return value
 
 
-class SupportedDateTimeField(django_filters.fields.IsoDateTimeField):
-    def to_python(self, value):
-        value = super().to_python(value)
-        problem = outside_supported(value, "The time") if value is not None else None
-        if problem:
-            raise forms.ValidationError(problem)
-        return value
+class SupportedDateField(SupportedRange, forms.DateField):
+    pass
+
+
+class SupportedDateTimeField(SupportedRange, django_filters.fields.IsoDateTimeField):
+    pass
 
 
 class DateFilter(django_filters.DateFilter):

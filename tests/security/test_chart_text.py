@@ -2,7 +2,6 @@
 and a failed PDF job), and two `$` do not render as math."""
 
 import pytest
-from django.test import Client
 from matplotlib.text import Text
 
 from reports import charts
@@ -26,8 +25,7 @@ def comparison_query(first_label, second_label):
 
 
 @pytest.fixture
-def browser(alice):
-    client = Client()
+def browser(client, alice):
     client.force_login(alice)
     return client
 

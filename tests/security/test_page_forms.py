@@ -2,7 +2,6 @@
 `next` that leaves the site is not followed (open redirect)."""
 
 import pytest
-from django.test import Client
 
 from detections.models import Detection
 from reid.models import ReviewItem
@@ -13,8 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def reviewer(bob):
-    client = Client()
+def reviewer(client, bob):
     client.force_login(bob)
     return client
 
