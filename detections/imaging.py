@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from PIL import ExifTags, UnidentifiedImageError
+from PIL import ExifTags, ImageFile, UnidentifiedImageError
 from PIL import Image as PILImage
 
 ACCEPTED_FORMATS = ("JPEG", "PNG")
@@ -96,7 +96,7 @@ def probe(fileobj, field_name="file"):
                 # Decode it all, so that a truncated file is refused here and not when its thumbnail
                 # is made; a JPEG at 1/8 scale (draft), which still reads every byte of it.
                 picture.draft("RGB", (max(1, width // 8), max(1, height // 8)))
-                picture.load()
+                load_complete(picture)
     except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning):
         raise ValidationError(
             {field_name: f"The image has too many pixels (decompression bomb); the limit is {limit} pixels."}
@@ -118,6 +118,18 @@ def probe(fileobj, field_name="file"):
         exif_datetime=taken,
         exif_offset=offset,
     )
+
+
+def load_complete(picture):
+    """picture.load(), raising OSError for a truncated file whatever Pillow's process-wide
+    ImageFile.LOAD_TRUNCATED_IMAGES says: WeasyPrint sets it to True when it is imported (to draw
+    broken images in PDFs), which would let a truncated upload decode as a grey-filled picture."""
+    tolerant = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        picture.load()
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
 
 
 def _is_png(fileobj):

@@ -5,6 +5,7 @@ import json
 
 import pytest
 from PIL import Image as PILImage
+from PIL import ImageFile
 
 from detections.models import Detection, Image
 from reid.models import ReidRun
@@ -34,6 +35,14 @@ def test_a_truncated_jpeg_upload_is_refused(bob_client, hayfield, settings):
     assert response.json()["errors"]["file"][0].startswith("The image file is damaged and cannot be read")
     assert not Image.objects.exists()
     assert not [p for p in settings.IMAGE_ROOT.rglob("*") if p.is_file()]
+
+
+def test_a_truncated_jpeg_is_refused_also_once_weasyprint_made_pillow_tolerant(bob_client, hayfield, monkeypatch):
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)  # what importing WeasyPrint does
+    data = noisy_jpeg()
+    response = upload(bob_client, data[: len(data) // 2], METADATA)
+    assert response.status_code == 400
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # left as it was for WeasyPrint
 
 
 def test_a_truncated_jpeg_in_a_batch_is_refused(bob_client, hayfield, settings):
