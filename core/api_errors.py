@@ -2,9 +2,13 @@
 
 Validation errors answer 400 ``{"detail": "<first message>", "errors": {field: [messages]}}``, DRF's
 and Django's alike (a model's clean() or a service raising django.core.exceptions.ValidationError is a
-400, not a 500); other API errors keep DRF's ``{"detail": ...}``; Redis being unreachable is a 503.
+400, not a 500); other API errors keep DRF's ``{"detail": ...}``; Redis being unreachable is a 503;
+a body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 and too many form fields or files a 400, in the same
+shape (Django would answer them with its HTML error page).
 """
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -51,9 +55,19 @@ def flatten_errors(errors, prefix=""):
     return flat
 
 
+def body_too_large():
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
+    return f"The request body is larger than the limit of {size}."
+
+
 def exception_handler(exc, context):
     if isinstance(exc, (RedisConnectionError, RedisTimeoutError)):
         return Response({"detail": QUEUE_UNAVAILABLE}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+    if isinstance(exc, RequestDataTooBig):
+        return Response({"detail": body_too_large()}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(as_serializer_error(exc))
     response = drf_exception_handler(exc, context)

@@ -3,7 +3,13 @@
 Every violation of a request lands in one error dict, in the order it should be reported: field
 errors first (in declaration order), then unknown fields, then the cross-field rules a subclass
 lists in ``rule_errors``. core.api_errors turns it into ``{"detail": first, "errors": {...}}``.
+
+Input fields that DRF reads too loosely: StrictUUIDField (a UUID is a string; DRF turns the number 1
+into 00000000-0000-0000-0000-000000000001) and BoundedIntegerField (at most MAX_INTEGER, which every
+integer column holds; DRF's IntegerField has no upper bound).
 """
+
+import uuid
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
@@ -12,6 +18,7 @@ from rest_framework.fields import SkipField, get_error_detail
 from rest_framework.utils import html
 
 NOT_AN_OBJECT = "Expected a JSON object with named fields."
+MAX_INTEGER = 2**31 - 1
 IGNORED_FIELDS = {"csrfmiddlewaretoken"}  # sent by HTML forms, never a field
 
 
@@ -58,6 +65,23 @@ class StrictMixin:
 
     def rule_errors(self, values, errors):
         return []
+
+
+class StrictUUIDField(serializers.UUIDField):
+    """A UUID given as a string (any of the forms DRF reads), never as a number."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, (str, uuid.UUID)):
+            self.fail("invalid", value=str(data)[:40])
+        return super().to_internal_value(data)
+
+
+class BoundedIntegerField(serializers.IntegerField):
+    """An IntegerField whose max_value is at most MAX_INTEGER (the default when none is given)."""
+
+    def __init__(self, **kwargs):
+        kwargs["max_value"] = min(kwargs.get("max_value", MAX_INTEGER), MAX_INTEGER)
+        super().__init__(**kwargs)
 
 
 class StrictSerializer(StrictMixin, serializers.Serializer):

@@ -2,12 +2,30 @@
 
 Dates a user gives (report ranges, filters) are local dates in settings.TIME_ZONE; instants are
 stored in UTC. These helpers read the setting on every call, so override_settings works in tests.
+
+Every date and date-time a request or a file gives (report and export ranges, filters, capture
+times, EXIF) must lie in SUPPORTED_DATES, 1970-01-01..2100-12-31: far enough from datetime's limits
+that any time zone conversion or a day added or subtracted cannot overflow. `outside_supported`
+says why a value is refused.
 """
 
 import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
+
+EARLIEST_DATE = date(1970, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+SUPPORTED_DATES = f"{EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}"
+
+
+def outside_supported(value, name):
+    """None when the date (or the calendar date of a datetime, as given) lies in the supported range,
+    else the message: "<name> must be between 1970-01-01 and 2100-12-31 (got ...)"."""
+    day = value.date() if isinstance(value, datetime) else value
+    if EARLIEST_DATE <= day <= LATEST_DATE:
+        return None
+    return f"{name} must be between {SUPPORTED_DATES} (got {value.isoformat()})."
 
 
 def local_zone():

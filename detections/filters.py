@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import Exists, OuterRef
 from rest_framework.filters import OrderingFilter
 
-from core.timeutil import day_start
+from core.timeutil import day_start, outside_supported
 from detections.models import Classification, Detection, Image, Location
 
 
@@ -39,13 +39,41 @@ class ClassificationInFilter(django_filters.BaseInFilter, django_filters.ChoiceF
     """`classification=buck,doe` (comma separated, each a known class)."""
 
 
+class SupportedRange:
+    """A form field whose date or date-time must lie in the supported range (core.timeutil), so that
+    a day added or a zone applied cannot overflow."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        problem = outside_supported(value, "The date") if value is not None else None
+        if problem:
+            raise forms.ValidationError(problem)
+        return value
+
+
+class SupportedDateField(SupportedRange, forms.DateField):
+    pass
+
+
+class SupportedDateTimeField(SupportedRange, django_filters.fields.IsoDateTimeField):
+    pass
+
+
+class DateFilter(django_filters.DateFilter):
+    field_class = SupportedDateField
+
+
+class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = SupportedDateTimeField
+
+
 class TakenRangeMixin(django_filters.FilterSet):
     """start_date / end_date: local dates in TIME_ZONE, both inclusive; taken_after / taken_before: instants."""
 
-    start_date = django_filters.DateFilter(method="filter_start_date", help_text="YYYY-MM-DD, inclusive (local date)")
-    end_date = django_filters.DateFilter(method="filter_end_date", help_text="YYYY-MM-DD, inclusive (local date)")
-    taken_after = django_filters.IsoDateTimeFilter(field_name="taken_at", lookup_expr="gte")
-    taken_before = django_filters.IsoDateTimeFilter(field_name="taken_at", lookup_expr="lt")
+    start_date = DateFilter(method="filter_start_date", help_text="YYYY-MM-DD, inclusive (local date)")
+    end_date = DateFilter(method="filter_end_date", help_text="YYYY-MM-DD, inclusive (local date)")
+    taken_after = IsoDateTimeFilter(field_name="taken_at", lookup_expr="gte")
+    taken_before = IsoDateTimeFilter(field_name="taken_at", lookup_expr="lt")
     location = django_filters.ModelMultipleChoiceFilter(
         field_name="location",
         queryset=Location.objects.all(),

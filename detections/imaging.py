@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from PIL import ExifTags, UnidentifiedImageError
+from PIL import ExifTags, ImageFile, UnidentifiedImageError
 from PIL import Image as PILImage
 
 ACCEPTED_FORMATS = ("JPEG", "PNG")
@@ -25,6 +25,7 @@ EXIF_IFD = 0x8769
 DATETIME_ORIGINAL = 0x9003
 OFFSET_TIME_ORIGINAL = 0x9011
 CHUNK = 1024 * 1024
+MAX_UTC_OFFSET = timedelta(hours=14)  # the largest offset any zone uses
 # 20241015_063015, 2024-10-15 06-30-15, IMG_20241015-063015, 2024:10:15 06:30:15 ...
 FILENAME_TIMESTAMP = re.compile(
     r"(?<!\d)(\d{4})[-_:.]?(\d{2})[-_:.]?(\d{2})[ T_\-]?(\d{2})[-_:.]?(\d{2})[-_:.]?(\d{2})(?!\d)"
@@ -41,7 +42,7 @@ def max_bytes():
 
 @dataclass
 class ImageProbe:
-    """What we learn from an image file without decoding its pixels."""
+    """What we learn from an image file: its header and EXIF, once its pixels decode."""
 
     format: str
     width: int
@@ -68,7 +69,8 @@ def sha256_of(fileobj):
 
 
 def probe(fileobj, field_name="file"):
-    """Check that `fileobj` is a JPEG or PNG within the size limits and read its header and EXIF.
+    """Check that `fileobj` is a JPEG or PNG within the size limits that decodes completely, and
+    read its header and EXIF.
 
     Raises ValidationError({field_name: ...}) naming the reason.
     """
@@ -91,6 +93,10 @@ def probe(fileobj, field_name="file"):
             fileobj.seek(0)
             with PILImage.open(fileobj, formats=ACCEPTED_FORMATS) as picture:
                 exif = picture.getexif()
+                # Decode it all, so that a truncated file is refused here and not when its thumbnail
+                # is made; a JPEG at 1/8 scale (draft), which still reads every byte of it.
+                picture.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+                load_complete(picture)
     except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning):
         raise ValidationError(
             {field_name: f"The image has too many pixels (decompression bomb); the limit is {limit} pixels."}
@@ -112,6 +118,18 @@ def probe(fileobj, field_name="file"):
         exif_datetime=taken,
         exif_offset=offset,
     )
+
+
+def load_complete(picture):
+    """picture.load(), raising OSError for a truncated file whatever Pillow's process-wide
+    ImageFile.LOAD_TRUNCATED_IMAGES says: WeasyPrint sets it to True when it is imported (to draw
+    broken images in PDFs), which would let a truncated upload decode as a grey-filled picture."""
+    tolerant = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        picture.load()
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
 
 
 def _is_png(fileobj):
@@ -162,10 +180,14 @@ def parse_exif_datetime(value):
 
 
 def parse_exif_offset(value):
+    """The UTC offset of OffsetTimeOriginal ("+02:00"), or None when absent or not a real offset
+    (beyond ±14:00, or minutes over 59): the time is then read in the location's zone."""
     match = re.fullmatch(r"([+-])(\d{2}):(\d{2})", value.strip("\x00 ")) if isinstance(value, str) else None
     if not match:
         return None
     delta = timedelta(hours=int(match.group(2)), minutes=int(match.group(3)))
+    if int(match.group(3)) > 59 or delta > MAX_UTC_OFFSET:
+        return None
     return -delta if match.group(1) == "-" else delta
 
 

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_datetime
 from django.utils.text import get_valid_filename, slugify
 
+from core.timeutil import outside_supported
 from core.vocabulary import CLASSIFICATIONS, unknown_class
 from detections import imaging, selectors
 from detections.models import Detection, Image
@@ -106,37 +107,44 @@ def duplicate_mask(boxes, confidences, threshold=DUPLICATE_IOU):
 def resolve_taken_at(given, probe, filename, location, prefix=""):
     """Aware UTC capture time: the given value, else EXIF DateTimeOriginal, else the file name.
 
-    Times without an offset are read in the location's timezone.
+    Times without an offset are read in the location's timezone. Each must lie in the supported
+    range (core.timeutil.outside_supported), else a ValidationError on taken_at.
     """
+    field = key(prefix, "taken_at")
     if given not in (None, ""):
         try:
             value = given if not isinstance(given, str) else parse_datetime(given.strip())
-        except ValueError:  # well formed but impossible, e.g. month 13
+        except ValueError:  # well formed but impossible, e.g. month 13 or an offset of 24 hours
             value = None
         if value is None:
             raise ValidationError(
-                {
-                    key(
-                        prefix, "taken_at"
-                    ): f"'{given}' is not an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS, optional offset)."
-                }
+                {field: f"'{given}' is not an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS, optional offset)."}
             )
+        _check_supported(value, field, "taken_at")
         if value.tzinfo is None:
             return imaging.localize(value, location.tzinfo)
         return value.astimezone(UTC)
     if probe.exif_datetime is not None:
+        _check_supported(probe.exif_datetime, field, "The EXIF DateTimeOriginal")
         return imaging.localize(probe.exif_datetime, location.tzinfo, probe.exif_offset)
     from_name = imaging.timestamp_from_filename(filename)
     if from_name is not None:
+        _check_supported(from_name, field, "The time in the file name")
         return imaging.localize(from_name, location.tzinfo)
     raise ValidationError(
         {
-            key(prefix, "taken_at"): (
+            field: (
                 "The capture time is unknown: give taken_at, or upload an image with EXIF DateTimeOriginal "
                 "or a file name holding the time (e.g. IMG_20241015_063015.jpg)."
             )
         }
     )
+
+
+def _check_supported(moment, field, name):
+    problem = outside_supported(moment, name)
+    if problem:
+        raise ValidationError({field: problem})
 
 
 def build_detections(specs, probe, dimensions, prefix=""):
@@ -165,7 +173,10 @@ def build_detections(specs, probe, dimensions, prefix=""):
             if message:
                 errors[f"{here}.{message[0]}"] = message[1]
             else:
-                detection.set_embedding(embedding, model_name)
+                try:
+                    detection.set_embedding(embedding, model_name)
+                except ValidationError as error:  # too large to normalise in float32
+                    errors[f"{here}.embedding"] = error.message_dict["embedding"][0]
         detections.append(detection)
     return detections, errors
 
@@ -251,17 +262,17 @@ def _announce(detection_ids):
 def image_ingest(*, upload, filename, location, taken_at=None, detections=(), field_prefix="metadata"):
     """Store one uploaded image and its detections. Returns (image, created).
 
-    The same file content again returns the existing image and creates nothing. Errors about
+    The same file content again (in a valid request) returns the existing image and creates nothing. Errors about
     taken_at and detections are keyed under `field_prefix` (the API's `metadata` field).
     """
     probe = imaging.probe(upload, "file")
+    when = resolve_taken_at(taken_at, probe, filename, location, field_prefix)
+    new_detections, errors = build_detections(detections, probe, EmbeddingDimensions(), field_prefix)
+    if errors:  # a request is validated whole, also when its file is stored already
+        raise ValidationError(errors)
     existing = Image.objects.filter(sha256=probe.sha256).first()
     if existing is not None:
         return existing, False
-    when = resolve_taken_at(taken_at, probe, filename, location, field_prefix)
-    new_detections, errors = build_detections(detections, probe, EmbeddingDimensions(), field_prefix)
-    if errors:
-        raise ValidationError(errors)
     relative = upload_relative_path(location, when, probe.sha256, filename, probe.extension)
     upload.seek(0)
     imaging.write_atomically(Path(settings.IMAGE_ROOT) / relative, iter(lambda: upload.read(imaging.CHUNK), b""))
@@ -319,9 +330,6 @@ def images_ingest_batch(items):
             results.append(None)
             continue
         relative, probe = ready
-        if probe.sha256 in existing:
-            results.append({"image": existing[probe.sha256], "created": False, "detection_ids": []})
-            continue
         prefix = f"images.{index}"
         location = item["location"]
         try:
@@ -333,6 +341,9 @@ def images_ingest_batch(items):
         errors.update(detection_errors)
         if when is None or detection_errors:
             results.append(None)
+            continue
+        if probe.sha256 in existing:  # validated like a new one, then left as it is
+            results.append({"image": existing[probe.sha256], "created": False, "detection_ids": []})
             continue
         image = _new_image(location, relative, os.path.basename(relative), probe, when)
         _attach(detections, image)

@@ -8,7 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Coalesce
 
-from core.vectors import ZeroVectorError, l2_normalise
+from core.vectors import VectorError, l2_normalise
 from core.vocabulary import CLASSIFICATIONS, DEER_CLASSES
 
 Classification = models.TextChoices("Classification", [(name.upper(), name) for name in CLASSIFICATIONS])
@@ -192,7 +192,7 @@ class Detection(models.Model):
         """Store an embedding, L2-normalised, as float32 bytes."""
         try:
             self.embedding = l2_normalise(vector).tobytes()
-        except ZeroVectorError as error:
+        except VectorError as error:
             raise ValidationError({"embedding": str(error)}) from None
         self.embedding_model = model_name
 

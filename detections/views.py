@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from core.roles import REVIEWER, has_role, role_required
@@ -87,8 +88,8 @@ def detection_review(request, pk):
 @require_POST
 def detection_batch_review(request):
     back = request.POST.get("next") or "/detections/"
-    if not back.startswith("/"):
-        back = "/detections/"
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = "/detections/"  # never off the site (//evil.example/ is a host, not a path)
     try:
         ids = [uuid.UUID(value) for value in request.POST.getlist("ids")]
     except ValueError:

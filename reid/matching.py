@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.vectors import ZeroVectorError, l2_normalise
+from core.vectors import VectorError, l2_normalise
 from core.vocabulary import SEXES
 from reid import decision_loop
 
@@ -24,14 +24,14 @@ SUB_BATCH = 256  # attempts decided per pair of matrix products (the Gram matrix
 
 
 class EmbeddingError(ValueError):
-    """An embedding that cannot be compared: missing, wrong dimension, or all zeros."""
+    """An embedding that cannot be compared: missing, wrong dimension, all zeros or not finite."""
 
 
 def normalise_rows(matrix):
-    """core.vectors.l2_normalise as float32, with an all-zero row reported as an EmbeddingError."""
+    """core.vectors.l2_normalise as float32, with an all-zero or non-finite row reported as an EmbeddingError."""
     try:
         return l2_normalise(matrix)
-    except ZeroVectorError as error:
+    except VectorError as error:
         raise EmbeddingError(str(error)) from None
 
 

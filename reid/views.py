@@ -1,5 +1,7 @@
 """Staff pages: the threshold analysis with charts, and the review queue (crop beside candidates)."""
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
@@ -58,7 +60,13 @@ def review_page(request):
 def review_decide(request, pk):
     item = get_object_or_404(ReviewItem, pk=pk)
     verb = request.POST.get("action")
-    deer = Deer.objects.filter(pk=request.POST.get("deer_id")).first() if request.POST.get("deer_id") else None
+    try:
+        deer = (
+            Deer.objects.filter(pk=uuid.UUID(request.POST["deer_id"])).first() if request.POST.get("deer_id") else None
+        )
+    except ValueError:
+        messages.error(request, "The chosen deer id is not a valid id.")
+        return redirect("reid:review")
     try:
         if verb == "accept" and deer:
             review.accept(item, deer, request.user)

@@ -1,9 +1,15 @@
 """Report charts drawn with matplotlib (object API, Agg canvas: no pyplot global state) and
-returned as PNG data URIs, which WeasyPrint and browsers embed at almost no layout cost."""
+returned as PNG data URIs, which WeasyPrint and browsers embed at almost no layout cost.
+
+Labels come from users (comparison period labels): every chart is drawn with mathtext off, so a
+`$` is a dollar sign, never a formula (`$x^$` would raise, `$a$ $b$` would render as math).
+"""
 
 import base64
+import functools
 import io
 
+import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
@@ -26,6 +32,17 @@ CLASS_COLOURS = {
 FALLBACK_COLOUR = "#7f7f7f"
 DPI = 120
 FONT = {"family": "DejaVu Sans", "size": 8}
+
+
+def plain_text(draw):
+    """Draw with mathtext off for every text the chart creates (labels, legend, ticks at savefig)."""
+
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs):
+        with matplotlib.rc_context({"text.parse_math": False}):
+            return draw(*args, **kwargs)
+
+    return wrapper
 
 
 def colour(name):
@@ -90,6 +107,7 @@ def _legend(axes, names, colours=None):
         )
 
 
+@plain_text
 def periods_chart(report):
     """Detections per period, stacked by class."""
     periods, classes = report["periods"], report["classes"]
@@ -108,6 +126,7 @@ def periods_chart(report):
     return _data_uri(figure)
 
 
+@plain_text
 def hours_chart(report):
     """Detections by local hour of day, stacked by class."""
     hours, classes = report["hours"], report["classes"]
@@ -121,6 +140,7 @@ def hours_chart(report):
     return _data_uri(figure)
 
 
+@plain_text
 def comparison_chart(report):
     """Detections per class, one bar group per class and one bar per period."""
     periods, classes = report["periods"], report["classes"]

@@ -7,6 +7,8 @@ Rules, checked in this order, with these exact messages:
 * VR-003 group_by not in day, week, month     -> "group_by must be one of: day, month, week"
 * VR-004 start_date after today               -> "start_date cannot be in the future"
 * VR-005 end_date after today                 -> "end_date cannot be in the future"
+* then, for a date no rule above refused, the supported range (core.timeutil.outside_supported)
+                                              -> "start_date must be between 1970-01-01 and 2100-12-31 (got ...)."
 
 "Today" is the local date in settings.TIME_ZONE. A serializer collects every violation (field
 errors such as a malformed date or an unknown field first, then the VR rules that can be checked)
@@ -29,7 +31,7 @@ from rest_framework.utils import html
 from rest_framework.utils.serializer_helpers import BindingDict
 
 from core import serializers as core_serializers
-from core.timeutil import local_today
+from core.timeutil import local_today, outside_supported
 from core.vocabulary import CLASSIFICATIONS
 
 VR_001 = "start_date must be before end_date"
@@ -44,7 +46,8 @@ MAX_RANGE_DAYS = 365
 
 
 def date_rule_errors(start_date=None, end_date=None, group_by=empty, today=None):
-    """VR-001..VR-005 in order, as a list of (field, message); a None date skips its rules.
+    """VR-001..VR-005 and the supported range in order, as a list of (field, message); a None date
+    skips its rules.
 
     Pass group_by=empty (the default) to skip VR-003, e.g. for comparison periods.
     """
@@ -61,6 +64,11 @@ def date_rule_errors(start_date=None, end_date=None, group_by=empty, today=None)
         found.append(("start_date", VR_004))
     if end_date is not None and end_date > today:
         found.append(("end_date", VR_005))
+    refused = {name for name, _ in found}
+    for name, value in (("start_date", start_date), ("end_date", end_date)):
+        problem = outside_supported(value, name) if value is not None and name not in refused else None
+        if problem:
+            found.append((name, problem))
     return found
 
 
@@ -121,7 +129,9 @@ class IdListField(_ListField):
     """A list of distinct UUIDs (min_length/max_length as given); duplicates are an error."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("child", serializers.UUIDField(error_messages={"invalid": "'{value}' is not a valid UUID."}))
+        kwargs.setdefault(
+            "child", core_serializers.StrictUUIDField(error_messages={"invalid": "'{value}' is not a valid UUID."})
+        )
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):

@@ -10,7 +10,8 @@ import numpy as np
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.serializers import StrictSerializer
+from core import parsers
+from core.serializers import StrictSerializer, StrictUUIDField
 from core.vocabulary import CLASS_LIST, CLASSIFICATIONS, unknown_class
 from detections.ingest import MAX_BATCH_IMAGES
 from detections.selectors import location_by_reference
@@ -117,11 +118,13 @@ class ImageUploadSerializer(StrictSerializer):
 
     def validate_metadata(self, value):
         try:
-            document = json.loads(value)
+            document = parsers.loads(value, strict=False)  # bbox and embedding name a non-finite number
         except json.JSONDecodeError as error:
             raise serializers.ValidationError(
                 f"metadata is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})."
             ) from None
+        except ValueError as error:  # nested too deep
+            raise serializers.ValidationError(f"metadata is not valid JSON: {error}") from None
         if not isinstance(document, dict):
             raise serializers.ValidationError("metadata must be a JSON object.")
         inner = ImageMetadataSerializer(data=document)
@@ -152,7 +155,7 @@ class CorrectionSerializer(StrictSerializer):
 
 class BatchCorrectionSerializer(CorrectionSerializer):
     detection_ids = serializers.ListField(
-        child=serializers.UUIDField(),
+        child=StrictUUIDField(),
         min_length=1,
         max_length=MAX_BATCH_CORRECTIONS,
         error_messages={

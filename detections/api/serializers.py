@@ -1,5 +1,6 @@
 """Output shapes of the detections API (locations, images, detections, corrections)."""
 
+import numpy as np
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -200,8 +201,12 @@ class DetectionDetailSerializer(DetectionSerializer):
         return data
 
     def get_embedding(self, detection) -> list[float] | None:
+        """The stored vector; null when there is none or when it holds NaN/infinity (stored before
+        ingest refused such vectors; JSON cannot carry them)."""
         vector = detection.get_embedding()
-        return None if vector is None else [float(v) for v in vector]
+        if vector is None or not np.all(np.isfinite(vector)):
+            return None
+        return [float(v) for v in vector]
 
     def get_embedding_dimension(self, detection) -> int | None:
         vector = detection.get_embedding()

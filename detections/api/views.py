@@ -7,9 +7,10 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from core.parsers import DepthLimitedJSONParser
 from core.roles import ReadOrReviewer
 from detections import files, ingest, selectors
 from detections.api import inputs
@@ -80,7 +81,7 @@ class ImageViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = ImageFilter
     ordering_fields = ["taken_at", "created_at"]
     ordering = ["-taken_at"]
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, DepthLimitedJSONParser]
 
     def get_queryset(self):
         queryset = selectors.image_list()
@@ -126,7 +127,7 @@ class ImageViewSet(viewsets.ReadOnlyModelViewSet):
         request=inputs.BatchIngestSerializer,
         responses={201: inputs.BatchIngestResultSerializer, 200: inputs.BatchIngestResultSerializer},
     )
-    @action(detail=False, methods=["post"], url_path="batch", parser_classes=[JSONParser])
+    @action(detail=False, methods=["post"], url_path="batch", parser_classes=[DepthLimitedJSONParser])
     def batch(self, request):
         form = inputs.BatchIngestSerializer(data=request.data)
         form.is_valid(raise_exception=True)

@@ -10,10 +10,11 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.parsers import DepthLimitedJSONParser
 from core.schema import ERROR_RESPONSE, error
 from exports import services
 from exports.api.auth import CachedTokenAuthentication, SessionCookieAuthentication
-from exports.api.content import JSONBodyParser, JSONOnlyNegotiation
+from exports.api.content import JSONOnlyNegotiation
 from exports.api.serializers import (
     CamtrapDpExportRequestSerializer,
     PdfExportRequestSerializer,
@@ -66,7 +67,7 @@ class ExportAPIView(APIView):
 
     authentication_classes = [SessionCookieAuthentication, CachedTokenAuthentication]
     renderer_classes = [JSONRenderer]
-    parser_classes = [JSONBodyParser]
+    parser_classes = [DepthLimitedJSONParser]
     content_negotiation_class = JSONOnlyNegotiation
 
 

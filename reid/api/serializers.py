@@ -2,7 +2,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.serializers import StrictModelSerializer, StrictSerializer
+from core.serializers import BoundedIntegerField, StrictModelSerializer, StrictSerializer, StrictUUIDField
 from reid.models import Deer, ReidRun, ReviewItem
 
 
@@ -97,7 +97,7 @@ class SplitResultSerializer(serializers.Serializer):
 
 class MergeSerializer(StrictSerializer):
     deer_ids = serializers.ListField(
-        child=serializers.UUIDField(),
+        child=StrictUUIDField(),
         min_length=1,
         max_length=100,
         help_text="Profiles to merge into this one; they are deleted.",
@@ -113,7 +113,7 @@ class MergeSerializer(StrictSerializer):
 
 
 class SplitSerializer(StrictSerializer):
-    detection_ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=10000)
+    detection_ids = serializers.ListField(child=StrictUUIDField(), min_length=1, max_length=10000)
     name = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
     sex = serializers.ChoiceField(choices=Deer.Sex.choices, required=False)
 
@@ -169,11 +169,11 @@ class ReprocessSerializer(StrictSerializer):
 
 
 class BackfillSerializer(StrictSerializer):
-    limit = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    limit = BoundedIntegerField(min_value=1, required=False, allow_null=True, default=None)
 
 
 class AnalysisQuerySerializer(serializers.Serializer):
-    run = serializers.UUIDField(required=False)
+    run = StrictUUIDField(required=False)
     step = serializers.FloatField(min_value=0.01, max_value=0.65, default=0.05)
     ground_truth = serializers.ChoiceField(choices=["auto", "file", "reviewed", "none"], default="auto")
 
@@ -232,7 +232,7 @@ class ReviewItemSerializer(serializers.ModelSerializer):
 
 
 class DeerChoiceSerializer(StrictSerializer):
-    deer_id = serializers.UUIDField()
+    deer_id = StrictUUIDField()
 
     def validate_deer_id(self, value):
         deer = Deer.objects.filter(pk=value).first()
