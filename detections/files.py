@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from core.files import contained_file
 from detections import imaging
 
 MIN_SIZE, MAX_SIZE, DEFAULT_SIZE = 32, 1024, 300
@@ -35,13 +36,18 @@ def media_type(path):
 
 
 def _cached(target, image, size, box=None):
-    if target.is_file():
+    if contained_file(thumbnail_root(), target):
         return target
+    if target.is_symlink():  # never served: replaced by a freshly rendered file
+        target.unlink()
     source = original_path(image)
     try:
-        return imaging.render_jpeg(source, target, size, box)
+        imaging.render_jpeg(source, target, size, box)
     except OSError as error:
         raise ImageFileMissing(f"The image file cannot be read: {error}") from error
+    if not contained_file(thumbnail_root(), target):  # a linked directory in the cache: never served
+        raise ImageFileMissing("The cached image cannot be served: the cache holds a symbolic link.")
+    return target
 
 
 def thumbnail_path(image, size=DEFAULT_SIZE):

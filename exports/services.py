@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 
 from core import runner
+from core.files import contained_file
 from exports import files, jobs, status
 from exports.models import ExportJob
 
@@ -95,8 +96,7 @@ def download_path(user, filename):
         return None
     if not _may_see(user, doc.get("owner_id")):
         return None
-    path = Path(settings.EXPORT_ROOT) / filename
-    return path if path.is_file() else None
+    return contained_file(settings.EXPORT_ROOT, Path(settings.EXPORT_ROOT) / filename)
 
 
 def user_exports(user, limit=50):

@@ -76,3 +76,15 @@ def test_a_file_whose_job_expired_is_404(alice_client, finished, redis_conn):
     zip_doc, _ = finished
     redis_conn.delete(f"export_job:{zip_doc['job_id']}")
     assert alice_client.get(zip_doc["download_url"]).status_code == 404
+
+
+def test_an_export_file_replaced_by_a_link_is_404(alice_client, finished, settings, tmp_path):
+    """Finding 6 of the security review: a link in the export volume is never followed."""
+    secret = tmp_path / "passwd"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    zip_doc, _ = finished
+    assert alice_client.get(zip_doc["download_url"]).status_code == 200
+    path = settings.EXPORT_ROOT / zip_doc["filename"]
+    path.unlink()
+    path.symlink_to(secret)
+    assert alice_client.get(zip_doc["download_url"]).status_code == 404
