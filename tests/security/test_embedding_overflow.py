@@ -49,3 +49,28 @@ def test_a_stored_nan_embedding_reads_as_null_not_500(alice_client):
     assert response.status_code == 200
     assert response.json()["embedding"] is None
     assert response.json()["embedding_dimension"] == 8
+
+
+def test_the_migration_clears_non_finite_embeddings_stored_before_the_fix():
+    """Rows written before ingest refused them: the data migration clears them (and NaN centroids)."""
+    import importlib
+
+    import numpy as np
+    from django.apps import apps
+
+    from detections.models import Detection
+    from reid.models import Deer
+
+    migration = importlib.import_module("detections.migrations.0005_clear_non_finite_embeddings")
+    nan = np.full(4, np.nan, dtype=np.float32).tobytes()
+    fine = np.ones(4, dtype=np.float32).tobytes()
+    broken, kept = factories.detection(), factories.detection()
+    Detection.objects.filter(pk=broken.pk).update(embedding=nan, embedding_model="m")
+    Detection.objects.filter(pk=kept.pk).update(embedding=fine, embedding_model="m")
+    deer = Deer.objects.create(name="Nan")
+    Deer.objects.filter(pk=deer.pk).update(centroid=nan)
+    migration.clear(apps, None)
+    assert Detection.objects.get(pk=broken.pk).embedding is None
+    assert Detection.objects.get(pk=broken.pk).embedding_model == ""
+    assert bytes(Detection.objects.get(pk=kept.pk).embedding) == fine
+    assert Deer.objects.get(pk=deer.pk).centroid is None
