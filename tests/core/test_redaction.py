@@ -2,6 +2,7 @@
 
 import pytest
 from django.conf import settings
+from django.test import override_settings
 
 from core.jobs import BackgroundJob
 from core.redaction import hide_paths
@@ -20,7 +21,9 @@ def test_paths_under_server_roots_read_as_their_last_name():
         hide_paths("see /api/exports/pdf and http://example.org/a/b")
         == "see /api/exports/pdf and http://example.org/a/b"
     )
-    assert hide_paths(f"{settings.BASE_DIR}-other/x") == f"{settings.BASE_DIR}-other/x"
+    with override_settings(STATIC_ROOT="/srv/herdbook-static"):  # a root under no other root (not /tmp)
+        assert hide_paths("/srv/herdbook-static/app.css") == "app.css"
+        assert hide_paths("/srv/herdbook-static-other/x") == "/srv/herdbook-static-other/x"
 
 
 def test_job_errors_show_no_absolute_server_path():
