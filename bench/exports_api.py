@@ -21,13 +21,12 @@ import shutil
 import statistics
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from exports_common import ROOT, Environment, bench_user, free_port, seed  # noqa: E402
+from exports_common import Environment, bench_user, seed, start_gunicorn  # noqa: E402
 
 CONNECTIONS = 16
 TARGET_RATIO, TARGET_P99_MS = 0.5, 25.0
@@ -160,37 +159,8 @@ def main():
         job.mark_running()
         job.mark_completed(filename=f"report_{job.id}_20240101_000000.pdf", file_size_bytes=123456)
 
-        port = free_port()
-        log = open(env.tmp / "gunicorn.log", "w")
-        gunicorn = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "config.wsgi",
-                "-b",
-                f"127.0.0.1:{port}",
-                "-k",
-                "gthread",
-                "-w",
-                str(args.workers),
-                "--threads",
-                str(args.threads),
-                "--keep-alive",
-                "30",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=dict(os.environ),
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
+        gunicorn, port, log = start_gunicorn(env, args.workers, args.threads)
         try:
-            for _ in range(100):
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/bare", timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.1)
             body = {
                 "report_type": "seasonal_activity",
                 "start_date": "2024-01-01",

@@ -66,6 +66,7 @@ class Environment:
                 "DATABASE_URL": f"{SERVER}/{DB_NAME}",
                 "REDIS_URL": self.redis_url,
                 "DEBUG": "false",
+                "SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback (production sits behind TLS)
                 "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret"),
                 "MEDIA_ROOT": str(self.tmp),
                 "IMAGE_ROOT": str(self.tmp / "images"),
@@ -138,3 +139,26 @@ def bench_user(username="bench-alice"):
     user, _ = User.objects.get_or_create(username=username)
     user.groups.add(Group.objects.get(name="viewer"))
     return user
+
+
+def start_gunicorn(env, workers, threads):
+    """gunicorn (gthread, keep-alive) on a free port, serving once /bench/bare answers; (process, port, log)."""
+    import urllib.request
+
+    port = free_port()
+    log = open(env.tmp / "gunicorn.log", "w")  # Django logs each 400 as a warning, as in production
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{port}", "-k", "gthread"]
+        + ["-w", str(workers), "--threads", str(threads), "--keep-alive", "30", "--log-level", "warning"],
+        cwd=ROOT,
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/bare", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    return process, port, log

@@ -18,14 +18,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from exports_api import WRK_REPORT, cpu_seconds, lua_string, server_pids  # noqa: E402
-from exports_common import ROOT, Environment, bench_user, free_port, seed  # noqa: E402
+from exports_common import Environment, bench_user, seed, start_gunicorn  # noqa: E402
 
 
 def mix_script(requests):
@@ -128,23 +127,8 @@ def main():
         token = Token.objects.get_or_create(user=user)[0].key
         requests = the_mix(user, token)
         bare = [("GET", "/bench/bare", {})]
-        port = free_port()
-        log = open(env.tmp / "gunicorn.log", "w")
-        gunicorn = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{port}", "-k", "gthread"]
-            + ["-w", str(args.workers), "--threads", str(args.threads), "--keep-alive", "30", "--log-level", "warning"],
-            cwd=ROOT,
-            env=dict(os.environ),
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
+        gunicorn, port, log = start_gunicorn(env, args.workers, args.threads)
         try:
-            for _ in range(100):
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/bare", timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.1)
             check(port, requests)
             run_wrk(port, requests, 2, args.connections, env.tmp / "wrk.lua")  # warm-up
             pids = server_pids(gunicorn, env.redis)
