@@ -7,7 +7,8 @@ from django import forms
 from django.db.models import Exists, OuterRef
 from rest_framework.filters import OrderingFilter
 
-from core.timeutil import day_start, outside_supported
+from core.filters import DateFilter, IsoDateTimeFilter
+from core.timeutil import day_start
 from detections.models import Classification, Detection, Image, Location
 
 
@@ -37,34 +38,6 @@ class BooleanFilter(django_filters.BooleanFilter):
 
 class ClassificationInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
     """`classification=buck,doe` (comma separated, each a known class)."""
-
-
-class SupportedRange:
-    """A form field whose date or date-time must lie in the supported range (core.timeutil), so that
-    a day added or a zone applied cannot overflow."""
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        problem = outside_supported(value, "The date") if value is not None else None
-        if problem:
-            raise forms.ValidationError(problem)
-        return value
-
-
-class SupportedDateField(SupportedRange, forms.DateField):
-    pass
-
-
-class SupportedDateTimeField(SupportedRange, django_filters.fields.IsoDateTimeField):
-    pass
-
-
-class DateFilter(django_filters.DateFilter):
-    field_class = SupportedDateField
-
-
-class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
-    field_class = SupportedDateTimeField
 
 
 class TakenRangeMixin(django_filters.FilterSet):

@@ -266,3 +266,14 @@ def browser_page(live_server, monkeypatch):
 def page_as_bob(browser_page, bob):
     """A headless Chromium page logged in as bob (reviewer)."""
     return browser_page(bob)
+
+
+@pytest.fixture(autouse=True)
+def fresh_token_cache():
+    """The export endpoints remember verified tokens per process (exports.api.auth); a test's users are
+    rolled back afterwards, so no test may see another's cached user (on PostgreSQL ids are not reused)."""
+    from exports.api.auth import CachedTokenAuthentication
+
+    CachedTokenAuthentication._cache.clear()
+    yield
+    CachedTokenAuthentication._cache.clear()

@@ -1,13 +1,13 @@
 """Detections: browse with filters, review and correct, history, review statistics, crops."""
 
 from django.http import Http404
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from core.filters import SupportedRangeFilterBackend
 from core.roles import ReadOrReviewer
 from detections import files, selectors, services
 from detections.api import inputs
@@ -37,7 +37,7 @@ class DetectionViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = DetectionSerializer
     permission_classes = [ReadOrReviewer]
     pagination_class = TakenAtCursorPagination
-    filter_backends = [StableOrderingFilter, DjangoFilterBackend]
+    filter_backends = [StableOrderingFilter, SupportedRangeFilterBackend]
     filterset_class = DetectionFilter
     ordering_fields = ["taken_at", "confidence", "created_at"]
     ordering = ["-taken_at"]

@@ -1,7 +1,6 @@
 """Locations and images: browse, ingest (single upload and batch), original file and thumbnail."""
 
 from django.http import FileResponse, Http404
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
@@ -10,6 +9,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from core.filters import SupportedRangeFilterBackend
 from core.parsers import DepthLimitedJSONParser
 from core.roles import ReadOrReviewer
 from detections import files, ingest, selectors
@@ -77,7 +77,7 @@ class ImageViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ImageSerializer
     permission_classes = [ReadOrReviewer]
     pagination_class = TakenAtCursorPagination
-    filter_backends = [StableOrderingFilter, DjangoFilterBackend]
+    filter_backends = [StableOrderingFilter, SupportedRangeFilterBackend]
     filterset_class = ImageFilter
     ordering_fields = ["taken_at", "created_at"]
     ordering = ["-taken_at"]

@@ -9,18 +9,9 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from exports.api.auth import CachedTokenAuthentication
-
 pytestmark = pytest.mark.django_db
 
 ATTEMPTS = 30
-
-
-@pytest.fixture(autouse=True)
-def empty_token_cache():
-    CachedTokenAuthentication._cache.clear()
-    yield
-    CachedTokenAuthentication._cache.clear()
 
 
 def post_login(client, url, username, password):

@@ -8,7 +8,6 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from exports import status
-from exports.api.auth import CachedTokenAuthentication
 from exports.models import ExportJob
 
 pytestmark = pytest.mark.django_db
@@ -19,13 +18,6 @@ REJECTED = {
     "group_by": "year",
 }
 VR_003 = "group_by must be one of: day, month, week"
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    CachedTokenAuthentication._cache.clear()
-    yield
-    CachedTokenAuthentication._cache.clear()
 
 
 @pytest.fixture

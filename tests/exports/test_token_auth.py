@@ -6,16 +6,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from exports.api.auth import CachedTokenAuthentication
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    CachedTokenAuthentication._cache.clear()
-    yield
-    CachedTokenAuthentication._cache.clear()
 
 
 def test_token_client_can_poll_and_a_bad_token_is_refused(alice):

@@ -103,3 +103,16 @@ def test_list_filters_refuse_dates_outside_the_range(alice_client, path, query):
     response = alice_client.get(f"{path}?{query}")
     assert response.status_code == 400
     assert f"must be between {SUPPORTED_DATES}" in str(response.json())
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["0570-04-06T17:50:07-23:52", "2024-01-01T00:00:00-23:00", "9999-12-31T23:59:59"],
+)
+def test_generated_list_filters_refuse_dates_the_database_cannot_hold(alice_client, value):
+    """Found by the fuzz run on PostgreSQL: /api/deer/?last_seen__gte=<year 570, offset -23:52> was a 500.
+    Every FilterSet generated from filterset_fields uses the supported-range filters (core.filters)."""
+    response = alice_client.get("/api/deer/", {"last_seen__gte": value})
+    assert response.status_code == 400
+    assert "last_seen__gte" in response.json()["errors"]
+    assert alice_client.get("/api/deer/", {"last_seen__gte": "2024-01-01T00:00:00-06:00"}).status_code == 200
