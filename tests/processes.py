@@ -1,5 +1,7 @@
 """Processes started by tests."""
 
+import time
+
 import psutil
 
 
@@ -18,3 +20,14 @@ def kill_tree(process):
             pass
     psutil.wait_procs(family, timeout=10)
     process.wait(timeout=10)
+
+
+def wait_for(predicate, timeout, step=0.5):
+    """The first truthy value of predicate(), polled every `step` s for at most `timeout` s; else None."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return None

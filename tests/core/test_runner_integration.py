@@ -8,19 +8,9 @@ import pytest
 
 from core import runner
 from reid.models import ReidRun
-from tests.processes import kill_tree
+from tests.processes import kill_tree, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for(predicate, timeout, step=0.5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    return None
 
 
 def test_killed_worker_reid_run_reads_failed_within_two_minutes(start_worker):

@@ -13,7 +13,7 @@ from django.conf import settings
 from PIL import Image as PILImage
 
 from detections.models import Detection, Image, Location
-from tests.processes import kill_tree
+from tests.processes import kill_tree, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -54,16 +54,6 @@ def slow_export_ids(n_images=60, per_image=4):
                 )
             )
     return ids
-
-
-def wait_for(predicate, timeout, step=0.5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    return None
 
 
 def running(client, url):
