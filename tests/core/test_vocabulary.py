@@ -20,5 +20,5 @@ def test_model_choices_follow_the_vocabulary():
 def test_unknown_class_message_names_every_class():
     assert unknown_class("elk") == (
         "'elk' is not a known class. Valid classes: buck, doe, fawn, unknown, cattle, pig, raccoon, coyote, "
-        "turkey, human, vehicle."
+        "turkey, animal, human, vehicle."
     )
