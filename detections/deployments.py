@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Exists, F, Max, Min, OuterRef, Q
+from django.utils import timezone
 
 from core.timeutil import as_local_date, day_start, outside_supported
 from detections.models import ClockCorrection, Deployment, Detection, Image
@@ -169,3 +170,28 @@ def clock_offset_set(deployment, seconds, user=None):
         )
         detections_retimed.send(sender=Deployment, deployment=deployment)
     return correction
+
+
+def operating_seconds(deployment, now):
+    """Seconds the deployment operated up to now: its interval minus its (loaded) outages."""
+    end = min(deployment.pickup_at or now, now)
+    seconds = max((end - deployment.setup_at).total_seconds(), 0.0)
+    for outage in deployment.outages.all():
+        seconds -= max((min(outage.end_at, end) - max(outage.start_at, deployment.setup_at)).total_seconds(), 0.0)
+    return seconds
+
+
+def location_deployments(location):
+    """The location's deployments (outages and clock history loaded), each with `camera_days` operated
+    so far and `images` (the images inside its interval), and the number of the location's images
+    outside every deployment."""
+    rows = list(
+        Deployment.objects.filter(location=location)
+        .prefetch_related("outages", "clock_corrections__user")
+        .order_by("setup_at")
+    )
+    now = timezone.now()
+    for deployment in rows:
+        deployment.camera_days = operating_seconds(deployment, now) / 86400.0
+        deployment.images = deployment_images(deployment).count()
+    return rows, images_outside(Image.objects.filter(location=location)).count()
