@@ -16,7 +16,7 @@ to 24:00 of the local day of its last, so effort exists for data imported before
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Exists, F, Max, Min, OuterRef, Q
+from django.db.models import Exists, F, Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from core.timeutil import as_local_date, day_start, outside_supported
@@ -195,3 +195,14 @@ def location_deployments(location):
         deployment.camera_days = operating_seconds(deployment, now) / 86400.0
         deployment.images = deployment_images(deployment).count()
     return rows, images_outside(Image.objects.filter(location=location)).count()
+
+
+def deployment_id_of(location_field="location_id", time_field="taken_at"):
+    """Subquery: the id of the stored deployment whose interval holds the outer row's time (NULL when
+    none does: a location without deployments, or an image outside them)."""
+    return Subquery(
+        Deployment.objects.filter(location_id=OuterRef(location_field), setup_at__lte=OuterRef(time_field))
+        .filter(Q(pickup_at__isnull=True) | Q(pickup_at__gt=OuterRef(time_field)))
+        .order_by("setup_at")
+        .values("id")[:1]
+    )
