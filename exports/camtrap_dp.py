@@ -262,8 +262,9 @@ OBSERVATION_VALUES = (
 def media_rows(params, chunk_size=1000):
     return (
         selected_images(params)
+        .annotate(deployment_id=deployment_id_of())
         .order_by("location__name", "taken_at", "id")
-        .values(*MEDIA_VALUES)
+        .values(*MEDIA_VALUES, "deployment_id")
         .iterator(chunk_size=chunk_size)
     )
 
@@ -271,8 +272,9 @@ def media_rows(params, chunk_size=1000):
 def observation_rows(params, chunk_size=1000):
     return (
         selected_detections(params)
+        .annotate(deployment_id=deployment_id_of())
         .order_by("taken_at", "image_id", "id")
-        .values(*OBSERVATION_VALUES)
+        .values(*OBSERVATION_VALUES, "deployment_id")
         .iterator(chunk_size=chunk_size)
     )
 
@@ -280,8 +282,9 @@ def observation_rows(params, chunk_size=1000):
 def blank_rows(params, chunk_size=1000):
     return (
         blank_images(params)
+        .annotate(deployment_id=deployment_id_of())
         .order_by("location__name", "taken_at", "id")
-        .values("id", "location_id", "location__timezone", "taken_at", "created_at")
+        .values("id", "location_id", "location__timezone", "taken_at", "created_at", "deployment_id")
         .iterator(chunk_size=chunk_size)
     )
 
@@ -379,7 +382,7 @@ def _deployment_comments(deployment, running):
 def media_row(row, zones, file_path, public):
     values = {
         "mediaID": str(row["id"]),
-        "deploymentID": str(row["location_id"]),
+        "deploymentID": str(row.get("deployment_id") or row["location_id"]),
         "captureMethod": "activityDetection",
         "timestamp": local_iso(row["taken_at"], row["location__timezone"], zones),
         "filePath": file_path,
@@ -397,7 +400,7 @@ def observation_row(row, zones):
     width, height = row["image__width"], row["image__height"]
     values = {
         "observationID": str(row["id"]),
-        "deploymentID": str(row["location_id"]),
+        "deploymentID": str(row.get("deployment_id") or row["location_id"]),
         "mediaID": str(row["image_id"]),
         "eventID": str(row["burst"]) if row["burst"] else "",
         "eventStart": moment,
@@ -431,7 +434,7 @@ def blank_row(row, zones):
     moment = local_iso(row["taken_at"], row["location__timezone"], zones)
     values = {
         "observationID": f"blank-{row['id']}",
-        "deploymentID": str(row["location_id"]),
+        "deploymentID": str(row.get("deployment_id") or row["location_id"]),
         "mediaID": str(row["id"]),
         "eventStart": moment,
         "eventEnd": moment,
