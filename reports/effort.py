@@ -90,7 +90,7 @@ def _intervals(low, high, location_ids):
         deployments = deployments.filter(location_id__in=location_ids)
         outages = outages.filter(deployment__location_id__in=location_ids)
     rows = [
-        (loc, start, end or now, 1.0)
+        (loc, start, min(end or now, now), 1.0)
         for loc, start, end in deployments.values_list("location_id", "setup_at", "pickup_at")
     ]
     for loc, start, end, setup, pickup in outages.values_list(
