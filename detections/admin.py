@@ -80,19 +80,7 @@ class DeploymentForm(forms.ModelForm):
     class Meta:
         model = Deployment
         # clock_offset is changed through clock_offset_set (it re-times images and keeps history)
-        fields = [
-            "location",
-            "setup_at",
-            "pickup_at",
-            "camera_id",
-            "camera_model",
-            "camera_height",
-            "bait_use",
-            "feature_type",
-            "notes",
-            "setup_by",
-            "inferred",
-        ]
+        fields = [*deployments.DESCRIBING_FIELDS, "inferred"]
 
     def clean(self):
         data = super().clean()

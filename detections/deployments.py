@@ -24,6 +24,19 @@ from detections.models import ClockCorrection, Deployment, Detection, Image
 from detections.signals import detections_retimed
 
 MAX_CLOCK_OFFSET = 10 * 365 * 86400  # ten years either way, in seconds
+# the fields a person edits directly (clock_offset goes through clock_offset_set)
+DESCRIBING_FIELDS = [
+    "location",
+    "setup_at",
+    "pickup_at",
+    "camera_id",
+    "camera_model",
+    "camera_height",
+    "bait_use",
+    "feature_type",
+    "notes",
+    "setup_by",
+]
 
 
 def _overlaps(qs, start_field, end_field, start, end):

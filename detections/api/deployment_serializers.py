@@ -45,16 +45,7 @@ class DeploymentSerializer(StrictModelSerializer):
         model = Deployment
         fields = [
             "id",
-            "location",
-            "setup_at",
-            "pickup_at",
-            "camera_id",
-            "camera_model",
-            "camera_height",
-            "bait_use",
-            "feature_type",
-            "notes",
-            "setup_by",
+            *deployments.DESCRIBING_FIELDS,
             "clock_offset",
             "inferred",
             "outages",
