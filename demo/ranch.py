@@ -25,6 +25,7 @@ from django.utils import timezone
 from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFont
 
+from demo.deployments import create_deployments, visit_site
 from demo.ground_truth import EMBEDDING_MODEL, INDIVIDUALS, make_individuals, noisy_embedding, write_ground_truth
 from detections.models import Detection, DetectionCorrection, Image, Location
 
@@ -186,6 +187,7 @@ def generate_ranch(images=3000, seed=7, end=None, days=365, stdout=None):
     for local_start, frames in zip(visits, frame_counts, strict=False):
         kind = pick_visit_kind(rng, local_start.month)
         site = str(rng.choice(site_names, p=site_weights / site_weights.sum()))
+        site = visit_site(site, local_start.replace(tzinfo=tz), start, tz)  # none at TinMan while it is out
         members = []  # (label, individual or None, box)
         if kind in by_sex:
             group = int(rng.integers(1, 3 if kind == "buck" else 4))
@@ -253,6 +255,7 @@ def generate_ranch(images=3000, seed=7, end=None, days=365, stdout=None):
         Image.objects.bulk_create(image_rows, batch_size=1000)
         Detection.objects.bulk_create(detection_rows, batch_size=1000)
         DetectionCorrection.objects.bulk_create(corrections, batch_size=1000)
+        create_deployments(locations, start, end, tz)
     write_ground_truth(truth)
 
     summary.images = len(image_rows)

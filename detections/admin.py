@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin
 
-from detections.models import Detection, DetectionCorrection, Image, Location
+from detections import deployments
+from detections.models import ClockCorrection, Deployment, Detection, DetectionCorrection, Image, Location, Outage
 
 
 @admin.register(Location)
@@ -67,3 +69,67 @@ class DetectionCorrectionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def _raise(form, problems):
+    for field, message in problems:
+        form.add_error(field if field in form.fields else None, message)
+
+
+class DeploymentForm(forms.ModelForm):
+    class Meta:
+        model = Deployment
+        # clock_offset is changed through clock_offset_set (it re-times images and keeps history)
+        fields = [*deployments.DESCRIBING_FIELDS, "inferred"]
+
+    def clean(self):
+        data = super().clean()
+        _raise(
+            self,
+            deployments.deployment_problems(
+                data.get("location"), data.get("setup_at"), data.get("pickup_at"), self.instance
+            ),
+        )
+        return data
+
+
+class OutageForm(forms.ModelForm):
+    class Meta:
+        model = Outage
+        fields = ["start_at", "end_at", "reason"]
+
+    def clean(self):
+        data = super().clean()
+        deployment = self.instance.deployment if self.instance.deployment_id else None
+        if deployment is not None:
+            _raise(
+                self, deployments.outage_problems(deployment, data.get("start_at"), data.get("end_at"), self.instance)
+            )
+        return data
+
+
+class OutageInline(admin.TabularInline):
+    model = Outage
+    form = OutageForm
+    extra = 0
+
+
+class ClockCorrectionInline(admin.TabularInline):
+    model = ClockCorrection
+    extra = 0
+    can_delete = False
+    readonly_fields = ["old_offset", "new_offset", "images", "detections", "user", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Deployment)
+class DeploymentAdmin(admin.ModelAdmin):
+    form = DeploymentForm
+    list_display = ["location", "setup_at", "pickup_at", "camera_id", "bait_use", "clock_offset", "inferred"]
+    list_filter = ["inferred", "bait_use", "feature_type", "location"]
+    search_fields = ["camera_id", "camera_model", "notes", "setup_by"]
+    date_hierarchy = "setup_at"
+    readonly_fields = ["clock_offset", "created_at"]
+    inlines = [OutageInline, ClockCorrectionInline]

@@ -221,3 +221,91 @@ class DetectionCorrection(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("Correction history rows cannot be deleted.")
+
+
+class FeatureType(models.TextChoices):
+    """Camtrap DP 1.0 `featureType` vocabulary (blank: none)."""
+
+    ROAD_PAVED = "roadPaved"
+    ROAD_DIRT = "roadDirt"
+    TRAIL_HIKING = "trailHiking"
+    TRAIL_GAME = "trailGame"
+    ROAD_UNDERPASS = "roadUnderpass"
+    ROAD_OVERPASS = "roadOverpass"
+    ROAD_BRIDGE = "roadBridge"
+    CULVERT = "culvert"
+    BURROW = "burrow"
+    NEST_SITE = "nestSite"
+    CARCASS = "carcass"
+    WATER_SOURCE = "waterSource"
+    FRUITING_TREE = "fruitingTree"
+
+
+class Deployment(models.Model):
+    """One camera at one location from `setup_at` to `pickup_at` (NULL while it is still running).
+
+    The basis of survey effort: the camera-days of the deployments minus their outages.
+    `clock_offset` is the number of seconds added to the camera's EXIF time; change it through
+    detections.deployments.clock_offset_set, which re-times the images and keeps a history row.
+    `inferred` rows were made from the first and last image of a location that had no deployment.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="deployments")
+    setup_at = models.DateTimeField()
+    pickup_at = models.DateTimeField(null=True, blank=True)
+    camera_id = models.CharField(max_length=100, blank=True)
+    camera_model = models.CharField(max_length=100, blank=True)
+    camera_height = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(50)], help_text="metres"
+    )
+    bait_use = models.BooleanField(default=False)
+    feature_type = models.CharField(max_length=20, choices=FeatureType.choices, blank=True)
+    notes = models.TextField(blank=True)
+    setup_by = models.CharField(max_length=100, blank=True)
+    clock_offset = models.IntegerField(default=0, help_text="seconds added to the camera's EXIF time")
+    inferred = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["location__name", "setup_at"]
+        indexes = [models.Index(fields=["location", "setup_at"], name="deployment_location_setup")]
+
+    def __str__(self):
+        end = self.pickup_at.date().isoformat() if self.pickup_at else "running"
+        return f"{self.location} {self.setup_at.date().isoformat()}..{end}"
+
+
+class Outage(models.Model):
+    """An interval in which a deployment's camera did not work (excluded from effort)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="outages")
+    start_at = models.DateTimeField()
+    end_at = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["start_at"]
+
+    def __str__(self):
+        return f"outage {self.start_at.isoformat()}..{self.end_at.isoformat()}"
+
+
+class ClockCorrection(models.Model):
+    """Immutable history of one change of a deployment's clock offset and what it re-timed."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="clock_corrections")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    old_offset = models.IntegerField()
+    new_offset = models.IntegerField()
+    images = models.PositiveIntegerField(help_text="images re-timed")
+    detections = models.PositiveIntegerField(help_text="detections re-timed")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"clock offset {self.old_offset:+d} s -> {self.new_offset:+d} s"

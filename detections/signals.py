@@ -16,3 +16,8 @@ from django.dispatch import Signal
 
 detections_created = Signal()
 detections_corrected = Signal()
+
+# detections_retimed: sent by detections.deployments.clock_offset_set inside its transaction after a
+# deployment's clock offset changed and its images' and detections' taken_at moved (a bulk UPDATE,
+# so no post_save). Argument: `deployment`. Report caches listen to it.
+detections_retimed = Signal()

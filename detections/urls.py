@@ -1,10 +1,11 @@
 from django.urls import path
 
-from detections import views
+from detections import deployment_pages, views
 
 app_name = "detections"
 urlpatterns = [
     path("detections/", views.detection_browse, name="browse"),
     path("detections/batch-review", views.detection_batch_review, name="batch-review"),
     path("detections/<uuid:pk>/review", views.detection_review, name="review"),
+    path("locations/<uuid:pk>/deployments/", deployment_pages.location_deployments_page, name="location-deployments"),
 ]

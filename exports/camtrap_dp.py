@@ -33,8 +33,9 @@ from django.utils.text import slugify
 from core.runner import Cancelled
 from core.timeutil import as_local_date, day_bounds, utc_iso
 from core.vocabulary import DEER_CLASSES
+from detections.deployments import deployment_id_of
 from detections.files import media_type
-from detections.models import Image, Location
+from detections.models import Deployment, Image, Location
 from exports.selectors import detections_for_filter
 from exports.zip_archive import safe_cell, safe_dirname
 
@@ -184,10 +185,19 @@ def locations_without_coordinates(params):
 
 
 def deployments(params):
-    """One dict per location, aggregated in the database: first/last image and media count."""
-    return list(
+    """One dict per deployment holding selected images, aggregated in the database (first/last image
+    and media count per deployment), with the stored deployment's fields.
+
+    Images are grouped by the stored deployment whose interval holds them. Images with none form
+    one row per location keyed by the location id: the deployment inferred from its first and last
+    image (a location without deployments), or, at a location that has deployments, the images
+    outside all of them (timestampIssues true).
+    """
+    groups = (
         selected_images(params)
+        .annotate(deployment_id=deployment_id_of())
         .values(
+            "deployment_id",
             "location_id",
             "location__name",
             "location__latitude",
@@ -195,8 +205,26 @@ def deployments(params):
             "location__timezone",
         )
         .annotate(start=Min("taken_at"), end=Max("taken_at"), media=Count("id"))
-        .order_by("location__name")
+        .order_by()
     )
+    rows = list(groups)
+    stored = Deployment.objects.in_bulk([row["deployment_id"] for row in rows if row["deployment_id"]])
+    with_deployments = set(
+        Deployment.objects.filter(location_id__in={row["location_id"] for row in rows}).values_list(
+            "location_id", flat=True
+        )
+    )
+    for row in rows:
+        row["deployment"] = stored.get(_uuid_or_none(row["deployment_id"]))
+        row["outside"] = row["deployment"] is None and row["location_id"] in with_deployments
+    rows.sort(key=lambda row: (row["location__name"], row["start"]))
+    return rows
+
+
+def _uuid_or_none(value):
+    if value is None or isinstance(value, uuid.UUID):
+        return value
+    return uuid.UUID(str(value))
 
 
 def taxa_present(params):
@@ -234,8 +262,9 @@ OBSERVATION_VALUES = (
 def media_rows(params, chunk_size=1000):
     return (
         selected_images(params)
+        .annotate(deployment_id=deployment_id_of())
         .order_by("location__name", "taken_at", "id")
-        .values(*MEDIA_VALUES)
+        .values(*MEDIA_VALUES, "deployment_id")
         .iterator(chunk_size=chunk_size)
     )
 
@@ -243,8 +272,9 @@ def media_rows(params, chunk_size=1000):
 def observation_rows(params, chunk_size=1000):
     return (
         selected_detections(params)
+        .annotate(deployment_id=deployment_id_of())
         .order_by("taken_at", "image_id", "id")
-        .values(*OBSERVATION_VALUES)
+        .values(*OBSERVATION_VALUES, "deployment_id")
         .iterator(chunk_size=chunk_size)
     )
 
@@ -252,8 +282,9 @@ def observation_rows(params, chunk_size=1000):
 def blank_rows(params, chunk_size=1000):
     return (
         blank_images(params)
+        .annotate(deployment_id=deployment_id_of())
         .order_by("location__name", "taken_at", "id")
-        .values("id", "location_id", "location__timezone", "taken_at", "created_at")
+        .values("id", "location_id", "location__timezone", "taken_at", "created_at", "deployment_id")
         .iterator(chunk_size=chunk_size)
     )
 
@@ -300,22 +331,58 @@ def relative(pixels, size):
 
 
 def deployment_row(row, zones):
+    """A stored deployment: its own times and camera; otherwise the first..last image of the group."""
+    zone = row["location__timezone"]
+    deployment = row.get("deployment")
     values = {
-        "deploymentID": str(row["location_id"]),
+        "deploymentID": str(deployment.id if deployment else row["location_id"]),
         "locationID": str(row["location_id"]),
         "locationName": row["location__name"],
         "latitude": row["location__latitude"],
         "longitude": row["location__longitude"],
-        "deploymentStart": local_iso(row["start"], row["location__timezone"], zones),
-        "deploymentEnd": local_iso(row["end"], row["location__timezone"], zones),
+        "deploymentStart": local_iso(row["start"], zone, zones),
+        "deploymentEnd": local_iso(row["end"], zone, zones),
     }
+    if deployment is not None:
+        running = deployment.pickup_at is None
+        values |= {
+            "deploymentStart": local_iso(deployment.setup_at, zone, zones),
+            # a running deployment ends, for this package, at its last image
+            "deploymentEnd": local_iso(row["end"] if running else deployment.pickup_at, zone, zones),
+            "setupBy": deployment.setup_by,
+            "cameraID": deployment.camera_id,
+            "cameraModel": deployment.camera_model,
+            "cameraHeight": deployment.camera_height,
+            "timestampIssues": "false",
+            "baitUse": "true" if deployment.bait_use else "false",
+            "featureType": deployment.feature_type,
+            "deploymentComments": _deployment_comments(deployment, running),
+        }
+    elif row.get("outside"):
+        values |= {
+            "timestampIssues": "true",
+            "deploymentComments": "Images outside every recorded deployment of this location (clock or dates wrong?).",
+        }
+    else:
+        values["deploymentComments"] = "Inferred from the first and last image: no deployment was recorded."
     return [safe_cell(values.get(name)) for name in DEPLOYMENT_FIELDS]
+
+
+def _deployment_comments(deployment, running):
+    parts = [deployment.notes.strip()] if deployment.notes.strip() else []
+    if deployment.inferred:
+        parts.append("Inferred from the first and last image.")
+    if deployment.clock_offset:
+        parts.append(f"Timestamps corrected by {deployment.clock_offset:+d} s (camera clock).")
+    if running:
+        parts.append("Still running when exported.")
+    return " ".join(parts)
 
 
 def media_row(row, zones, file_path, public):
     values = {
         "mediaID": str(row["id"]),
-        "deploymentID": str(row["location_id"]),
+        "deploymentID": str(row.get("deployment_id") or row["location_id"]),
         "captureMethod": "activityDetection",
         "timestamp": local_iso(row["taken_at"], row["location__timezone"], zones),
         "filePath": file_path,
@@ -333,7 +400,7 @@ def observation_row(row, zones):
     width, height = row["image__width"], row["image__height"]
     values = {
         "observationID": str(row["id"]),
-        "deploymentID": str(row["location_id"]),
+        "deploymentID": str(row.get("deployment_id") or row["location_id"]),
         "mediaID": str(row["image_id"]),
         "eventID": str(row["burst"]) if row["burst"] else "",
         "eventStart": moment,
@@ -367,7 +434,7 @@ def blank_row(row, zones):
     moment = local_iso(row["taken_at"], row["location__timezone"], zones)
     values = {
         "observationID": f"blank-{row['id']}",
-        "deploymentID": str(row["location_id"]),
+        "deploymentID": str(row.get("deployment_id") or row["location_id"]),
         "mediaID": str(row["id"]),
         "eventStart": moment,
         "eventEnd": moment,

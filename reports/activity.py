@@ -9,7 +9,7 @@ from django.utils import timezone
 from core.timeutil import local_zone
 from core.vocabulary import CLASSIFICATIONS
 from detections.models import Location
-from reports import selectors
+from reports import effort, selectors
 from reports.insights import activity_insights
 from reports.periods import periods_for, previous_range
 
@@ -77,12 +77,22 @@ def rollup(counts, *positions):
     return totals
 
 
-def _period_rows(start, end, group_by, detections, events, classes):
+def per_100(count, camera_days):
+    """A rate per 100 camera-days (one decimal), None without effort."""
+    return round(count * 100.0 / camera_days, 1) if camera_days else None
+
+
+def _period_rows(start, end, group_by, detections, events, classes, location_ids):
     by_period_class = rollup(detections, PERIOD, CLASS)
     events_by_period = rollup(events, PERIOD)
+    _, days, matrix = effort.operation_matrix(start, end, location_ids)
+    daily = matrix.sum(axis=0)
     rows = []
     for period in periods_for(start, end, group_by):
         by_class = {name: by_period_class.get((period.key, name), 0) for name in classes}
+        first, last = (period.start - start).days, (period.end - start).days
+        camera_days = round(float(daily[first : last + 1].sum()), 2)
+        n_events = events_by_period.get(period.key, 0)
         rows.append(
             {
                 "label": period.label,
@@ -90,7 +100,9 @@ def _period_rows(start, end, group_by, detections, events, classes):
                 "end_date": period.end.isoformat(),
                 "days": period.days,
                 "detections": sum(by_class.values()),
-                "events": events_by_period.get(period.key, 0),
+                "events": n_events,
+                "camera_days": camera_days,
+                "events_per_100_camera_days": per_100(n_events, camera_days),
                 "by_class": by_class,
             }
         )
@@ -115,8 +127,9 @@ def _location_rows(detections, events, start, end, location_ids):
     locations = selectors.locations_by_id(set(counts) | set(camera_days))
     rows = []
     for loc_id, loc in locations.items():
-        days = camera_days.get(loc_id, 0)
+        days = round(camera_days.get(loc_id, 0), 2)
         n = counts.get(loc_id, 0)
+        n_events = events.get(loc_id, 0)
         rows.append(
             {
                 "id": str(loc_id),
@@ -124,9 +137,10 @@ def _location_rows(detections, events, start, end, location_ids):
                 "latitude": loc.latitude,
                 "longitude": loc.longitude,
                 "detections": n,
-                "events": events.get(loc_id, 0),
+                "events": n_events,
                 "camera_days": days,
-                "detections_per_100_camera_days": round(n * 100.0 / days, 1) if days else None,
+                "events_per_100_camera_days": per_100(n_events, days),
+                "detections_per_100_camera_days": per_100(n, days),
             }
         )
     rows.sort(key=lambda row: (-row["detections"], row["name"]))
@@ -160,22 +174,24 @@ def build_activity_report(
     events = selectors.event_counts(qs, group_by)
     by_class = rollup(detections, CLASS)
     classes = ordered_classes(by_class)
-    periods = _period_rows(start, end, group_by, detections, events, classes)
+    periods = _period_rows(start, end, group_by, detections, events, classes, location_ids)
     locations = _location_rows(detections, events, start, end, location_ids)
     individual_count, top = selectors.individuals_seen(qs, TOP_INDIVIDUALS)
     total = sum(by_class.values())
-    camera_days = sum(row["camera_days"] for row in locations)
+    camera_days = round(sum(row["camera_days"] for row in locations), 2)
+    n_events = sum(events.values())
 
     peak = max(periods, key=lambda row: row["detections"]) if total else None
     summary = {
         "total_detections": total,
-        "independent_events": sum(events.values()),
+        "independent_events": n_events,
         "by_class": {name: by_class[name] for name in classes},
         "ratio": sex_ratio(by_class),
         "individuals_seen": individual_count,
         "locations_with_detections": sum(1 for row in locations if row["detections"]),
         "camera_days": camera_days,
-        "detections_per_100_camera_days": round(total * 100.0 / camera_days, 1) if camera_days else None,
+        "events_per_100_camera_days": per_100(n_events, camera_days),
+        "detections_per_100_camera_days": per_100(total, camera_days),
         "peak_period": {
             "label": peak["label"],
             "start_date": peak["start_date"],

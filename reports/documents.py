@@ -5,6 +5,7 @@ from datetime import date
 
 from reports.activity import build_activity_report
 from reports.comparison import build_comparison_report
+from reports.data_status import data_status
 
 OPTION_NAMES = ("include_charts", "include_tables", "include_insights")
 
@@ -31,12 +32,19 @@ def report_for_params(params):
     )
 
 
+def report_data_status(report):
+    """The data-status chapter for the report's whole date range and location filter."""
+    return data_status(
+        _as_date(report["start_date"]), _as_date(report["end_date"]), report["filters"]["location_ids"] or None
+    )
+
+
 def report_options(params):
     return {name: params.get(name, True) is not False for name in OPTION_NAMES}
 
 
 def template_context(report, options, charts):
-    context = {"report": report, "options": options, "charts": charts}
+    context = {"report": report, "options": options, "charts": charts, "data_status": report_data_status(report)}
     if report["report_type"] == "comparison":
         context["class_rows"] = [
             {"name": name, "values": [p["by_class"].get(name, 0) for p in report["periods"]]}

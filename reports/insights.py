@@ -45,12 +45,12 @@ def activity_insights(report):
         f"The busiest hour of the day was {busiest['hour']:02d}:00–{(busiest['hour'] + 1) % 24:02d}:00 "
         f"({share(busiest['detections'], total)} of detections)."
     )
-    rated = [row for row in report["locations"] if row["detections_per_100_camera_days"] is not None]
+    rated = [row for row in report["locations"] if row["events_per_100_camera_days"] is not None]
     if rated:
-        best = max(rated, key=lambda row: row["detections_per_100_camera_days"])
+        best = max(rated, key=lambda row: row["events_per_100_camera_days"])
         lines.append(
             f"{best['name']} had the highest detection rate: "
-            f"{best['detections_per_100_camera_days']:.1f} per 100 camera-days."
+            f"{best['events_per_100_camera_days']:.1f} independent events per 100 camera-days."
         )
     if summary["individuals_seen"] and report["individuals"]:
         top = report["individuals"][0]

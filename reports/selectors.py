@@ -12,10 +12,11 @@ from django.conf import settings
 from django.db import connections
 from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Max, Min
 from django.db.models.expressions import Window
-from django.db.models.functions import ExtractHour, Lag, TruncDate, TruncDay, TruncMonth, TruncWeek
+from django.db.models.functions import ExtractHour, Lag, TruncDay, TruncMonth, TruncWeek
 
 from core.timeutil import as_local_date, day_bounds, local_zone
-from detections.models import Detection, Image, Location
+from detections.models import Detection, Location
+from reports import effort
 
 TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 
@@ -123,18 +124,9 @@ def detections_by_hour(qs):
 
 
 def camera_days_by_location(start, end, location_ids=None):
-    """{location id: number of local days on which the location's camera produced images}."""
-    low, high = day_bounds(start, end)
-    qs = Image.objects.filter(taken_at__gte=low, taken_at__lt=high)
-    if location_ids:
-        qs = qs.filter(location_id__in=location_ids)
-    rows = (
-        qs.annotate(day=TruncDate("taken_at", tzinfo=local_zone()))
-        .values("location_id")
-        .annotate(days=Count("day", distinct=True))
-        .order_by()
-    )
-    return {row["location_id"]: row["days"] for row in rows}
+    """{location id: camera-days operated between the inclusive local dates start..end}: the
+    deployments' operating time minus outages, summed in the database (reports.effort)."""
+    return effort.camera_days_between(start, end, location_ids)
 
 
 def locations_by_id(ids):

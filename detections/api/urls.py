@@ -1,5 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
+from detections.api.deployment_views import DeploymentViewSet, OutageViewSet
 from detections.api.detection_views import DetectionViewSet
 from detections.api.views import ImageViewSet, LocationViewSet
 
@@ -9,5 +10,7 @@ router = SimpleRouter(trailing_slash="")
 router.register("locations", LocationViewSet, basename="location")
 router.register("images", ImageViewSet, basename="image")
 router.register("detections", DetectionViewSet, basename="detection")
+router.register("deployments", DeploymentViewSet, basename="deployment")
+router.register("outages", OutageViewSet, basename="outage")
 
 urlpatterns = router.urls

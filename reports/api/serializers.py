@@ -13,6 +13,7 @@ from reports.validation import (
     PeriodSerializer,
     ReportQuerySerializer,
     StrictSerializer,
+    date_rule_errors,
 )
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -119,3 +120,38 @@ class ComparisonRequestSerializer(StrictSerializer):
         if len(set(labels)) != len(labels):
             return [("periods", "Each period needs a different label.")]
         return []
+
+
+class OccupancyQuerySerializer(StrictSerializer):
+    """GET /api/reports/occupancy: the detection-history matrix of the given classes."""
+
+    start_date = DateField()
+    end_date = DateField()
+    classifications = ClassificationListField(
+        error_messages={"required": "classifications is required: the class(es) the history is about, e.g. buck."}
+    )
+    location_ids = IdListField(required=False, default=list, max_length=100)
+    occasion_days = serializers.IntegerField(
+        required=False,
+        default=7,
+        min_value=1,
+        max_value=366,
+        error_messages={"invalid": "occasion_days must be a whole number of days from 1 to 366."},
+    )
+    min_camera_days = serializers.FloatField(required=False, default=0.0, min_value=0.0, max_value=366.0)
+    output = serializers.ChoiceField(choices=["json", "csv"], required=False, default="json")
+
+    def validate_location_ids(self, value):
+        return known_locations(value)
+
+    def validate_classifications(self, value):
+        if not value:
+            raise ValidationError("Give at least one class in classifications, e.g. buck.")
+        return value
+
+    def rule_errors(self, values, errors):
+        found = date_rule_errors(values.get("start_date"), values.get("end_date"))
+        days, start, end = values.get("occasion_days"), values.get("start_date"), values.get("end_date")
+        if days and start and end and start < end and days > (end - start).days + 1:
+            found.append(("occasion_days", "occasion_days cannot be longer than the date range."))
+        return found

@@ -1,10 +1,12 @@
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from reports.activity import build_activity_report
-from reports.api.serializers import ActivityQuerySerializer, ComparisonRequestSerializer
+from reports.api.serializers import ActivityQuerySerializer, ComparisonRequestSerializer, OccupancyQuerySerializer
 from reports.comparison import build_comparison_report
+from reports.occupancy import detection_history, history_csv
 
 
 class ActivityReportView(APIView):
@@ -53,3 +55,38 @@ class ComparisonReportView(APIView):
             title=data.get("title") or None,
         )
         return Response(report)
+
+
+class OccupancyView(APIView):
+    """Detection-history matrix (camtrapR layout) per class, with effort per occasion and naive occupancy."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start_date", str, description="YYYY-MM-DD, inclusive; occasions count from it"),
+            OpenApiParameter("end_date", str, description="YYYY-MM-DD, inclusive"),
+            OpenApiParameter("classifications", str, description="the class(es) detected, e.g. buck (required)"),
+            OpenApiParameter("occasion_days", int, description="days per occasion, 1..366 (default 7)"),
+            OpenApiParameter("min_camera_days", float, description="below this effort an occasion is NA (default 0)"),
+            OpenApiParameter("location_ids", str, description="location UUIDs, repeated or comma-separated"),
+            OpenApiParameter("output", str, enum=["json", "csv"], description="csv: camtrapR's layout"),
+        ],
+        responses={200: dict},
+    )
+    def get(self, request):
+        serializer = OccupancyQuerySerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        document = detection_history(
+            data["start_date"],
+            data["end_date"],
+            data["classifications"],
+            data["occasion_days"],
+            data.get("location_ids"),
+            data["min_camera_days"],
+        )
+        if data["output"] == "csv":
+            name = f"detection-history-{'-'.join(data['classifications'])}-{data['start_date']}.csv"
+            response = HttpResponse(history_csv(document), content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+        return Response(document)

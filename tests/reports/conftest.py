@@ -87,13 +87,11 @@ class Ranch:
         return starts
 
     def camera_days(self, location, start, end):
-        return len(
-            {
-                when.astimezone(CHICAGO).date()
-                for loc, when in self.images
-                if loc == location and start <= when.astimezone(CHICAGO).date() <= end
-            }
-        )
+        """Effort without deployments: the inferred one, whole local days from the location's first
+        image to its last, counted inside start..end (every day here is 24 h: no DST change)."""
+        days = [when.astimezone(CHICAGO).date() for loc, when in self.images if loc == location]
+        first, last = max(min(days), start), min(max(days), end)
+        return max((last - first).days + 1, 0)
 
 
 def local(year, month, day, hour=12, minute=0):

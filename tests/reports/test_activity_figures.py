@@ -92,10 +92,13 @@ def test_locations_with_camera_days_and_rate(ranch):
         assert row["detections"] == detections
         assert row["camera_days"] == days
         assert row["detections_per_100_camera_days"] == round(detections * 100 / days, 1)
-        assert row["events"] == len(ranch.events(ranch.start, ranch.end, locations=[loc]))
-    # The Sanctuary camera worked on Jan 2 without seeing anything: that day counts.
-    assert rows["Sanctuary"]["camera_days"] == 3
-    assert rows["Sanctuary"]["detections_per_100_camera_days"] == 100.0
+        events = len(ranch.events(ranch.start, ranch.end, locations=[loc]))
+        assert row["events"] == events
+        assert row["events_per_100_camera_days"] == round(events * 100 / days, 1)
+    # Effort (issue 12): no deployments, so the inferred one: Sanctuary's camera is taken to run from its
+    # first image's day (Dec 29) to its last (Jan 2), 5 camera-days, days without images included.
+    assert rows["Sanctuary"]["camera_days"] == 5
+    assert rows["Sanctuary"]["detections_per_100_camera_days"] == 60.0
     assert rows["Creek (no GPS)"]["latitude"] is None and rows["Creek (no GPS)"]["longitude"] is None
 
 

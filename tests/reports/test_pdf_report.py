@@ -78,7 +78,7 @@ def test_printed_totals_equal_the_api(ranch, alice_client, tmp_path):
             f"{loc['detections']} {loc['events']} {loc['camera_days']} {loc['detections_per_100_camera_days']:.1f}"
             in text
         )
-    assert "Creek (no GPS) – 2 2 1 200.0" in text
+    assert "Creek (no GPS) – 2 2 1.0 200.0 200.0" in text  # effort: the inferred deployment, one day
     assert "Big Ten buck 5 2024-12-28 06:10 2025-01-01 00:10" in text
     for line in api["insights"]:
         assert line in text.replace("\n", " ")

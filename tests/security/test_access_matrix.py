@@ -49,6 +49,7 @@ PK_BY_PREFIX = {
     "api/detections/": seeded.DETECTION,
     "api/images/": seeded.IMAGE,
     "api/locations/": seeded.LOCATION,
+    "locations/": seeded.LOCATION,
     "api/reid/runs/": seeded.REID_RUN,
     "reid/review/": seeded.REVIEW_ITEM,
     "api/reid/review/": seeded.REVIEW_ITEM,
