@@ -6,4 +6,5 @@ app_name = "reports_api"
 urlpatterns = [
     path("reports/activity", views.ActivityReportView.as_view(), name="activity"),
     path("reports/comparison", views.ComparisonReportView.as_view(), name="comparison"),
+    path("reports/overlap", views.OverlapReportView.as_view(), name="overlap"),
 ]
