@@ -180,3 +180,33 @@ def overlap_groups(data):
     if a["label"] == b["label"]:
         a["label"], b["label"] = f"{a['label']} (a)", f"{b['label']} (b)"
     return a, b
+
+
+CENSUS_MIN_DAYS, CENSUS_MAX_DAYS = 7, 31
+
+
+class CensusQuerySerializer(StrictSerializer):
+    """GET /api/reports/census: a census window start_date..end_date (inclusive, 7 to 31 days)."""
+
+    start_date = DateField()
+    end_date = DateField()
+    location_ids = IdListField(required=False, default=list, max_length=100)
+    resamples = serializers.IntegerField(required=False, default=1000, min_value=0, max_value=MAX_RESAMPLES)
+    seed = serializers.IntegerField(required=False, default=0, min_value=0, max_value=2**31 - 1)
+
+    def validate_location_ids(self, value):
+        return known_locations(value)
+
+    def rule_errors(self, values, errors):
+        found = date_rule_errors(values.get("start_date"), values.get("end_date"))
+        if not found and values.get("start_date") and values.get("end_date"):
+            days = (values["end_date"] - values["start_date"]).days + 1
+            if not CENSUS_MIN_DAYS <= days <= CENSUS_MAX_DAYS:
+                found.append(
+                    (
+                        "end_date",
+                        f"A census window covers {CENSUS_MIN_DAYS} to {CENSUS_MAX_DAYS} days "
+                        f"(typically 10-14); this one has {days}.",
+                    )
+                )
+        return found

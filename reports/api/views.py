@@ -5,11 +5,13 @@ from rest_framework.views import APIView
 from reports.activity import build_activity_report
 from reports.api.serializers import (
     ActivityQuerySerializer,
+    CensusQuerySerializer,
     ComparisonRequestSerializer,
     OverlapQuerySerializer,
     overlap_groups,
 )
 from reports.cache import cached_report
+from reports.census import build_census_report
 from reports.comparison import build_comparison_report
 from reports.overlap_report import build_overlap_report
 
@@ -97,4 +99,30 @@ def overlap_report_for(data):
     group_a, group_b = overlap_groups(data)
     return build_overlap_report(
         group_a, group_b, data["time_basis"], data["resamples"], data["seed"], data.get("location_ids")
+    )
+
+
+class CensusReportView(APIView):
+    """Jacobson et al. (1997) camera census of deer for a census window, with a bootstrap interval."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start_date", str, description="first day of the census window (YYYY-MM-DD)"),
+            OpenApiParameter("end_date", str, description="last day (7 to 31 days in all; typically 10-14)"),
+            OpenApiParameter("location_ids", str, description="the census cameras' location UUIDs"),
+            OpenApiParameter("resamples", int, description="bootstrap resamples, 0..10000 (default 1000)"),
+            OpenApiParameter("seed", int, description="bootstrap seed (default 0)"),
+        ],
+        responses={200: dict},
+    )
+    def get(self, request):
+        serializer = CensusQuerySerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        return Response(cached_report("census", data, lambda: census_report_for(data)))
+
+
+def census_report_for(data):
+    return build_census_report(
+        data["start_date"], data["end_date"], data.get("location_ids"), data["resamples"], data["seed"]
     )
