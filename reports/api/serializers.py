@@ -199,14 +199,17 @@ class CensusQuerySerializer(StrictSerializer):
 
     def rule_errors(self, values, errors):
         found = date_rule_errors(values.get("start_date"), values.get("end_date"))
-        if not found and values.get("start_date") and values.get("end_date"):
-            days = (values["end_date"] - values["start_date"]).days + 1
-            if not CENSUS_MIN_DAYS <= days <= CENSUS_MAX_DAYS:
-                found.append(
-                    (
-                        "end_date",
-                        f"A census window covers {CENSUS_MIN_DAYS} to {CENSUS_MAX_DAYS} days "
-                        f"(typically 10-14); this one has {days}.",
-                    )
-                )
-        return found
+        return found or census_window_errors(values.get("start_date"), values.get("end_date"))
+
+
+def census_window_errors(start, end):
+    """[(field, message)] when a census window is not 7 to 31 days long."""
+    if not start or not end:
+        return []
+    days = (end - start).days + 1
+    if CENSUS_MIN_DAYS <= days <= CENSUS_MAX_DAYS:
+        return []
+    message = (
+        f"A census window covers {CENSUS_MIN_DAYS} to {CENSUS_MAX_DAYS} days (typically 10-14); this one has {days}."
+    )
+    return [("end_date", message)]
