@@ -17,7 +17,7 @@ from reports.activity import build_activity_report
 from reports.cache import cached_report
 
 EARTH_RADIUS_M = 6_371_000
-WIDTH, HEIGHT, MARGIN, LEGEND_HEIGHT = 640, 420, 50, 40  # drawn 1:1 in a 640 px column: text >= 12 px
+WIDTH, HEIGHT, MARGIN, LEGEND_HEIGHT = 600, 400, 50, 40  # drawn 1:1 (the PDF column is 650 px): text >= 12 px
 FONT = 'font-family="DejaVu Sans, Arial, sans-serif"'
 MAX_RADIUS, MIN_RADIUS = 24.0, 5.0
 NICE_METRES = (10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000)
@@ -132,8 +132,8 @@ def _legend():
         f'<text x="{MARGIN + 16}" y="{y}">events / 100 camera-days (area)</text>'
         f'<circle cx="{MARGIN + 262}" cy="{y - 4}" r="5" fill="#fff" stroke="#6b4f2a" stroke-width="1.5"/>'
         f'<text x="{MARGIN + 272}" y="{y}">0 with effort</text>'
-        f'<circle cx="{MARGIN + 382}" cy="{y - 4}" r="5" fill="#fff" stroke="#9aa39a" stroke-dasharray="2 2"/>'
-        f'<text x="{MARGIN + 392}" y="{y}">no camera-days</text></g>'
+        f'<circle cx="{MARGIN + 372}" cy="{y - 4}" r="5" fill="#fff" stroke="#9aa39a" stroke-dasharray="2 2"/>'
+        f'<text x="{MARGIN + 382}" y="{y}">no camera-days</text></g>'
     )
 
 
@@ -150,7 +150,7 @@ def station_map_svg(rows, title="Camera stations"):
         drawn.append(_site(site, x, y, top))
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="station-map" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'width="{WIDTH}" height="{HEIGHT}" style="max-width:100%;height:auto" role="img" aria-label="{escape(title)}">'
+        f'width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{escape(title)}">'
         f"<title>{escape(title)}</title>"
         f'<rect x="0.5" y="0.5" width="{WIDTH - 1}" height="{HEIGHT - 1}" fill="#fbfaf6" stroke="#d8d4c8"/>'
         + "".join(drawn)
