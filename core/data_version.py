@@ -11,11 +11,15 @@ transaction, and the version is bumped once when it commits (at once in autocomm
 stored under the old version, but nobody reads that version any more. Job tables (subclasses of
 core.jobs.BackgroundJob: progress rows written while a job runs) do not count.
 
-Without Redis, current() is None and reports are computed afresh (never served from a cache).
+Without Redis, current() is None and reports are computed afresh (never served from a cache); after
+a failure Redis is not asked again for RETRY_SECONDS, and this process's missed bump is made up for
+as soon as it answers. (Another process's cached entries under the old version could then be read
+until then: entries live REPORT_CACHE_SECONDS at most.)
 """
 
 import logging
 import re
+import time
 
 from django.apps import apps
 from django.db import connections
@@ -28,6 +32,8 @@ DATA_APPS = ("detections", "reid", "deployments")
 WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 _tables = None
 _pending = False
+_down_until = 0.0
+RETRY_SECONDS = 5.0
 
 
 def connection():
@@ -53,29 +59,47 @@ def data_tables():
     return _tables
 
 
+def _redis_failed():
+    """Remember the failure: Redis is not tried again for RETRY_SECONDS (one warning per outage)."""
+    global _down_until
+    if not _down_until:
+        logger.warning("Redis unavailable: reports are not cached until it answers again")
+    _down_until = time.monotonic() + RETRY_SECONDS
+
+
+def _redis_skipped():
+    return _down_until and time.monotonic() < _down_until
+
+
 def current():
     """The version as a string, or None when Redis cannot be reached."""
-    global _pending
+    global _pending, _down_until
+    if _redis_skipped():
+        return None
     try:
         redis = connection()
-        if _pending:  # a write this process made while Redis was away
+        if _pending:  # writes this process made while Redis was away
             redis.incr(KEY)
             _pending = False
         value = redis.get(KEY)
     except Exception:  # noqa: BLE001 - no Redis: no cache, the report is computed afresh
-        logger.warning("data version unavailable; reports are not cached", exc_info=True)
+        _redis_failed()
         return None
+    _down_until = 0.0
     return (value or b"0").decode()
 
 
 def bump():
     global _pending
+    if _redis_skipped():
+        _pending = True
+        return
     try:
         connection().incr(KEY)
     except Exception:  # noqa: BLE001
-        # Bumped again at this process's next successful current(); cached entries expire anyway.
+        # Bumped at this process's next successful current(); cached entries expire anyway.
         _pending = True
-        logger.warning("could not bump the data version", exc_info=True)
+        _redis_failed()
 
 
 def _watch(execute, sql, params, many, context):

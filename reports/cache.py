@@ -1,7 +1,7 @@
 """Report results cached in Redis under their kind, parameters and the data version
 (core.data_version), so a repeated report is read back in milliseconds and never stale: every
 committed write to the data bumps the version, and entries of older versions are never read again
-(they expire after TTL_SECONDS).
+(they expire after settings.REPORT_CACHE_SECONDS; 0 turns the cache off).
 
 Without Redis every report is computed afresh.
 """
@@ -16,7 +16,6 @@ from core import data_version
 
 logger = logging.getLogger(__name__)
 
-TTL_SECONDS = 3600
 PREFIX = "herdbook:report"
 
 
@@ -32,6 +31,8 @@ def cached_report(kind, params, build):
     The version is read before the report is built, so a result built while a write commits is
     stored under the version that the write has already left behind.
     """
+    if settings.REPORT_CACHE_SECONDS <= 0:
+        return build()
     version = data_version.current()
     if version is None:
         return build()
@@ -45,7 +46,7 @@ def cached_report(kind, params, build):
         return json.loads(hit)
     payload = json.dumps(build(), default=str)
     try:
-        redis.set(key, payload, ex=TTL_SECONDS)
+        redis.set(key, payload, ex=settings.REPORT_CACHE_SECONDS)
     except Exception:  # noqa: BLE001
         logger.warning("could not store a report in the cache", exc_info=True)
     return json.loads(payload)  # the same form as a hit

@@ -14,6 +14,13 @@ URL = "/api/reports/activity"
 QUERY = {"start_date": "2024-10-01", "end_date": "2024-10-31"}
 
 
+@pytest.fixture(autouse=True)
+def redis_answers(monkeypatch):
+    """Start each test as if Redis had always answered (no outage remembered from another test)."""
+    monkeypatch.setattr(data_version, "_down_until", 0.0)
+    monkeypatch.setattr(data_version, "_pending", False)
+
+
 @pytest.fixture
 def counted_builds(monkeypatch):
     """Counts the activity reports actually built (not read from the cache)."""
@@ -117,3 +124,14 @@ def test_keys_depend_on_parameters_and_version():
     assert cache.cache_key("activity", {"a": 1, "b": 2}, "7") == cache.cache_key("activity", {"b": 2, "a": 1}, "7")
     assert cache.cache_key("activity", {"a": 1}, "7") != cache.cache_key("activity", {"a": 1}, "8")
     assert cache.cache_key("activity", {"a": 1}, "7") != cache.cache_key("overlap", {"a": 1}, "7")
+
+
+def test_a_write_while_redis_is_away_is_made_up_for(feeder, monkeypatch):
+    version = int(data_version.current())
+    working = data_version.connection
+    monkeypatch.setattr(data_version, "connection", lambda: (_ for _ in ()).throw(ConnectionError("down")))
+    factories.location("Pond")  # the bump fails: remembered
+    assert data_version.current() is None
+    monkeypatch.setattr(data_version, "connection", working)
+    monkeypatch.setattr(data_version, "_down_until", 0.0)  # the retry pause has passed
+    assert int(data_version.current()) == version + 1
