@@ -3,9 +3,10 @@ detections on PostgreSQL, each against a baseline measured in the same run.
 
     .venv/bin/python bench/reports_analyses.py [--detections 1000000] [--resamples 1000] [--keep]
 
-Own database (herdbook_bench_analyses; dropped at the end unless --keep), own temporary files.
-After seeding (demo.bulk) it links a share of the deer detections of the census window to 40
-buck and 60 doe profiles, as re-identification would.
+The database of bench/reports_pdf.py (herdbook_bench_reports: demo.bulk over the last 365 days,
+seeded here unless --keep finds it seeded; dropped at the end unless --keep), own temporary files.
+When it holds no deer profile yet, a share of the deer detections of the census window is linked
+to 40 buck and 60 doe profiles, as re-identification would.
 
   * overlap, buck vs doe over three months and over the whole year: the full report (the event
     query by minute of day, densities, Dhat, 1,000 smoothed-bootstrap resamples) against the
@@ -30,8 +31,6 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import reports_pdf  # noqa: E402
-
-reports_pdf.DB_NAME = "herdbook_bench_analyses"
 
 
 def timed(fn, repeat):
@@ -93,8 +92,11 @@ def main(tmp):
         print(f"seeding {args.detections:,} detections (PostgreSQL {reports_pdf.DB_NAME}) ...", flush=True)
         began = time.perf_counter()
         seed_bulk(args.detections, seed=1, end=end, days=365)
-        link_profiles(census_start, census_end)
         print(f"  seeded in {time.perf_counter() - began:.1f} s", flush=True)
+    from reid.models import Deer
+
+    if not Deer.objects.exists():
+        link_profiles(census_start, census_end)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE detections_detection")
 

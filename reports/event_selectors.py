@@ -28,7 +28,7 @@ def _series_sql(qs, minutes, *extra):
 
 
 def event_minutes(qs, with_date=False, minutes=None):
-    """[(local date or None, local minute of day 0..1439, event starts)] of the selected detections.
+    """[(class, local date or None, local minute of day 0..1439, event starts)] of the selected detections.
 
     The local time of an event is the time of its first detection. With with_date the rows are per
     local date too (sun time needs each day's sunrise and sunset).
@@ -41,14 +41,16 @@ def event_minutes(qs, with_date=False, minutes=None):
     compiled = [expression_sql_on_alias(part, "series", connection) for part in parts]
     columns = ", ".join(part_sql for part_sql, _ in compiled)
     part_params = [p for _, part_params in compiled for p in part_params]
-    groups = ", ".join(str(i) for i in range(1, len(parts) + 1))
-    outer = f'SELECT {columns}, COUNT(*) FROM ({sql}) "series" WHERE {START} GROUP BY {groups}'
+    groups = ", ".join(str(i) for i in range(1, len(parts) + 2))
+    outer = (
+        f'SELECT "effective_classification", {columns}, COUNT(*) FROM ({sql}) "series" WHERE {START} GROUP BY {groups}'
+    )
     with connection.cursor() as cursor:
         cursor.execute(outer, (*part_params, *params))
         rows = cursor.fetchall()
     if with_date:
-        return [(_as_date(day), int(hour) * 60 + int(minute), n) for hour, minute, day, n in rows]
-    return [(None, int(hour) * 60 + int(minute), n) for hour, minute, n in rows]
+        return [(name, _as_date(day), int(hour) * 60 + int(minute), n) for name, hour, minute, day, n in rows]
+    return [(name, None, int(hour) * 60 + int(minute), n) for name, hour, minute, n in rows]
 
 
 def _as_date(value):

@@ -57,19 +57,38 @@ def sun_angles(days, clock, latitude, longitude):
     return np.where(np.isnan(sr) | np.isnan(ss), clock, result)
 
 
-def group_sample(group, time_basis, coordinates):
-    """The Sample of a group's independent-event start times."""
-    qs = selectors.counted_detections(
-        group["start_date"], group["end_date"], group.get("location_ids"), group["classifications"]
-    )
-    rows = event_selectors.event_minutes(qs, with_date=time_basis == "sun")
+def _event_rows(group, time_basis, classes):
+    qs = selectors.counted_detections(group["start_date"], group["end_date"], group.get("location_ids"), classes)
+    return event_selectors.event_minutes(qs, with_date=time_basis == "sun")
+
+
+def group_sample(rows, classes, time_basis, coordinates):
+    """The Sample of the event start times of `classes` among event_minutes rows."""
+    rows = [row for row in rows if row[0] in classes]
     if not rows:
         return Sample(np.zeros(0), np.zeros(0))
-    clock = np.array([minute for _, minute, _ in rows], dtype=float) * TWO_PI / MINUTES_PER_DAY
-    counts = np.array([n for _, _, n in rows], dtype=float)
+    clock = np.array([minute for _, _, minute, _ in rows], dtype=float) * TWO_PI / MINUTES_PER_DAY
+    counts = np.array([n for *_, n in rows], dtype=float)
     if time_basis == "sun" and coordinates:
-        clock = sun_angles([day for day, _, _ in rows], clock, *coordinates)
+        clock = sun_angles([day for _, day, _, _ in rows], clock, *coordinates)
     return Sample.from_angles(clock, counts)
+
+
+def _samples(group_a, group_b, time_basis, coordinates):
+    """Both groups' Samples; one query when they share dates and locations (events are per class)."""
+    same = all(group_a[key] == group_b[key] for key in ("start_date", "end_date", "location_ids"))
+    if same:
+        rows = _event_rows(
+            group_a, time_basis, sorted(set(group_a["classifications"]) | set(group_b["classifications"]))
+        )
+        rows_a = rows_b = rows
+    else:
+        rows_a = _event_rows(group_a, time_basis, group_a["classifications"])
+        rows_b = _event_rows(group_b, time_basis, group_b["classifications"])
+    return (
+        group_sample(rows_a, group_a["classifications"], time_basis, coordinates),
+        group_sample(rows_b, group_b["classifications"], time_basis, coordinates),
+    )
 
 
 def _group_summary(group, sample):
@@ -94,8 +113,7 @@ def build_overlap_report(group_a, group_b, time_basis="clock", resamples=1000, s
     for group in (group_a, group_b):
         group.setdefault("location_ids", location_ids)
     coordinates = _centroid(location_ids) if time_basis == "sun" else None
-    a = group_sample(group_a, time_basis, coordinates)
-    b = group_sample(group_b, time_basis, coordinates)
+    a, b = _samples(group_a, group_b, time_basis, coordinates)
     figures = overlap_figures(a, b, resamples, seed) if a.n and b.n else overlap_figures(a, b, 0, seed)
     hours = np.linspace(0.0, 24.0, CURVE_POINTS)
     return {
