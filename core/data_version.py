@@ -116,7 +116,8 @@ def _watch(execute, sql, params, many, context):
 
 def install(sender=None, connection=None, **kwargs):
     if _watch not in connection.execute_wrappers:
-        connection.execute_wrappers.append(_watch)
+        # First in the list: execute_wrapper() contexts entered earlier pop their own (the last) entry.
+        connection.execute_wrappers.insert(0, _watch)
 
 
 def connect():
