@@ -201,6 +201,7 @@ def report_charts(report):
     if report["report_type"] == "comparison":
         return {"comparison": comparison_chart(report)}
     charts = {"periods": periods_chart(report), "hours": hours_chart(report)}
-    if report.get("overlap") and not report["overlap"]["empty"]:
-        charts["overlap"] = overlap_chart(report["overlap"])
+    overlap = report.get("overlap")
+    if overlap and overlap["curve"]["a"] and overlap["curve"]["b"]:  # a density needs 2+ events at 2+ times
+        charts["overlap"] = overlap_chart(overlap)
     return charts

@@ -128,3 +128,17 @@ def test_bad_requests_are_400_naming_the_field(alice_client, query, field):
     response = alice_client.get(URL, query)
     assert response.status_code == 400
     assert field in response.json()["errors"]
+
+
+def test_one_event_in_a_group_gives_no_estimate_and_no_chart(db, chicago, tmp_path):
+    from reports.charts import report_charts
+    from reports.documents import report_for_params
+    from tests.reports.test_pdf_report import params
+
+    loc = factories.location("Feeder")
+    shoot(loc, local(2024, 10, 2, 6, 0), "buck")
+    for day in (2, 3, 4):
+        shoot(loc, local(2024, 10, day, 19, 0), "doe")
+    report = report_for_params(params(start_date="2024-10-01", end_date="2024-10-31"))
+    assert report["overlap"]["overlap"]["delta"] is None and report["overlap"]["curve"]["a"] is None
+    assert "overlap" not in report_charts(report)
