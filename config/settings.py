@@ -193,6 +193,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 SITE_NAME = env("SITE_NAME", "Herdbook Demo Ranch")
 EXPORT_JOB_TTL = env_int("EXPORT_JOB_TTL", 3600)
 INDEPENDENCE_MINUTES = env_int("INDEPENDENCE_MINUTES", 30)
+# Report results cached per parameters and data version (reports.cache); 0 turns the cache off.
+REPORT_CACHE_SECONDS = env_int("REPORT_CACHE_SECONDS", 3600)
 REID_THRESHOLD = env_float("REID_THRESHOLD", 0.70)
 REID_REVIEW_THRESHOLD = env_float("REID_REVIEW_THRESHOLD", 0.55)
 REID_BURST_SECONDS = env_int("REID_BURST_SECONDS", 5)

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from detections.models import Detection, Image, Location
 from exports.services import user_exports
 from reid.models import Deer
+from reports.station_map import recent_station_map
 
 
 @login_required
@@ -32,4 +33,5 @@ def dashboard(request):
         "recent_images": Image.objects.select_related("location").annotate(n=Count("detections"))[:10],
         "recent_jobs": user_exports(request.user, limit=5),
     }
+    context["station_map"], context["stations"] = recent_station_map()
     return render(request, "dashboard/index.html", context)

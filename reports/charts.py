@@ -31,7 +31,7 @@ CLASS_COLOURS = {
 }
 FALLBACK_COLOUR = "#7f7f7f"
 DPI = 120
-FONT = {"family": "DejaVu Sans", "size": 8}
+FONT = {"family": "DejaVu Sans", "size": 10}  # 10 pt at 120 dpi: >= 11 px when a chart is printed 640 px wide
 
 
 def plain_text(draw):
@@ -52,7 +52,7 @@ def colour(name):
 def _figure(width, height, bottom=0.14):
     # Fixed margins instead of bbox_inches="tight", which draws every chart twice.
     figure = Figure(figsize=(width, height), dpi=DPI)
-    figure.subplots_adjust(left=0.08, right=0.87, top=0.96, bottom=bottom)
+    figure.subplots_adjust(left=0.09, right=0.83, top=0.96, bottom=bottom)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot(1, 1, 1)
     axes.spines[["top", "right"]].set_visible(False)
@@ -97,7 +97,7 @@ def _legend(axes, names, colours=None):
         handles = [Patch(color=(colours or {}).get(name) or colour(name), label=name) for name in names]
         axes.legend(
             handles=handles,
-            fontsize=FONT["size"] - 1,
+            fontsize=FONT["size"],
             frameon=False,
             ncol=1,
             loc="upper left",
@@ -167,10 +167,41 @@ def comparison_chart(report):
     return _data_uri(figure)
 
 
+OVERLAP_COLOURS = ("#6b4f2a", "#3d6b8c")
+
+
+@plain_text
+def overlap_chart(overlap):
+    """Both groups' activity densities over 24 h with their overlap (the area under both) shaded."""
+    curve, groups = overlap["curve"], overlap["groups"]
+    figure, axes = _figure(7.2, 2.6, bottom=0.18)
+    axes.yaxis.set_major_locator(MaxNLocator())
+    hours = curve["hours"]
+    per_hour = 2 * 3.141592653589793 / 24  # densities are per radian; 24 h = 2 pi
+    a = [v * per_hour for v in curve["a"]]
+    b = [v * per_hour for v in curve["b"]]
+    axes.fill_between(hours, [min(x, y) for x, y in zip(a, b, strict=True)], color="#c9c2b0", linewidth=0)
+    axes.plot(hours, a, color=OVERLAP_COLOURS[0], linewidth=1.8)
+    axes.plot(hours, b, color=OVERLAP_COLOURS[1], linewidth=1.8, linestyle="--")
+    axes.set_xlim(0, 24)
+    axes.set_ylim(0, max(max(a), max(b)) * 1.08)
+    axes.set_xticks(list(range(0, 25, 3)), [f"{h:02d}:00" for h in range(0, 25, 3)])
+    basis = "sun time: sunrise 06:00, sunset 18:00" if overlap["time_basis"] == "sun" else overlap["time_zone"]
+    axes.set_xlabel(f"Time of day ({basis})", fontsize=FONT["size"])
+    axes.set_ylabel("Density per hour", fontsize=FONT["size"])
+    labels = [groups[0]["label"], groups[1]["label"], "overlap"]
+    _legend(axes, labels, dict(zip(labels, (*OVERLAP_COLOURS, "#c9c2b0"), strict=True)))
+    return _data_uri(figure)
+
+
 def report_charts(report):
     """{name: data URI} for every chart the report's layout shows."""
-    if report["empty"]:
+    if report["report_type"] == "census" or report["empty"]:
         return {}
     if report["report_type"] == "comparison":
         return {"comparison": comparison_chart(report)}
-    return {"periods": periods_chart(report), "hours": hours_chart(report)}
+    charts = {"periods": periods_chart(report), "hours": hours_chart(report)}
+    overlap = report.get("overlap")
+    if overlap and overlap["curve"]["a"] and overlap["curve"]["b"]:  # a density needs 2+ events at 2+ times
+        charts["overlap"] = overlap_chart(overlap)
+    return charts

@@ -4,8 +4,11 @@ document, and the template context shared by the PDF and the staff preview."""
 from datetime import date
 
 from reports.activity import build_activity_report
+from reports.census import build_census_report
 from reports.comparison import build_comparison_report
 from reports.data_status import data_status
+from reports.overlap_report import build_overlap_report
+from reports.station_map import station_map_svg, station_rows
 
 OPTION_NAMES = ("include_charts", "include_tables", "include_insights")
 
@@ -18,18 +21,23 @@ def report_for_params(params):
     """Build the report for the validated request `params` (see reports.pdf.render_report_pdf)."""
     location_ids = params.get("location_ids") or []
     classifications = params.get("classifications") or []
+    start, end = _as_date(params["start_date"]), _as_date(params["end_date"])
     if params.get("report_type") == "comparison":
         return build_comparison_report(
             params["comparison_periods"], location_ids, classifications, title=params.get("title")
         )
-    return build_activity_report(
-        _as_date(params["start_date"]),
-        _as_date(params["end_date"]),
-        params.get("group_by") or "month",
-        location_ids,
-        classifications,
-        title=params.get("title"),
+    if params.get("report_type") == "census":
+        return build_census_report(start, end, location_ids, title=params.get("title"))
+    report = build_activity_report(
+        start, end, params.get("group_by") or "month", location_ids, classifications, title=params.get("title")
     )
+    report["stations"] = station_rows(report)
+    report["overlap"] = build_overlap_report(
+        {"label": "buck", "classifications": ["buck"], "start_date": start, "end_date": end},
+        {"label": "doe", "classifications": ["doe"], "start_date": start, "end_date": end},
+        location_ids=location_ids,
+    )
+    return report
 
 
 def report_data_status(report):
@@ -45,6 +53,8 @@ def report_options(params):
 
 def template_context(report, options, charts):
     context = {"report": report, "options": options, "charts": charts, "data_status": report_data_status(report)}
+    if report.get("stations") is not None:
+        context["station_map"] = station_map_svg(report["stations"])
     if report["report_type"] == "comparison":
         context["class_rows"] = [
             {"name": name, "values": [p["by_class"].get(name, 0) for p in report["periods"]]}

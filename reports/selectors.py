@@ -57,7 +57,7 @@ def detection_counts(qs, group_by):
     return {(as_local_date(period), name, location_id): n for period, name, location_id, n in rows}
 
 
-def _previous_same_series():
+def previous_same_series():
     """taken_at of the previous detection of the same class at the same location."""
     return Window(
         Lag("taken_at"),
@@ -80,7 +80,7 @@ def event_counts(qs, group_by, minutes=None):
     """
     minutes = settings.INDEPENDENCE_MINUTES if minutes is None else minutes
     inner = qs.annotate(
-        previous_at=_previous_same_series(),
+        previous_at=previous_same_series(),
         cutoff=ExpressionWrapper(F("taken_at") - timedelta(minutes=minutes), output_field=DateTimeField()),
     ).values_list("taken_at", "effective_classification", "location_id", "previous_at", "cutoff")
     sql, params = inner.query.sql_with_params()
@@ -98,9 +98,14 @@ def event_counts(qs, group_by, minutes=None):
 
 def _period_sql_on_alias(group_by, alias, connection):
     """The SQL of period_expression(group_by) applied to `alias`.taken_at instead of the table's."""
+    return expression_sql_on_alias(period_expression(group_by), alias, connection)
+
+
+def expression_sql_on_alias(expression, alias, connection):
+    """(sql, params) of an expression of Detection.taken_at, applied to `alias`.taken_at instead."""
     query = Detection.objects.all().query
     compiler = query.get_compiler(connection=connection)
-    sql, params = compiler.compile(period_expression(group_by).resolve_expression(query))
+    sql, params = compiler.compile(expression.resolve_expression(query))
     quote = connection.ops.quote_name
     column = f"{quote(Detection._meta.db_table)}.{quote('taken_at')}"
     if column not in sql:

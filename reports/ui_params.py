@@ -7,7 +7,7 @@ by the same serializers as the API, so the preview, the API and the PDF share on
 from rest_framework.exceptions import ValidationError
 
 from core.api_errors import first_message, flatten_errors
-from reports.api.serializers import ActivityQuerySerializer, ComparisonRequestSerializer
+from reports.api.serializers import ActivityQuerySerializer, CensusQuerySerializer, ComparisonRequestSerializer
 
 MAX_PERIODS = 5
 OPTION_NAMES = ("include_charts", "include_tables", "include_insights")
@@ -47,6 +47,13 @@ def params_from_query(query):
             start = min(p["start_date"] for p in periods)
             end = max(p["end_date"] for p in periods)
             group_by = "month"
+        elif report_type == "census":
+            fields = {name: query[name] for name in ("start_date", "end_date") if query.get(name)}
+            serializer = CensusQuerySerializer(data={**fields, "location_ids": common["location_ids"]})
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+            periods, group_by = [], "month"
+            start, end = data["start_date"].isoformat(), data["end_date"].isoformat()
         else:
             fields = {name: query[name] for name in ACTIVITY_FIELDS if query.get(name)}
             if fields.get("season"):
@@ -63,7 +70,7 @@ def params_from_query(query):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         return None, {"detail": first_message(detail), "errors": flatten_errors(detail)}
     params = {
-        "report_type": "comparison" if report_type == "comparison" else "seasonal_activity",
+        "report_type": report_type if report_type in ("comparison", "census") else "seasonal_activity",
         "start_date": start,
         "end_date": end,
         "group_by": group_by,

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from exports.camtrap_dp import locations_without_coordinates
 from exports.selectors import detections_for_filter
+from reports.api.serializers import census_window_errors
 from reports.validation import (
     ClassificationListField,
     DateField,
@@ -16,7 +17,7 @@ from reports.validation import (
 
 MAX_ZIP_DETECTIONS = 10_000
 MAX_CAMTRAP_DP_DETECTIONS = 10_000
-REPORT_TYPES = ("seasonal_activity", "comparison")
+REPORT_TYPES = ("seasonal_activity", "comparison", "census")
 FILTER_FIELDS = ("start_date", "end_date", "location_ids", "classifications", "group_by")
 
 
@@ -44,8 +45,8 @@ class PdfExportRequestSerializer(StrictSerializer):
     report_type = serializers.ChoiceField(
         choices=REPORT_TYPES,
         error_messages={
-            "invalid_choice": "report_type must be one of: comparison, seasonal_activity (got '{input}').",
-            "required": "report_type is required (seasonal_activity or comparison).",
+            "invalid_choice": "report_type must be one of: census, comparison, seasonal_activity (got '{input}').",
+            "required": "report_type is required (seasonal_activity, comparison or census).",
         },
     )
     start_date = DateField()
@@ -65,8 +66,10 @@ class PdfExportRequestSerializer(StrictSerializer):
         if values.get("report_type") == "comparison" and "comparison_periods" not in errors:
             if not 2 <= len(periods or []) <= 5:
                 found.append(("comparison_periods", "A comparison report needs 2 to 5 comparison_periods."))
-        elif values.get("report_type") == "seasonal_activity" and periods:
+        elif values.get("report_type") != "comparison" and periods:
             found.append(("comparison_periods", "comparison_periods are only used with report_type comparison."))
+        if values.get("report_type") == "census" and not found:
+            found += census_window_errors(values.get("start_date"), values.get("end_date"))
         return found
 
     def to_params(self):

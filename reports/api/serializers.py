@@ -155,3 +155,96 @@ class OccupancyQuerySerializer(StrictSerializer):
         if days and start and end and start < end and days > (end - start).days + 1:
             found.append(("occasion_days", "occasion_days cannot be longer than the date range."))
         return found
+
+
+TIME_BASES = ("clock", "sun")
+MAX_RESAMPLES = 10000
+
+
+class OverlapQuerySerializer(StrictSerializer):
+    """GET /api/reports/overlap: group a (classes a, start_date..end_date) against group b (classes b,
+    the same dates or b_start_date..b_end_date: two seasons), at location_ids, in clock or sun time."""
+
+    start_date = DateField()
+    end_date = DateField()
+    b_start_date = DateField(required=False)
+    b_end_date = DateField(required=False)
+    a = ClassificationListField(min_length=1, error_messages={"empty": "a needs at least one classification."})
+    b = ClassificationListField(min_length=1, error_messages={"empty": "b needs at least one classification."})
+    a_label = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    b_label = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    location_ids = IdListField(required=False, default=list, max_length=100)
+    time_basis = serializers.ChoiceField(
+        choices=TIME_BASES,
+        required=False,
+        default="clock",
+        error_messages={"invalid_choice": "time_basis must be clock or sun."},
+    )
+    resamples = serializers.IntegerField(required=False, default=1000, min_value=0, max_value=MAX_RESAMPLES)
+    seed = serializers.IntegerField(required=False, default=0, min_value=0, max_value=2**31 - 1)
+
+    def validate_location_ids(self, value):
+        return known_locations(value)
+
+    def rule_errors(self, values, errors):
+        found = date_rule_errors(values.get("start_date"), values.get("end_date"))
+        if ("b_start_date" in values) != ("b_end_date" in values):
+            found.append(("b_start_date", "Give both b_start_date and b_end_date, or neither."))
+        elif "b_start_date" in values:
+            found += [
+                ("b_" + name, message)
+                for name, message in date_rule_errors(values["b_start_date"], values["b_end_date"])
+            ]
+        return found
+
+
+def overlap_groups(data):
+    """(group a, group b) dicts for reports.overlap_report from validated OverlapQuerySerializer data."""
+    a = {
+        "label": data.get("a_label") or " + ".join(data["a"]),
+        "classifications": data["a"],
+        "start_date": data["start_date"],
+        "end_date": data["end_date"],
+    }
+    b = {
+        "label": data.get("b_label") or " + ".join(data["b"]),
+        "classifications": data["b"],
+        "start_date": data.get("b_start_date") or data["start_date"],
+        "end_date": data.get("b_end_date") or data["end_date"],
+    }
+    if a["label"] == b["label"]:
+        a["label"], b["label"] = f"{a['label']} (a)", f"{b['label']} (b)"
+    return a, b
+
+
+CENSUS_MIN_DAYS, CENSUS_MAX_DAYS = 7, 31
+
+
+class CensusQuerySerializer(StrictSerializer):
+    """GET /api/reports/census: a census window start_date..end_date (inclusive, 7 to 31 days)."""
+
+    start_date = DateField()
+    end_date = DateField()
+    location_ids = IdListField(required=False, default=list, max_length=100)
+    resamples = serializers.IntegerField(required=False, default=1000, min_value=0, max_value=MAX_RESAMPLES)
+    seed = serializers.IntegerField(required=False, default=0, min_value=0, max_value=2**31 - 1)
+
+    def validate_location_ids(self, value):
+        return known_locations(value)
+
+    def rule_errors(self, values, errors):
+        found = date_rule_errors(values.get("start_date"), values.get("end_date"))
+        return found or census_window_errors(values.get("start_date"), values.get("end_date"))
+
+
+def census_window_errors(start, end):
+    """[(field, message)] when a census window is not 7 to 31 days long."""
+    if not start or not end:
+        return []
+    days = (end - start).days + 1
+    if CENSUS_MIN_DAYS <= days <= CENSUS_MAX_DAYS:
+        return []
+    message = (
+        f"A census window covers {CENSUS_MIN_DAYS} to {CENSUS_MAX_DAYS} days (typically 10-14); this one has {days}."
+    )
+    return [("end_date", message)]

@@ -4,9 +4,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from reports.activity import build_activity_report
-from reports.api.serializers import ActivityQuerySerializer, ComparisonRequestSerializer, OccupancyQuerySerializer
+from reports.api.serializers import (
+    ActivityQuerySerializer,
+    CensusQuerySerializer,
+    ComparisonRequestSerializer,
+    OccupancyQuerySerializer,
+    OverlapQuerySerializer,
+    overlap_groups,
+)
+from reports.cache import cached_report
+from reports.census import build_census_report
 from reports.comparison import build_comparison_report
 from reports.occupancy import detection_history, history_csv
+from reports.overlap_report import build_overlap_report
 
 
 class ActivityReportView(APIView):
@@ -28,12 +38,16 @@ class ActivityReportView(APIView):
         serializer = ActivityQuerySerializer(data=request.query_params)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        report = build_activity_report(
-            data["start_date"],
-            data["end_date"],
-            data.get("group_by") or "month",
-            data.get("location_ids"),
-            data.get("classifications"),
+        report = cached_report(
+            "activity",
+            data,
+            lambda: build_activity_report(
+                data["start_date"],
+                data["end_date"],
+                data.get("group_by") or "month",
+                data.get("location_ids"),
+                data.get("classifications"),
+            ),
         )
         if data.get("season"):
             report["season"] = data["season"]
@@ -55,6 +69,66 @@ class ComparisonReportView(APIView):
             title=data.get("title") or None,
         )
         return Response(report)
+
+
+class OverlapReportView(APIView):
+    """Activity overlap (Delta-hat with a smoothed-bootstrap CI) of two groups of independent events."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start_date", str, description="YYYY-MM-DD, inclusive: group a (and b)"),
+            OpenApiParameter("end_date", str, description="YYYY-MM-DD, inclusive"),
+            OpenApiParameter("a", str, description="classes of group a, repeated or comma-separated"),
+            OpenApiParameter("b", str, description="classes of group b"),
+            OpenApiParameter("b_start_date", str, description="group b's own dates (two seasons)"),
+            OpenApiParameter("b_end_date", str, description="group b's own end date"),
+            OpenApiParameter("a_label", str, description="label of group a"),
+            OpenApiParameter("b_label", str, description="label of group b"),
+            OpenApiParameter("location_ids", str, description="location UUIDs, repeated or comma-separated"),
+            OpenApiParameter("time_basis", str, description="clock (default) or sun"),
+            OpenApiParameter("resamples", int, description="bootstrap resamples, 0..10000 (default 1000)"),
+            OpenApiParameter("seed", int, description="bootstrap seed (default 0)"),
+        ],
+        responses={200: dict},
+    )
+    def get(self, request):
+        serializer = OverlapQuerySerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        return Response(cached_report("overlap", data, lambda: overlap_report_for(data)))
+
+
+def overlap_report_for(data):
+    group_a, group_b = overlap_groups(data)
+    return build_overlap_report(
+        group_a, group_b, data["time_basis"], data["resamples"], data["seed"], data.get("location_ids")
+    )
+
+
+class CensusReportView(APIView):
+    """Jacobson et al. (1997) camera census of deer for a census window, with a bootstrap interval."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start_date", str, description="first day of the census window (YYYY-MM-DD)"),
+            OpenApiParameter("end_date", str, description="last day (7 to 31 days in all; typically 10-14)"),
+            OpenApiParameter("location_ids", str, description="the census cameras' location UUIDs"),
+            OpenApiParameter("resamples", int, description="bootstrap resamples, 0..10000 (default 1000)"),
+            OpenApiParameter("seed", int, description="bootstrap seed (default 0)"),
+        ],
+        responses={200: dict},
+    )
+    def get(self, request):
+        serializer = CensusQuerySerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        return Response(cached_report("census", data, lambda: census_report_for(data)))
+
+
+def census_report_for(data):
+    return build_census_report(
+        data["start_date"], data["end_date"], data.get("location_ids"), data["resamples"], data["seed"]
+    )
 
 
 class OccupancyView(APIView):

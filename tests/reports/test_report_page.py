@@ -46,7 +46,7 @@ def test_preview_shows_the_same_numbers_as_the_api(ranch, browser):
     html = response.content.decode()
     assert '<span class="value" data-figure="total_detections">14</span>' in html
     assert '<span class="value" data-figure="independent_events">10</span>' in html
-    assert html.count('src="data:image/png;base64,') == 2  # the same charts as the PDF
+    assert html.count('src="data:image/png;base64,') == 3  # the same charts as the PDF (issue 12: + overlap)
     assert "2025-W01" in html and "Big Ten" in html
     # The Export PDF button posts exactly the validated PDF request.
     params = response.context["pdf_params"]

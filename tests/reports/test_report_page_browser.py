@@ -52,7 +52,7 @@ def test_preview_then_export_pdf(ranch, page, alice):
     page.wait_for_selector("[data-figure=total_detections]")
     assert page.inner_text("[data-figure=total_detections]") == "14"
     assert page.inner_text("[data-figure=independent_events]") == "10"
-    assert page.locator("img[src^='data:image/png']").count() == 2
+    assert page.locator("img[src^='data:image/png']").count() == 3  # periods, hours and (issue 12) the overlap chart
     assert page.locator("table.periods tbody tr").count() == 3
 
     page.click("#export-pdf")

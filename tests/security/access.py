@@ -102,6 +102,8 @@ ACCESS = {
     "api/reports/activity": (403, 400, 400, 400, 400),
     "api/reports/comparison": (403, 400, 400, 400, 400),
     "api/reports/occupancy": (403, 400, 400, 400, 400),
+    "api/reports/overlap": (403, 400, 400, 400, 400),
+    "api/reports/census": (403, 400, 400, 400, 400),
     "deer/": (302, 200, 200, 200, 200),
     "deer/<pk>/": (302, 200, 200, 200, 200),
     "deer/<pk>/edit": (302, 403, 302, 302, 302),

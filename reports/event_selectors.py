@@ -1,0 +1,80 @@
+"""Selectors on independent events (see reports.selectors.event_counts for the definition), one
+aggregate query each: event starts by minute of day (activity overlap) and events with their
+detections per deer (the Jacobson census bootstrap).
+"""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import connections
+from django.db.models import DateTimeField, ExpressionWrapper, F
+from django.db.models.functions import ExtractHour, ExtractMinute, TruncDate
+
+from core.timeutil import local_zone
+from reports.selectors import _uuid, expression_sql_on_alias, previous_same_series
+
+START = '("previous_at" IS NULL OR "previous_at" < "cutoff")'
+
+
+def _series_sql(qs, minutes, *extra):
+    """(sql, params, connection) of the detections with previous_at and cutoff for event starts."""
+    minutes = settings.INDEPENDENCE_MINUTES if minutes is None else minutes
+    inner = qs.annotate(
+        previous_at=previous_same_series(),
+        cutoff=ExpressionWrapper(F("taken_at") - timedelta(minutes=minutes), output_field=DateTimeField()),
+    ).values_list("taken_at", "effective_classification", "location_id", *extra, "previous_at", "cutoff")
+    sql, params = inner.query.sql_with_params()
+    return sql, params, connections[qs.db]
+
+
+def event_minutes(qs, with_date=False, minutes=None):
+    """[(class, local date or None, local minute of day 0..1439, event starts)] of the selected detections.
+
+    The local time of an event is the time of its first detection. With with_date the rows are per
+    local date too (sun time needs each day's sunrise and sunset).
+    """
+    sql, params, connection = _series_sql(qs, minutes)
+    zone = local_zone()
+    parts = [ExtractHour("taken_at", tzinfo=zone), ExtractMinute("taken_at", tzinfo=zone)]
+    if with_date:
+        parts.append(TruncDate("taken_at", tzinfo=zone))
+    compiled = [expression_sql_on_alias(part, "series", connection) for part in parts]
+    columns = ", ".join(part_sql for part_sql, _ in compiled)
+    part_params = [p for _, part_params in compiled for p in part_params]
+    groups = ", ".join(str(i) for i in range(1, len(parts) + 2))
+    outer = (
+        f'SELECT "effective_classification", {columns}, COUNT(*) FROM ({sql}) "series" WHERE {START} GROUP BY {groups}'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(outer, (*part_params, *params))
+        rows = cursor.fetchall()
+    if with_date:
+        return [(name, _as_date(day), int(hour) * 60 + int(minute), n) for name, hour, minute, day, n in rows]
+    return [(name, None, int(hour) * 60 + int(minute), n) for name, hour, minute, n in rows]
+
+
+def _as_date(value):
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def events_with_deer(qs, minutes=None):
+    """[(location id, class, event number, deer id or None, detections)]: each independent event of
+    the selected detections (numbered within its location and class) with its detections per deer."""
+    sql, params, connection = _series_sql(qs, minutes, "deer_id")
+    numbered = (
+        f'SELECT "location_id", "effective_classification", "deer_id", '
+        f"SUM(CASE WHEN {START} THEN 1 ELSE 0 END) OVER ("
+        f'PARTITION BY "location_id", "effective_classification" ORDER BY "taken_at" '
+        f'ROWS UNBOUNDED PRECEDING) AS "event_no" FROM ({sql}) "series"'
+    )
+    outer = (
+        f'SELECT "location_id", "effective_classification", "event_no", "deer_id", COUNT(*) '
+        f'FROM ({numbered}) "numbered" GROUP BY 1, 2, 3, 4'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(outer, params)
+        rows = cursor.fetchall()
+    return [
+        (_uuid(location), name, int(number), _uuid(deer) if deer is not None else None, n)
+        for location, name, number, deer, n in rows
+    ]
