@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.htmx.HtmxLoginRedirectMiddleware",  # an expired session in an htmx request: the whole login page
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "core.unavailable.ServiceUnavailableMiddleware",  # Redis or the database down: 503, never 500
