@@ -97,6 +97,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
+                "core.context_processors.roles",
                 "django.contrib.messages.context_processors.messages",
             ],
         },
