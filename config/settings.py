@@ -10,6 +10,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from core.paper import report_paper
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -73,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.htmx.HtmxLoginRedirectMiddleware",  # an expired session in an htmx request: the whole login page
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "core.unavailable.ServiceUnavailableMiddleware",  # Redis or the database down: 503, never 500
@@ -96,6 +99,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
+                "core.context_processors.roles",
                 "django.contrib.messages.context_processors.messages",
             ],
         },
@@ -172,6 +176,11 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", "America/Chicago")
+# paper the PDF report prints on: Letter by default in a United States time zone, A4 elsewhere
+try:
+    REPORT_PAPER = report_paper(env("REPORT_PAPER", ""), TIME_ZONE)
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
 USE_I18N = True
 USE_TZ = True
 

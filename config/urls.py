@@ -27,3 +27,5 @@ urlpatterns = [
 ]
 
 handler404 = "core.error_pages.not_found"
+handler403 = "core.error_pages.permission_denied"
+handler500 = "core.error_pages.server_error"

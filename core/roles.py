@@ -8,6 +8,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseForbidden
+from django.template.loader import render_to_string
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 VIEWER, REVIEWER, MANAGER = "viewer", "reviewer", "manager"
@@ -38,7 +39,8 @@ def role_required(role, message=None):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if not has_role(request.user, role):
-                return HttpResponseForbidden(message or NEEDS[role])
+                reason = message or NEEDS[role]
+                return HttpResponseForbidden(render_to_string("403.html", {"reason": reason}, request=request))
             return view(request, *args, **kwargs)
 
         return login_required(wrapped)

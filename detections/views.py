@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from core.form_messages import date_order_error, human_errors
 from core.roles import REVIEWER, has_role, role_required
 from core.vocabulary import CLASSIFICATIONS, DEER_CLASSES, OTHER_CLASSES
 from detections import selectors, services
@@ -35,7 +36,11 @@ def _card_context(request, detection):
 def detection_browse(request):
     queryset = selectors.detection_list().select_related("image", "location", "deer")
     filterset = DetectionFilter(request.GET, queryset=queryset)
-    if not filterset.is_valid():
+    problems = human_errors(filterset.errors) if not filterset.is_valid() else []
+    inverted = date_order_error(request.GET)
+    if inverted:
+        problems.append(inverted)
+    if problems:
         detections = Detection.objects.none()
     else:
         detections = filterset.qs.order_by("-taken_at", "id")
@@ -45,7 +50,8 @@ def detection_browse(request):
     context = {
         "page": page,
         "filter": filterset,
-        "stats": selectors.review_stats(detections) if filterset.is_valid() else None,
+        "stats": selectors.review_stats(detections) if not problems else None,
+        "filter_problems": problems,
         "locations": Location.objects.all(),
         "classes": CLASSIFICATIONS,
         "query": query.urlencode(),

@@ -61,6 +61,28 @@ class ExportJob(BackgroundJob):
         return self.status
 
     @property
+    def title(self):
+        """What the export holds, for the exports list: the report's title, or a description."""
+        params = self.params or {}
+        if params.get("title"):
+            return params["title"]
+        if params.get("detection_ids"):
+            n = len(params["detection_ids"])
+            return f"{n} selected detection{'s' if n != 1 else ''}"
+        if self.kind == self.Kind.PDF:
+            return "Comparison report" if params.get("report_type") == "comparison" else "Activity report"
+        return {self.Kind.ZIP: "Detections (ZIP)", self.Kind.CAMTRAP_DP: "Camtrap DP package"}.get(self.kind, "")
+
+    @property
+    def date_range(self):
+        """The dates the export covers ("2024-09-01 – 2024-11-30"), or "" when it names detections."""
+        params = self.params or {}
+        if params.get("start_date") and params.get("end_date"):
+            return f"{params['start_date']} – {params['end_date']}"
+        periods = params.get("comparison_periods") or []
+        return "; ".join(f"{p.get('start_date')} – {p.get('end_date')}" for p in periods if isinstance(p, dict))
+
+    @property
     def download_url(self):
         return f"/api/static/exports/{self.filename}" if self.state == JobStatus.COMPLETED else None
 

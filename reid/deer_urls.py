@@ -9,4 +9,5 @@ urlpatterns = [
     path("<uuid:pk>/edit", deer_views.deer_edit, name="edit"),
     path("<uuid:pk>/merge", deer_views.deer_merge_view, name="merge"),
     path("<uuid:pk>/split", deer_views.deer_split_view, name="split"),
+    path("<uuid:pk>/undo", deer_views.deer_undo_view, name="undo"),
 ]

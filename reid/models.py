@@ -237,3 +237,33 @@ class ReidAttempt(models.Model):
 
     def __str__(self):
         return f"attempt {self.detection_id} (best {self.best_score})"
+
+
+class ProfileAudit(models.Model):
+    """One merge or split of deer profiles: who, when, what moved, and what is needed to undo it."""
+
+    class Action(models.TextChoices):
+        MERGE = "merge"
+        SPLIT = "split"
+
+    id = models.BigAutoField(primary_key=True)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    deer = models.ForeignKey(
+        Deer, null=True, blank=True, on_delete=models.SET_NULL, related_name="audits", help_text="The profile kept"
+    )
+    other_ids = models.JSONField(default=list, blank=True, help_text="Merged-away or split-off profiles")
+    moved = models.JSONField(default=dict, blank=True, help_text='{"<deer id>": ["<detection id>", ...]}')
+    before = models.JSONField(default=dict, blank=True, help_text="What undo restores")
+    summary = models.CharField(max_length=500)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.summary

@@ -78,3 +78,23 @@ def offered_candidates(item):
         if d is not None and d.pk not in rejected:
             out.append({"deer": d, "score": candidate["score"]})
     return out
+
+
+def fill_empty_periods(timeline, group_by, limit=800):
+    """The timeline with a zero row for every day/week/month between its first and last row, so that
+    a chart shows the quiet periods (at most `limit` rows: a longer span is left as it is)."""
+    from datetime import date, timedelta
+
+    if len(timeline) < 2:
+        return timeline
+    rows = {row["period"]: row for row in timeline}
+    current, last = date.fromisoformat(timeline[0]["period"]), date.fromisoformat(timeline[-1]["period"])
+    out = []
+    while current <= last and len(out) < limit:
+        key = current.isoformat()
+        out.append(rows.get(key, {"period": key, "sightings": 0, "locations": 0}))
+        if group_by == "month":
+            current = date(current.year + current.month // 12, current.month % 12 + 1, 1)
+        else:
+            current += timedelta(days=7 if group_by == "week" else 1)
+    return out if current > last else timeline

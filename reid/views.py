@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from core.roles import REVIEWER, role_required
+from detections.models import Detection
 from reid import review, selectors
 from reid.analysis import AnalysisError, analyse
 from reid.charts import curves_svg, histogram_svg
@@ -40,53 +41,80 @@ def analysis_page(request):
 REVIEW_NEEDS = "The review queue needs the reviewer role."
 
 
-@role_required(REVIEWER, REVIEW_NEEDS)
-def review_page(request):
+SIGHTINGS_PER_CANDIDATE = 5
+
+
+def _review_context(user, flash=None):
+    """The first item of the queue with its candidates, each with its best sightings (crops)."""
     queue = selectors.review_queue()
     item = queue.first()
-    return render(
-        request,
-        "reid/review.html",
-        {
-            "item": item,
-            "remaining": queue.count(),
-            "candidates": selectors.offered_candidates(item) if item else [],
-        },
-    )
+    candidates = selectors.offered_candidates(item) if item else []
+    for candidate in candidates:
+        candidate["sightings"] = list(
+            Detection.objects.filter(deer=candidate["deer"], is_valid=True)
+            .select_related("location")
+            .order_by("-confidence", "-taken_at")[:SIGHTINGS_PER_CANDIDATE]
+        )
+    last = review.last_action_of(user) if item is None else None
+    return {
+        "item": item,
+        "remaining": queue.count(),
+        "candidates": candidates,
+        "flash": flash,
+        "undo_item_id": last.item_id if last else None,
+    }
 
 
 @role_required(REVIEWER, REVIEW_NEEDS)
-@require_POST
-def review_decide(request, pk):
-    item = get_object_or_404(ReviewItem, pk=pk)
+def review_page(request):
+    return render(request, "reid/review.html", _review_context(request.user))
+
+
+def _decide(request, item):
+    """Carry out the POSTed decision; returns (level, message) for the confirmation."""
     verb = request.POST.get("action")
     try:
         deer = (
             Deer.objects.filter(pk=uuid.UUID(request.POST["deer_id"])).first() if request.POST.get("deer_id") else None
         )
     except ValueError:
-        messages.error(request, "The chosen deer id is not a valid id.")
-        return redirect("reid:review")
+        return messages.ERROR, "The chosen deer id is not a valid id."
     try:
         if verb == "accept" and deer:
             review.accept(item, deer, request.user)
-        elif verb == "reject" and deer:
+            return messages.SUCCESS, f"Same deer: linked to {deer}."
+        if verb == "reject" and deer:
             review.reject(item, deer, request.user)
-        elif verb == "new":
-            review.new_individual(item, request.user, name=request.POST.get("name", "")[:100])
-        elif verb == "unidentifiable":
+            return messages.SUCCESS, f"Not {deer}: it will not be offered again for this detection."
+        if verb == "new":
+            _, new = review.new_individual(item, request.user, name=request.POST.get("name", "")[:100])
+            return messages.SUCCESS, f"New individual {new}."
+        if verb == "unidentifiable":
             review.unidentifiable(item, request.user)
-        elif verb == "skip":
+            return messages.SUCCESS, "Marked unidentifiable."
+        if verb == "skip":
             review.skip(item, request.user)
-        elif verb == "undo":
+            return messages.INFO, "Skipped: it goes to the back of the queue."
+        if verb == "undo":
             last = review.last_action_of(request.user)
             if last is None:
-                messages.info(request, "You have no decision to undo.")
-            else:
-                review.undo(last.item, request.user)
-                messages.info(request, f"Undid {last.action}.")
-        else:
-            messages.error(request, "Unknown action or missing deer.")
+                return messages.INFO, "You have no decision to undo."
+            review.undo(last.item, request.user)
+            return messages.INFO, f"Undid {last.get_action_display().lower()}."
+        return messages.ERROR, "Unknown action or missing deer."
     except review.ReviewError as exc:
-        messages.error(request, str(exc))
+        return messages.ERROR, str(exc)
+
+
+@role_required(REVIEWER, REVIEW_NEEDS)
+@require_POST
+def review_decide(request, pk):
+    """A decision; an htmx request gets the confirmation and the next item in place, a plain form
+    post a redirect to the queue."""
+    item = get_object_or_404(ReviewItem, pk=pk)
+    level, text = _decide(request, item)
+    if request.headers.get("HX-Request"):
+        flash = {"level": messages.DEFAULT_TAGS[level], "text": text}
+        return render(request, "reid/_review_item.html", _review_context(request.user, flash))
+    messages.add_message(request, level, text)
     return redirect("reid:review")

@@ -39,7 +39,8 @@ def _progress(progress, stage, percent):
 
 
 def render_report_html(report, options, charts):
-    return render_to_string("reports/pdf.html", template_context(report, options, charts))
+    context = {**template_context(report, options, charts), "paper": settings.REPORT_PAPER}
+    return render_to_string("reports/pdf.html", context)
 
 
 def render_report_pdf(params, path, progress=None):

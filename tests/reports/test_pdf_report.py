@@ -158,3 +158,25 @@ def test_render_pages_to_png_artifacts(ranch, tmp_path):
     assert len(pages) == len(reader.pages)
     assert all(p.read_bytes().startswith(b"\x89PNG") and p.stat().st_size > 5000 for p in pages)
     shutil.copy(path, ARTIFACTS / "activity.pdf")
+
+
+@pytest.mark.parametrize(
+    ("paper", "points"),
+    [("Letter", (612, 792)), ("A4", (595, 842))],
+)
+def test_pdf_prints_on_the_report_paper_setting(ranch, tmp_path, settings, paper, points):
+    settings.REPORT_PAPER = paper
+    _, reader, _, _ = render(tmp_path)
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == points
+
+
+def test_report_paper_defaults_by_time_zone():
+    from core.paper import report_paper
+
+    assert report_paper("", "America/Chicago") == "Letter"
+    assert report_paper("", "America/Indiana/Indianapolis") == "Letter"
+    assert report_paper("", "Europe/Berlin") == "A4"
+    assert report_paper("a4", "America/Chicago") == "A4"
+    with pytest.raises(ValueError, match="REPORT_PAPER must be one of"):
+        report_paper("tabloid", "UTC")

@@ -16,6 +16,8 @@ USERS = ["anonymous", "viewer", "reviewer", "manager", "other"]
 # pattern: (anonymous, viewer, reviewer, manager, other)
 ACCESS = {
     "": (302, 200, 200, 200, 200),
+    "upload/": (302, 403, 200, 200, 200),
+    "upload/file": (302, 403, 400, 400, 400),
     "healthz": (503, 503, 503, 503, 503),
     "accounts/login/": (200, 200, 200, 200, 200),
     "accounts/logout/": (302, 302, 302, 302, 302),
@@ -109,6 +111,7 @@ ACCESS = {
     "deer/<pk>/edit": (302, 403, 302, 302, 302),
     "deer/<pk>/merge": (302, 403, 302, 302, 302),
     "deer/<pk>/split": (302, 403, 302, 302, 302),
+    "deer/<pk>/undo": (302, 403, 302, 302, 302),
     "detections/": (302, 200, 200, 200, 200),
     "detections/batch-review": (302, 403, 302, 302, 302),
     "detections/<pk>/review": (302, 403, 400, 400, 400),
