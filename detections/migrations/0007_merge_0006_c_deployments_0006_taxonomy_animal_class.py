@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('detections', '0006_c_deployments'),
-        ('detections', '0006_taxonomy_animal_class'),
+        ("detections", "0006_c_deployments"),
+        ("detections", "0006_taxonomy_animal_class"),
     ]
 
-    operations = [
-    ]
+    operations = []
