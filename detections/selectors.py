@@ -3,7 +3,9 @@
 import uuid
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q
+from django.http import QueryDict
 
+from detections.filters import DetectionFilter
 from detections.models import Detection, DetectionCorrection, Image, Location
 
 FLOAT32_BYTES = 4
@@ -100,3 +102,18 @@ def review_stats(queryset):
             for row in rows
         ],
     }
+
+
+def matching_ids(query_string, limit):
+    """(ids, total, error) of the detections the page's filter `query_string` selects, at most `limit` ids."""
+    filterset = DetectionFilter(QueryDict(query_string), queryset=Detection.objects.all())
+    if not filterset.is_valid():
+        return (
+            [],
+            0,
+            "The filters are not valid: "
+            + "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items()),
+        )
+    queryset = filterset.qs.order_by("-taken_at", "-id")
+    total = queryset.count()
+    return list(queryset.values_list("id", flat=True)[:limit]), total, None

@@ -12,13 +12,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from core.roles import REVIEWER, has_role, role_required
+from core.filters import without_empty
+from core.roles import REVIEWER, VIEWER, has_role, role_required
 from core.vocabulary import CLASSIFICATIONS, DEER_CLASSES, OTHER_CLASSES
 from detections import selectors, services
-from detections.filters import DetectionFilter
+from detections.filters import PAGE_SORTS, DetectionFilter, page_ordering
 from detections.models import Detection, Location
 
 PAGE_SIZE = 24
+MAX_PAGE_EXPORT = 10_000  # the export API's cap (exports.api.serializers.MAX_ZIP_DETECTIONS)
 CORRECTING_NEEDS = "Correcting detections needs the reviewer or manager role."
 
 
@@ -35,10 +37,11 @@ def _card_context(request, detection):
 def detection_browse(request):
     queryset = selectors.detection_list().select_related("image", "location", "deer")
     filterset = DetectionFilter(request.GET, queryset=queryset)
+    sort, ordering = page_ordering(request.GET.get("sort"))
     if not filterset.is_valid():
         detections = Detection.objects.none()
     else:
-        detections = filterset.qs.order_by("-taken_at", "id")
+        detections = filterset.qs.order_by(*ordering)
     page = Paginator(detections, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -48,12 +51,25 @@ def detection_browse(request):
         "stats": selectors.review_stats(detections) if filterset.is_valid() else None,
         "locations": Location.objects.all(),
         "classes": CLASSIFICATIONS,
+        "sorts": [(key, label) for key, (label, _) in PAGE_SORTS.items()],
+        "sort": sort,
         "query": query.urlencode(),
+        "filter_query": without_empty(filterset_query(request.GET)).urlencode(),
         "can_review": has_role(request.user, REVIEWER),
+        "can_export": has_role(request.user, VIEWER),
+        "max_export": MAX_PAGE_EXPORT,
         "deer_classes": DEER_CLASSES,
         "other_classes": OTHER_CLASSES,
     }
     return render(request, "detections/browse.html", context)
+
+
+def filterset_query(data):
+    """The filter part of a query string (no page, no sort)."""
+    query = data.copy()
+    for name in ("page", "sort"):
+        query.pop(name, None)
+    return query
 
 
 def _correction_from_post(post):
@@ -90,11 +106,27 @@ def detection_batch_review(request):
     back = request.POST.get("next") or "/detections/"
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         back = "/detections/"  # never off the site (//evil.example/ is a host, not a path)
-    try:
-        ids = [uuid.UUID(value) for value in request.POST.getlist("ids")]
-    except ValueError:
-        messages.error(request, "The selection holds an id that is not a detection id.")
-        return redirect(back)
+    if request.POST.get("all_matching"):
+        ids, total, problem = selectors.matching_ids(request.POST.get("query", ""), services.MAX_BATCH_CORRECTIONS)
+        if problem is None and total > services.MAX_BATCH_CORRECTIONS:
+            problem = (
+                f"These filters match {total} detections; at most {services.MAX_BATCH_CORRECTIONS} can be reviewed "
+                "at once. Narrow the filters."
+            )
+        if problem is None and total == 0:
+            problem = "No detections match these filters."
+        if problem:
+            messages.error(request, problem)
+            return redirect(back)
+    else:
+        try:
+            ids = [uuid.UUID(value) for value in request.POST.getlist("ids")]
+        except ValueError:
+            messages.error(request, "The selection holds an id that is not a detection id.")
+            return redirect(back)
+        if not ids:
+            messages.error(request, "Select detections first (the boxes on the cards, or all matching).")
+            return redirect(back)
     try:
         changes = _correction_from_post(request.POST)
         result = services.detections_batch_correct(ids, request.user, **changes)

@@ -109,6 +109,7 @@ ACCESS = {
     "reid/review/": (302, 403, 200, 200, 200),
     "reid/review/<pk>/decide": (302, 403, 302, 302, 302),
     "exports/": (302, 200, 200, 200, 200),
+    "exports/from-detections": (302, 302, 302, 302, 302),
     "exports/<job_id>/": (302, 404, 404, 200, 404),
     "exports/<job_id>/status/": (302, 404, 404, 200, 404),
     "exports/<job_id>/cancel/": (302, 404, 404, 302, 404),
