@@ -117,3 +117,34 @@ def matching_ids(query_string, limit):
     queryset = filterset.qs.order_by("-taken_at", "-id")
     total = queryset.count()
     return list(queryset.values_list("id", flat=True)[:limit]), total, None
+
+
+def _after(ordering, row):
+    """Q selecting the rows that come after `row` in `ordering` (field names, '-' for descending)."""
+    condition = Q(pk__in=[])
+    equal = Q()
+    for field in ordering:
+        name = field.lstrip("-")
+        value = getattr(row, name) if "__" not in name else row.location.name
+        step = Q(**{f"{name}__{'lt' if field.startswith('-') else 'gt'}": value})
+        condition |= equal & step
+        equal &= Q(**{name: value})
+    return condition
+
+
+def neighbours(queryset, ordering, row):
+    """(previous, next) rows of `row` within `queryset` sorted by `ordering` (ends with the primary key)."""
+    reverse = [field[1:] if field.startswith("-") else f"-{field}" for field in ordering]
+    following = queryset.filter(_after(ordering, row)).order_by(*ordering).first()
+    preceding = queryset.filter(_after(reverse, row)).order_by(*reverse).first()
+    return preceding, following
+
+
+def burst_members(detection):
+    """The detections of the same burst (or else of the same image), in time order."""
+    members = Detection.objects.all()
+    if detection.burst:
+        members = members.filter(burst=detection.burst)
+    else:
+        members = members.filter(image_id=detection.image_id)
+    return list(members.order_by("taken_at", "bbox_x", "id").only("id", "taken_at", "effective_classification"))

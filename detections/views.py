@@ -135,3 +135,89 @@ def detection_batch_review(request):
         return redirect(back)
     messages.success(request, f"Reviewed {len(result['corrected_ids'])} detections.")
     return redirect(back)
+
+
+# --- the image viewer: one detection on its full image --------------------------------------------
+
+
+@login_required
+def detection_view(request, pk):
+    """The full image with every box, zoom and pan, previous/next in the burst and in the list the
+    viewer was opened from (its filter and sort travel in the query string), metadata and history."""
+    detection = get_object_or_404(selectors.detection_detail(), pk=pk)
+    filterset = DetectionFilter(request.GET, queryset=Detection.objects.select_related("location"))
+    sort, ordering = page_ordering(request.GET.get("sort"))
+    previous = following = None
+    if filterset.is_valid():
+        previous, following = selectors.neighbours(filterset.qs, ordering, detection)
+    boxes = list(Detection.objects.filter(image_id=detection.image_id).order_by("bbox_x", "id"))
+    burst = selectors.burst_members(detection)
+    position = next((i for i, d in enumerate(burst) if d.pk == detection.pk), 0)
+    context = {
+        "d": detection,
+        "boxes": boxes,
+        "history": selectors.detection_history(detection),
+        "burst": burst,
+        "burst_previous": burst[position - 1] if position > 0 else None,
+        "burst_next": burst[position + 1] if position + 1 < len(burst) else None,
+        "previous": previous,
+        "next": following,
+        "list_query": filterset_query(request.GET).urlencode(),
+        "can_review": has_role(request.user, REVIEWER),
+        "deer_classes": DEER_CLASSES,
+        "other_classes": OTHER_CLASSES,
+        "classes": CLASSIFICATIONS,
+        "sort": sort,
+    }
+    return render(request, "detections/viewer.html", context)
+
+
+def _back_to_viewer(request, pk):
+    back = request.POST.get("next") or f"/detections/{pk}/"
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = f"/detections/{pk}/"
+    return redirect(back)
+
+
+@role_required(REVIEWER, CORRECTING_NEEDS)
+@require_POST
+def detection_undo(request, pk):
+    get_object_or_404(Detection, pk=pk)
+    try:
+        _, undone = services.detection_undo(pk, request.user)
+        messages.success(request, "Undone: " + ", ".join(sorted({row.field for row in undone})) + ".")
+    except ValidationError as error:
+        messages.error(request, "; ".join(error.messages))
+    return _back_to_viewer(request, pk)
+
+
+def _box_from_post(post):
+    return [post.get(name, "") for name in ("x", "y", "width", "height")]
+
+
+@role_required(REVIEWER, CORRECTING_NEEDS)
+@require_POST
+def detection_box(request, pk):
+    get_object_or_404(Detection, pk=pk)
+    try:
+        services.detection_edit_box(pk, request.user, _box_from_post(request.POST))
+        messages.success(request, "Box saved.")
+    except ValidationError as error:
+        messages.error(request, "; ".join(error.messages))
+    return _back_to_viewer(request, pk)
+
+
+@role_required(REVIEWER, CORRECTING_NEEDS)
+@require_POST
+def detection_add_box(request, pk):
+    """Add a box on the image of detection `pk` for an animal the model missed; opens the new one."""
+    detection = get_object_or_404(Detection.objects.select_related("image"), pk=pk)
+    try:
+        added = services.detection_add(
+            detection.image, request.user, _box_from_post(request.POST), request.POST.get("classification")
+        )
+    except ValidationError as error:
+        messages.error(request, "; ".join(error.messages))
+        return _back_to_viewer(request, pk)
+    messages.success(request, f"Box added ({added.classification}).")
+    return redirect("detections:view", pk=added.pk)
