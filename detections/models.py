@@ -128,7 +128,9 @@ class Detection(models.Model):
     deer = models.ForeignKey("reid.Deer", null=True, blank=True, on_delete=models.SET_NULL, related_name="detections")
     embedding = models.BinaryField(null=True, blank=True)
     embedding_model = models.CharField(max_length=100, blank=True)
-    human_added = models.BooleanField(default=False, help_text="drawn by a reviewer for an animal the model missed")
+    human_added = models.BooleanField(
+        default=False, db_default=False, help_text="drawn by a reviewer for an animal the model missed"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = DetectionQuerySet.as_manager()

@@ -12,7 +12,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="detection",
             name="human_added",
-            field=models.BooleanField(default=False, help_text="drawn by a reviewer for an animal the model missed"),
+            field=models.BooleanField(
+                default=False, db_default=False, help_text="drawn by a reviewer for an animal the model missed"
+            ),
         ),
         migrations.AddField(
             model_name="detectioncorrection",
