@@ -96,3 +96,24 @@ def test_all_detections_of_a_deer_plus_a_class(live_server, page_as_bob, herd):
     # the card links to the deer's page, not to the API
     link = page.locator(f"#det-{herd['buck_north'].pk} a.deer-link")
     assert link.get_attribute("href") == f"/deer/{deer.pk}/"
+
+
+def test_a_viewer_exports_all_matching_and_lands_on_the_job_page(live_server, browser_page, alice, herd):
+    from exports.models import ExportJob
+
+    page = browser_page(alice)
+    _open_from_menu(page, live_server)
+    page.select_option("form.filters select[name=classification]", "doe")
+    page.click("form.filters button:text('Filter')")
+    page.wait_for_load_state()
+    assert page.locator("#batch-submit").count() == 0  # a viewer corrects nothing
+    label = page.get_attribute(f"#det-{herd['doe_north'].pk} input.select", "aria-label")
+    assert label == "Select detection doe, North Feeder, 2026-10-03 01:00 (IMG_0101.JPG)"
+    page.check("#all-matching")
+    assert page.inner_text("#export-submit") == "Export all 2 matching"
+    with page.expect_navigation():
+        page.click("#export-submit")
+    export = ExportJob.objects.get()
+    assert page.url.endswith(f"/exports/{export.id}/")
+    assert "ZIP" in page.inner_text("h1")
+    assert set(export.params["detection_ids"]) == {str(herd["doe_north"].pk), str(herd["doe_south"].pk)}
