@@ -42,13 +42,16 @@ def detection_browse(request):
         detections = Detection.objects.none()
     else:
         detections = filterset.qs.order_by(*ordering)
-    page = Paginator(detections, PAGE_SIZE).get_page(request.GET.get("page"))
+    stats = selectors.review_stats(detections) if filterset.is_valid() else None
+    paginator = Paginator(detections, PAGE_SIZE)
+    paginator.count = stats["total_count"] if stats else 0  # the statistics' scan counted the rows already
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "page": page,
         "filter": filterset,
-        "stats": selectors.review_stats(detections) if filterset.is_valid() else None,
+        "stats": stats,
         "locations": Location.objects.all(),
         "classes": CLASSIFICATIONS,
         "sorts": [(key, label) for key, (label, _) in PAGE_SORTS.items()],
