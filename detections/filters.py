@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import Exists, OuterRef
 from rest_framework.filters import OrderingFilter
 
-from core.filters import DateFilter, IsoDateTimeFilter
+from core.filters import DateFilter, FilterSet, IsoDateTimeFilter
 from core.timeutil import day_start
 from detections.models import Classification, Detection, Image, Location
 
@@ -40,7 +40,7 @@ class ClassificationInFilter(django_filters.BaseInFilter, django_filters.ChoiceF
     """`classification=buck,doe` (comma separated, each a known class)."""
 
 
-class TakenRangeMixin(django_filters.FilterSet):
+class TakenRangeMixin(FilterSet):
     """start_date / end_date: local dates in TIME_ZONE, both inclusive; taken_after / taken_before: instants."""
 
     start_date = DateFilter(method="filter_start_date", help_text="YYYY-MM-DD, inclusive (local date)")
@@ -94,6 +94,9 @@ class DetectionFilter(TakenRangeMixin):
     embedding_model = django_filters.CharFilter()
     image = django_filters.UUIDFilter(field_name="image")
     burst = django_filters.UUIDFilter()
+    filename = django_filters.CharFilter(
+        field_name="image__filename", lookup_expr="icontains", max_length=255, help_text="part of the image file name"
+    )
 
     class Meta:
         model = Detection
@@ -108,3 +111,21 @@ class StableOrderingFilter(OrderingFilter):
         if ordering and ordering[-1].lstrip("-") not in ("id", "pk"):
             ordering.append("-id" if ordering[0].startswith("-") else "id")
         return ordering
+
+
+# the detections page's sort choices: value -> (label, ordering); the primary key keeps pages stable
+PAGE_SORTS = {
+    "-taken_at": ("newest first", ("-taken_at", "-id")),
+    "taken_at": ("oldest first", ("taken_at", "id")),
+    "-confidence": ("highest confidence", ("-confidence", "-taken_at", "-id")),
+    "confidence": ("lowest confidence", ("confidence", "-taken_at", "-id")),
+    "location": ("location", ("location__name", "-taken_at", "-id")),
+    "class": ("class", ("effective_classification", "-taken_at", "-id")),
+}
+DEFAULT_PAGE_SORT = "-taken_at"
+
+
+def page_ordering(value):
+    """(sort key, ordering) for the page's `sort` parameter; an unknown or empty value sorts newest first."""
+    key = value if value in PAGE_SORTS else DEFAULT_PAGE_SORT
+    return key, PAGE_SORTS[key][1]

@@ -128,6 +128,9 @@ class Detection(models.Model):
     deer = models.ForeignKey("reid.Deer", null=True, blank=True, on_delete=models.SET_NULL, related_name="detections")
     embedding = models.BinaryField(null=True, blank=True)
     embedding_model = models.CharField(max_length=100, blank=True)
+    human_added = models.BooleanField(
+        default=False, db_default=False, help_text="drawn by a reviewer for an animal the model missed"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = DetectionQuerySet.as_manager()
@@ -206,6 +209,7 @@ class DetectionCorrection(models.Model):
     field = models.CharField(max_length=50)
     old_value = models.TextField(blank=True, null=True)  # noqa: DJ001 - NULL records "no value" (e.g. no deer)
     new_value = models.TextField(blank=True, null=True)  # noqa: DJ001
+    change = models.UUIDField(null=True, blank=True, help_text="shared by the rows one correction wrote (undo)")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -3,7 +3,9 @@
 import uuid
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q
+from django.http import QueryDict
 
+from detections.filters import DetectionFilter
 from detections.models import Detection, DetectionCorrection, Image, Location
 
 FLOAT32_BYTES = 4
@@ -100,3 +102,49 @@ def review_stats(queryset):
             for row in rows
         ],
     }
+
+
+def matching_ids(query_string, limit):
+    """(ids, total, error) of the detections the page's filter `query_string` selects, at most `limit` ids."""
+    filterset = DetectionFilter(QueryDict(query_string), queryset=Detection.objects.all())
+    if not filterset.is_valid():
+        return (
+            [],
+            0,
+            "The filters are not valid: "
+            + "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items()),
+        )
+    queryset = filterset.qs.order_by("-taken_at", "-id")
+    total = queryset.count()
+    return list(queryset.values_list("id", flat=True)[:limit]), total, None
+
+
+def _after(ordering, row):
+    """Q selecting the rows that come after `row` in `ordering` (field names, '-' for descending)."""
+    condition = Q(pk__in=[])
+    equal = Q()
+    for field in ordering:
+        name = field.lstrip("-")
+        value = getattr(row, name) if "__" not in name else row.location.name
+        step = Q(**{f"{name}__{'lt' if field.startswith('-') else 'gt'}": value})
+        condition |= equal & step
+        equal &= Q(**{name: value})
+    return condition
+
+
+def neighbours(queryset, ordering, row):
+    """(previous, next) rows of `row` within `queryset` sorted by `ordering` (ends with the primary key)."""
+    reverse = [field[1:] if field.startswith("-") else f"-{field}" for field in ordering]
+    following = queryset.filter(_after(ordering, row)).order_by(*ordering).first()
+    preceding = queryset.filter(_after(reverse, row)).order_by(*reverse).first()
+    return preceding, following
+
+
+def burst_members(detection):
+    """The detections of the same burst (or else of the same image), in time order."""
+    members = Detection.objects.all()
+    if detection.burst:
+        members = members.filter(burst=detection.burst)
+    else:
+        members = members.filter(image_id=detection.image_id)
+    return list(members.order_by("taken_at", "bbox_x", "id").only("id", "taken_at", "effective_classification"))

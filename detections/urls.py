@@ -8,4 +8,8 @@ urlpatterns = [
     path("detections/batch-review", views.detection_batch_review, name="batch-review"),
     path("detections/<uuid:pk>/review", views.detection_review, name="review"),
     path("locations/<uuid:pk>/deployments/", deployment_pages.location_deployments_page, name="location-deployments"),
+    path("detections/<uuid:pk>/", views.detection_view, name="view"),
+    path("detections/<uuid:pk>/undo", views.detection_undo, name="undo"),
+    path("detections/<uuid:pk>/box", views.detection_box, name="box"),
+    path("detections/<uuid:pk>/add-box", views.detection_add_box, name="add-box"),
 ]

@@ -35,7 +35,7 @@ from core.timeutil import as_local_date, day_bounds, utc_iso
 from core.vocabulary import DEER_CLASSES
 from detections.deployments import deployment_id_of
 from detections.files import media_type
-from detections.models import Deployment, Image, Location
+from detections.models import Deployment, Detection, Image, Location
 from exports.selectors import detections_for_filter
 from exports.zip_archive import safe_cell, safe_dirname
 
@@ -139,7 +139,10 @@ REVIEWER = "reviewer"
 
 
 def selected_detections(params):
-    """The detections that become observations: what a report over the same filter counts."""
+    """The detections that become observations: what a report over the same filter counts, or exactly
+    the detections `detection_ids` chosen on the detections page."""
+    if "detection_ids" in params:
+        return Detection.objects.filter(id__in=params["detection_ids"])
     return detections_for_filter(
         params["start_date"], params["end_date"], params.get("location_ids"), params.get("classifications")
     )
@@ -162,14 +165,14 @@ def selected_images(params):
     """The media: images holding a selected detection, plus (without a class filter) blank images,
     i.e. processed images in which no valid, non-duplicate detection was found."""
     images = _images_in_range(params)
-    if params.get("classifications"):
+    if params.get("classifications") or "detection_ids" in params:
         return images.filter(_has_counted_detection(params))
     return images.filter(_has_counted_detection(params) | Q(status=Image.Status.COMPLETED))
 
 
 def blank_images(params):
-    """Images that get a ``blank`` observation (none when the export is filtered by class)."""
-    if params.get("classifications"):
+    """Images that get a ``blank`` observation (none when the export is filtered by class or chosen by id)."""
+    if params.get("classifications") or "detection_ids" in params:
         return Image.objects.none()
     return _images_in_range(params).filter(status=Image.Status.COMPLETED).exclude(_has_counted_detection(params))
 

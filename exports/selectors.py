@@ -2,6 +2,9 @@
 
 from datetime import date
 
+from django.db.models import Max, Min
+from django.utils import timezone
+
 from detections.models import Detection
 from reports.selectors import counted_detections
 
@@ -34,6 +37,12 @@ def detections_for_filter(start_date, end_date, location_ids=None, classificatio
     if isinstance(start_date, str):
         start_date, end_date = date.fromisoformat(start_date), date.fromisoformat(end_date)
     return counted_detections(start_date, end_date, location_ids, classifications)
+
+
+def local_date_span(detection_ids):
+    """(first, last) local dates (TIME_ZONE) on which the detections `detection_ids` were taken."""
+    span = Detection.objects.filter(id__in=detection_ids).aggregate(first=Min("taken_at"), last=Max("taken_at"))
+    return timezone.localdate(span["first"]), timezone.localdate(span["last"])
 
 
 def detections_for_zip(params):

@@ -15,7 +15,21 @@
     const counter = document.getElementById("selected-count");
     if (counter) counter.textContent = document.querySelectorAll(".det-card input.select:checked").length;
   }
-  document.addEventListener("change", (event) => { if (event.target.matches("input.select")) updateSelected(); });
+  // "Select all N matching": the buttons then act on every detection the filter selects, not only the ticked cards
+  function updateAllMatching() {
+    const all = document.getElementById("all-matching");
+    if (!all) return;
+    const count = document.getElementById("matching-count").textContent;
+    document.querySelectorAll(".det-card input.select").forEach((box) => { box.disabled = all.checked; });
+    const exportButton = document.getElementById("export-submit");
+    if (exportButton) exportButton.textContent = all.checked ? `Export all ${count} matching` : "Export selected";
+    const batchButton = document.getElementById("batch-submit");
+    if (batchButton) batchButton.textContent = all.checked ? `Apply to all ${count} matching` : "Apply to selected";
+  }
+  document.addEventListener("change", (event) => {
+    if (event.target.matches("input.select")) updateSelected();
+    if (event.target.id === "all-matching") updateAllMatching();
+  });
   document.addEventListener("keydown", (event) => {
     if (event.target.matches("input, select, textarea") || event.ctrlKey || event.metaKey || event.altKey) return;
     const card = cards()[current];
