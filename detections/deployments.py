@@ -20,7 +20,7 @@ from django.db.models import Exists, F, Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from core.timeutil import as_local_date, day_start, outside_supported
-from detections.models import ClockCorrection, Deployment, Detection, Image
+from detections.models import ClockCorrection, Deployment, Detection, Image, Location
 from detections.signals import detections_retimed
 
 MAX_CLOCK_OFFSET = 10 * 365 * 86400  # ten years either way, in seconds
@@ -134,11 +134,20 @@ def deployment_images(deployment):
 
 def inferred_intervals(location_ids=None):
     """{location id: (start, end)} for locations with images and no deployment: whole local days from
-    the first image's day to the last image's day. One aggregate query."""
-    images = Image.objects.exclude(Exists(Deployment.objects.filter(location_id=OuterRef("location_id"))))
+    the first image's day to the last image's day. One small query for the locations without
+    deployments, then (only if there are any) one aggregate over their images."""
+    bare = Location.objects.exclude(Exists(Deployment.objects.filter(location_id=OuterRef("pk"))))
     if location_ids:
-        images = images.filter(location_id__in=location_ids)
-    rows = images.values("location_id").annotate(first=Min("taken_at"), last=Max("taken_at")).order_by()
+        bare = bare.filter(pk__in=location_ids)
+    bare_ids = list(bare.values_list("pk", flat=True))
+    if not bare_ids:
+        return {}
+    rows = (
+        Image.objects.filter(location_id__in=bare_ids)
+        .values("location_id")
+        .annotate(first=Min("taken_at"), last=Max("taken_at"))
+        .order_by()
+    )
     return {
         row["location_id"]: (
             day_start(as_local_date(row["first"])),

@@ -4,11 +4,11 @@ For each deployment that overlaps the report's window (and, for a location witho
 interval): the effort it contributes (camera-days, outages removed), its outages, timestamp issues
 (a corrected camera clock), the share of its counted detections a person reviewed, and its deer
 detections not assigned to an individual; per location, the images outside every deployment.
-Aggregates only: one COUNT query per deployment (a handful per location) and one GROUP BY for the
-images outside.
+Aggregates only: one pass over the window's counted detections labelled by deployment (CASE WHEN)
+and grouped, and one GROUP BY for the images outside.
 """
 
-from django.db.models import Count, Q
+from django.db.models import Case, CharField, Count, Q, Value, When
 from django.utils import timezone
 
 from core.timeutil import day_bounds, local_zone
@@ -23,20 +23,41 @@ def _overlap(start, end, low, high):
     return max((min(end, high) - max(start, low)).total_seconds(), 0.0)
 
 
-def _detection_figures(location_id, low, high):
-    counted = Detection.objects.filter(
-        location_id=location_id, taken_at__gte=low, taken_at__lt=high, is_valid=True, is_duplicate=False
+def _detection_figures(spans, low, high):
+    """{key: figures} for spans {key: (location id, start, end)}: one pass over the counted
+    detections of the window, each labelled with the span holding it (CASE WHEN), then grouped."""
+    if not spans:
+        return {}
+    label = Case(
+        *[
+            When(location_id=location_id, taken_at__gte=start, taken_at__lt=end, then=Value(key))
+            for key, (location_id, start, end) in spans.items()
+        ],
+        default=None,
+        output_field=CharField(),
     )
     deer = Q(effective_classification__in=DEER_CLASSES)
-    figures = counted.aggregate(
-        detections=Count("id"),
-        reviewed=Count("id", filter=Q(is_reviewed=True)),
-        deer_detections=Count("id", filter=deer),
-        unassigned=Count("id", filter=deer & Q(deer__isnull=True)),
+    rows = (
+        Detection.objects.filter(taken_at__gte=low, taken_at__lt=high, is_valid=True, is_duplicate=False)
+        .filter(location_id__in={location_id for location_id, _, _ in spans.values()})
+        .annotate(span=label)
+        .values("span")
+        .annotate(
+            detections=Count("id"),
+            reviewed=Count("id", filter=Q(is_reviewed=True)),
+            deer_detections=Count("id", filter=deer),
+            unassigned=Count("id", filter=deer & Q(deer__isnull=True)),
+        )
+        .order_by()
     )
-    total = figures["detections"]
-    figures["review_coverage"] = round(figures["reviewed"] * 100.0 / total, 1) if total else None
-    return figures
+    figures = {row.pop("span"): row for row in rows}
+    empty = {"detections": 0, "reviewed": 0, "deer_detections": 0, "unassigned": 0}
+    result = {}
+    for key in spans:
+        row = figures.get(key, empty)
+        total = row["detections"]
+        result[key] = {**row, "review_coverage": round(row["reviewed"] * 100.0 / total, 1) if total else None}
+    return result
 
 
 def _row(location, deployment, start, end, low, high, now):
@@ -70,7 +91,7 @@ def _row(location, deployment, start, end, low, high, now):
         ],
         "outage_days": round(lost / DAY, 2),
         "timestamp_issues": issues,
-        **_detection_figures(location.id, window_low, window_high),
+        "span": (location.id, window_low, window_high),
     }
 
 
@@ -96,6 +117,12 @@ def data_status(start, end, location_ids=None):
         if first < high and last > low:
             rows.append(_row(names[location_id], None, first, last, low, high, now))
     rows.sort(key=lambda row: (row["location"], row["start"]))
+    spans = {str(n): row.pop("span") for n, row in enumerate(rows)}
+    spans = {key: span for key, span in spans.items() if span[2] > span[1]}
+    figures = _detection_figures(spans, low, high)
+    empty = {"detections": 0, "reviewed": 0, "deer_detections": 0, "unassigned": 0, "review_coverage": None}
+    for n, row in enumerate(rows):
+        row.update(figures.get(str(n), empty))
     outside = {
         name: n
         for name, n in images_outside(images)
