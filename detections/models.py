@@ -66,6 +66,9 @@ class Image(models.Model):
     exif = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.COMPLETED)
     error_message = models.TextField(blank=True)
+    # The pipeline that looked at the image (MegaDetector info.detector / info.classifier, SpeciesNet model_version)
+    detector_model = models.CharField(max_length=200, blank=True)
+    classifier_model = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -128,6 +131,14 @@ class Detection(models.Model):
     deer = models.ForeignKey("reid.Deer", null=True, blank=True, on_delete=models.SET_NULL, related_name="detections")
     embedding = models.BinaryField(null=True, blank=True)
     embedding_model = models.CharField(max_length=100, blank=True)
+    # What the pipeline said, kept apart from our class: the detector and classifier (name and version), the
+    # classifier's own label (a label with no Herdbook class stays here; the class is then `animal`) and its score.
+    detector_model = models.CharField(max_length=200, blank=True)
+    classifier_model = models.CharField(max_length=200, blank=True)
+    model_label = models.CharField(max_length=300, blank=True)
+    classifier_score = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = DetectionQuerySet.as_manager()
