@@ -52,7 +52,8 @@ def check_header(document):
     """(info, detection categories, classifier categories, descriptions); FormatError when malformed."""
     if not isinstance(document, dict) or not isinstance(document.get("images"), list):
         raise FormatError('Not MegaDetector batch output: no "images" list.')
-    info = document.get("info") or {}
+    info = document.get("info")
+    info = {} if info is None else info
     if not isinstance(info, dict):
         raise FormatError('"info" must be an object.')
     version = str(info.get("format_version", "1.0"))
@@ -160,9 +161,7 @@ def convert_detection(detection, name, position, categories, classes, descriptio
         if best_id not in classes:
             raise FormatError(f"{name}: classification category {best_id} is not in classification_categories.")
         label = classes[best_id]
-        mapped_by_description = descriptions.get(best_id)
-        if mapped_by_description and labeller.map.lookup(label) is None:
-            if labeller.map.lookup(mapped_by_description) is not None:
-                label = mapped_by_description  # the scientific name is known where the common name is not
+        if descriptions.get(best_id) and labeller.map.lookup(label) is None:
+            label = descriptions[best_id]  # the taxonomy: known where the common name is not, else kept as said
     spec = labeller.spec(categories[category], label, score)
     return {"bbox": bbox, "bbox_format": "normalized_displayed", "confidence": min(max(confidence, 0.0), 1.0), **spec}

@@ -26,7 +26,8 @@ CATEGORY_NAMES = {"1": "animal", "2": "human", "3": "vehicle"}
 
 def check_header(document):
     if isinstance(document, dict) and isinstance(document.get("predictions"), list):
-        info = document.get("info") or {}
+        info = document.get("info")
+        info = {} if info is None else info
         if not isinstance(info, dict):
             raise FormatError('"info" must be an object.')
         version = str(info.get("format_version", ""))
