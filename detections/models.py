@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Coalesce
 
+from core.jobs import BackgroundJob
 from core.vectors import VectorError, l2_normalise
 from core.vocabulary import CLASSIFICATIONS, DEER_CLASSES
 
@@ -232,3 +233,43 @@ class DetectionCorrection(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("Correction history rows cannot be deleted.")
+
+
+class PipelineImport(BackgroundJob):
+    """One import of a pipeline's results file (MegaDetector or SpeciesNet) for images already on the
+    volume, as a background job (core.jobs owns its state machine, core.runner carries it out)."""
+
+    class Format(models.TextChoices):
+        MEGADETECTOR = "megadetector"
+        SPECIESNET = "speciesnet"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    format = models.CharField(max_length=20, choices=Format.choices)
+    results_file = models.CharField(max_length=500, help_text="The uploaded results file, under MEDIA_ROOT")
+    options = models.JSONField(default=dict, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    report = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    noun = "import"
+    first_stage = "reading"
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.format} import {self.created_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    def is_expected_error(self, exc):
+        from detections.labels import LabelMapError
+        from detections.pipeline import FormatError
+
+        return isinstance(exc, FormatError | LabelMapError)
+
+    def readable_error(self, exc):
+        return str(exc) if self.is_expected_error(exc) else super().readable_error(exc)
+
+    def completion_fields(self):
+        return {"summary": self.summary, "report": self.report, "total_count": self.total_count}

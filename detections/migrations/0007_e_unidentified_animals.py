@@ -12,8 +12,11 @@ vocabulary), which is also how the reverse migration finds them again. See docs/
 """
 
 import sys
+import uuid
 
 import django.core.validators
+import django.db.models.deletion
+from django.conf import settings
 from django.db import migrations, models
 from django.db.models import Q
 
@@ -87,4 +90,62 @@ class Migration(migrations.Migration):
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.RunPython(split_unknown, join_unknown),
+        migrations.CreateModel(
+            name="PipelineImport",
+            fields=[
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("completed", "Completed"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="queued",
+                        max_length=12,
+                    ),
+                ),
+                ("stage", models.CharField(blank=True, default="queued", max_length=20)),
+                ("progress_percent", models.PositiveSmallIntegerField(default=0)),
+                ("total_count", models.PositiveIntegerField(default=0)),
+                ("processed_count", models.PositiveIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "rq_job_id",
+                    models.CharField(blank=True, help_text="The RQ job carrying it out, if any", max_length=64),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "format",
+                    models.CharField(
+                        choices=[("megadetector", "Megadetector"), ("speciesnet", "Speciesnet")], max_length=20
+                    ),
+                ),
+                (
+                    "results_file",
+                    models.CharField(help_text="The uploaded results file, under MEDIA_ROOT", max_length=500),
+                ),
+                ("options", models.JSONField(blank=True, default=dict)),
+                ("summary", models.JSONField(blank=True, default=dict)),
+                ("report", models.TextField(blank=True)),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["-created_at"],
+            },
+        ),
     ]
