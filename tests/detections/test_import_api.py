@@ -119,3 +119,24 @@ def test_redis_down_is_503(bob_client, cams, redis_down):
     response = bob_client.post("/api/imports/megadetector", {"file": upload(md())}, format="multipart")
     assert response.status_code == 503
     assert PipelineImport.objects.get().status == "failed"
+
+
+def test_staff_page_starts_the_job_and_shows_its_outcome(bob, cams, redis_conn, client):
+    client.force_login(bob)
+    document = md(images=[{"file": "North/IMG_0.JPG", "detections": [box(classifications=[["1", 0.9]])]}])
+    response = client.post("/detections/import", {"format": "megadetector", "file": upload(document)})
+    assert response.status_code == 302
+    job = PipelineImport.objects.get()
+    assert response["Location"] == f"/detections/import/{job.pk}/"
+    assert 'hx-trigger="every 2s"' in client.get(response["Location"]).content.decode()  # polls while queued
+    work(redis_conn)
+    page = client.get(f"/detections/import/{job.pk}/status/").content.decode()
+    assert 'data-state="completed"' in page and "hx-trigger" not in page
+    assert Detection.objects.get().classification == "cattle"
+
+
+def test_staff_page_refuses_a_bad_form(bob, cams, client):
+    client.force_login(bob)
+    response = client.post("/detections/import", {"format": "megadetector", "min_confidence": "7"})
+    assert response.status_code == 400
+    assert "file:" in response.content.decode() and not PipelineImport.objects.exists()
