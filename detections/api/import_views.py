@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from core.parsers import DepthLimitedJSONParser
 from core.roles import IsReviewer
 from core.serializers import StrictSerializer
-from core.vocabulary import CLASSIFICATIONS
+from core.vocabulary import CLASSIFICATIONS, unknown_class
 from detections import imports
 from detections.models import PipelineImport
 from detections.selectors import location_by_reference
@@ -25,7 +25,14 @@ class PipelineImportRequestSerializer(StrictSerializer):
     prefix = serializers.CharField(required=False, allow_blank=True, max_length=500)
     min_confidence = serializers.FloatField(required=False, allow_null=True, min_value=0.0, max_value=1.0)
     min_classifier_score = serializers.FloatField(required=False, default=0.5, min_value=0.0, max_value=1.0)
-    animal_class = serializers.ChoiceField(choices=CLASSIFICATIONS, required=False, default="animal")
+    animal_class = serializers.CharField(
+        required=False, default="animal", max_length=20, help_text="class of animal boxes no classifier named"
+    )
+
+    def validate_animal_class(self, value):
+        if value not in CLASSIFICATIONS:
+            raise serializers.ValidationError(unknown_class(value))
+        return value
 
     def validate_location(self, value):
         if location_by_reference(value) is None:
