@@ -190,6 +190,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "var" / "staticfiles")))
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 IMAGE_ROOT = Path(env("IMAGE_ROOT", str(MEDIA_ROOT / "images")))
+LABEL_MAP_FILE = env(
+    "HERDBOOK_LABEL_MAP", ""
+)  # your own classifier label map (detections.labels), over the shipped one
 EXPORT_ROOT = Path(env("EXPORT_ROOT", str(MEDIA_ROOT / "exports")))
 GROUND_TRUTH_PATH = Path(env("GROUND_TRUTH_PATH", str(MEDIA_ROOT / "ground_truth.csv")))
 THUMBNAIL_ROOT = env("THUMBNAIL_ROOT")  # unset: IMAGE_ROOT/.thumbnails

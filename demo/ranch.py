@@ -229,7 +229,7 @@ def generate_ranch(images=3000, seed=7, end=None, days=365, stdout=None):
                 if rng.random() < 0.5:
                     box = random_box(rng, 0.7)
                     detection_rows.append(
-                        _detection(rng, image, box, "unknown", float(rng.uniform(0.2, 0.45)), burst_id)
+                        _detection(rng, image, box, "animal", float(rng.uniform(0.2, 0.45)), burst_id)
                     )
                 continue
             for (label, individual, _), box in zip(members, moved, strict=False):
@@ -293,7 +293,7 @@ def _review_some(rng, detections, corrections, reviewer):
     for det in detections:
         if det.is_duplicate:
             continue
-        if det.classification == "unknown" and det.embedding is None and rng.random() < 0.6:
+        if det.classification == "animal" and rng.random() < 0.6:
             det.is_valid, det.is_reviewed, det.reviewed_by, det.reviewed_at = False, True, reviewer, now
             det.correction_notes = "Vegetation, no animal"
             corrections.append(

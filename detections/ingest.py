@@ -24,6 +24,8 @@ from detections.models import Detection, Image
 from detections.signals import detections_created
 
 DUPLICATE_IOU = 0.5
+# What a pipeline said, stored as given on each detection (detections.pipeline)
+MODEL_FIELDS = ("model_label", "classifier_score", "detector_model", "classifier_model")
 MAX_BATCH_IMAGES = 500
 
 
@@ -78,6 +80,31 @@ def bbox_to_pixels(bbox, bbox_format, width, height):
     if px + pw > width or py + ph > height:
         raise ValueError(f"bbox {list(bbox)} lies outside the {width}x{height} image.")
     return pixels
+
+
+# Where a point (u, v) of the displayed image (normalized) lies in the stored pixels, per EXIF Orientation
+# (what PIL.ImageOps.exif_transpose undoes: 6 = shown rotated 90 degrees clockwise, 8 = counter-clockwise).
+ORIENTATIONS = {
+    2: lambda u, v: (1 - u, v),
+    3: lambda u, v: (1 - u, 1 - v),
+    4: lambda u, v: (u, 1 - v),
+    5: lambda u, v: (v, u),
+    6: lambda u, v: (v, 1 - u),
+    7: lambda u, v: (1 - v, 1 - u),
+    8: lambda u, v: (1 - v, u),
+}
+
+
+def displayed_to_stored(bbox, orientation):
+    """A normalized [x, y, w, h] box on the displayed (EXIF-transposed) image, on the stored pixels instead."""
+    turn = ORIENTATIONS.get(orientation if isinstance(orientation, int) else None)
+    if turn is None or len(bbox) != 4:
+        return bbox
+    x, y, w, h = (float(value) for value in bbox)
+    corners = [turn(x, y), turn(x + w, y + h)]
+    left, right = sorted(point[0] for point in corners)
+    top, bottom = sorted(point[1] for point in corners)
+    return [left, top, right - left, bottom - top]
 
 
 def duplicate_mask(boxes, confidences, threshold=DUPLICATE_IOU):
@@ -156,13 +183,17 @@ def build_detections(specs, probe, dimensions, prefix=""):
         detection = Detection(
             confidence=float(spec["confidence"]),
             classification=str(spec["classification"]).lower(),
+            **{name: spec[name] for name in MODEL_FIELDS if spec.get(name) is not None},
         )
         if detection.classification not in CLASSIFICATIONS:
             errors[f"{here}.classification"] = unknown_class(spec["classification"])
         if not 0.0 <= detection.confidence <= 1.0:
             errors[f"{here}.confidence"] = f"confidence must be between 0 and 1, got {spec['confidence']}."
         try:
-            bbox = bbox_to_pixels(spec["bbox"], spec.get("bbox_format") or "pixels", probe.width, probe.height)
+            bbox_format, box = spec.get("bbox_format") or "pixels", spec["bbox"]
+            if bbox_format == "normalized_displayed":  # normalized on the image as shown (EXIF Orientation applied)
+                bbox_format, box = "normalized", displayed_to_stored(box, probe.exif.get("Orientation"))
+            bbox = bbox_to_pixels(box, bbox_format, probe.width, probe.height)
             detection.bbox_x, detection.bbox_y, detection.bbox_width, detection.bbox_height = bbox
         except (ValueError, TypeError) as error:
             errors[f"{here}.bbox"] = str(error)
@@ -342,10 +373,20 @@ def images_ingest_batch(items):
         if when is None or detection_errors:
             results.append(None)
             continue
-        if probe.sha256 in existing:  # validated like a new one, then left as it is
-            results.append({"image": existing[probe.sha256], "created": False, "detection_ids": []})
+        if probe.sha256 in existing:  # validated like a new one, then left as it is (the caller may relabel)
+            results.append(
+                {
+                    "image": existing[probe.sha256],
+                    "created": False,
+                    "detection_ids": [],
+                    "built": {d.bbox: d for d in detections},
+                    "models": {name: item.get(name) or "" for name in ("detector_model", "classifier_model")},
+                }
+            )
             continue
         image = _new_image(location, relative, os.path.basename(relative), probe, when)
+        image.detector_model = item.get("detector_model") or ""
+        image.classifier_model = item.get("classifier_model") or ""
         _attach(detections, image)
         new_images.append(image)
         new_detections.extend(detections)

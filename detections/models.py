@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Coalesce
 
+from core.jobs import BackgroundJob
 from core.vectors import VectorError, l2_normalise
 from core.vocabulary import CLASSIFICATIONS, DEER_CLASSES
 
@@ -66,6 +67,9 @@ class Image(models.Model):
     exif = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.COMPLETED)
     error_message = models.TextField(blank=True)
+    # The pipeline that looked at the image (MegaDetector info.detector / info.classifier, SpeciesNet model_version)
+    detector_model = models.CharField(max_length=200, blank=True)
+    classifier_model = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -130,6 +134,14 @@ class Detection(models.Model):
     embedding_model = models.CharField(max_length=100, blank=True)
     human_added = models.BooleanField(
         default=False, db_default=False, help_text="drawn by a reviewer for an animal the model missed"
+    )
+    # What the pipeline said, kept apart from our class: the detector and classifier (name and version), the
+    # classifier's own label (a label with no Herdbook class stays here; the class is then `animal`) and its score.
+    detector_model = models.CharField(max_length=200, blank=True)
+    classifier_model = models.CharField(max_length=200, blank=True)
+    model_label = models.CharField(max_length=300, blank=True)
+    classifier_score = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -313,3 +325,41 @@ class ClockCorrection(models.Model):
 
     def __str__(self):
         return f"clock offset {self.old_offset:+d} s -> {self.new_offset:+d} s"
+class PipelineImport(BackgroundJob):
+    """One import of a pipeline's results file (MegaDetector or SpeciesNet) for images already on the
+    volume, as a background job (core.jobs owns its state machine, core.runner carries it out)."""
+
+    class Format(models.TextChoices):
+        MEGADETECTOR = "megadetector"
+        SPECIESNET = "speciesnet"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    format = models.CharField(max_length=20, choices=Format.choices)
+    results_file = models.CharField(max_length=500, help_text="The uploaded results file, under MEDIA_ROOT")
+    options = models.JSONField(default=dict, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    report = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    noun = "import"
+    first_stage = "reading"
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.format} import {self.created_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    def is_expected_error(self, exc):
+        from detections.labels import LabelMapError
+        from detections.pipeline import FormatError
+
+        return isinstance(exc, FormatError | LabelMapError)
+
+    def readable_error(self, exc):
+        return str(exc) if self.is_expected_error(exc) else super().readable_error(exc)
+
+    def completion_fields(self):
+        return {"summary": self.summary, "report": self.report, "total_count": self.total_count}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from detections import deployment_pages, views
+from detections import deployment_pages, import_views, views
 
 app_name = "detections"
 urlpatterns = [
@@ -12,4 +12,7 @@ urlpatterns = [
     path("detections/<uuid:pk>/undo", views.detection_undo, name="undo"),
     path("detections/<uuid:pk>/box", views.detection_box, name="box"),
     path("detections/<uuid:pk>/add-box", views.detection_add_box, name="add-box"),
+    path("detections/import", import_views.pipeline_import, name="import"),
+    path("detections/import/<uuid:pk>/", import_views.pipeline_import_detail, name="import-detail"),
+    path("detections/import/<uuid:pk>/status/", import_views.pipeline_import_status, name="import-status"),
 ]

@@ -67,7 +67,7 @@ def test_import_creates_images_and_detections(tmp_path, camera_folder):
     image = Image.objects.get(file="Hayfield/IMG_0.JPG")
     assert image.taken_at == datetime(2024, 10, 15, 11, 30, tzinfo=UTC)  # EXIF, Chicago time
     rows = {d.classification: d.bbox for d in image.detections.all()}
-    assert rows == {"unknown": (160, 240, 320, 120), "human": (0, 0, 64, 96)}
+    assert rows == {"animal": (160, 240, 320, 120), "human": (0, 0, 64, 96)}  # issue 13: no classifier, not a deer
 
 
 def test_import_twice_creates_nothing_new(tmp_path, camera_folder):

@@ -2,28 +2,28 @@
 
 Registers the images of a MegaDetector batch run (files already under IMAGE_ROOT) with their
 detections, through the same validated ingest as POST /api/images/batch, 500 images at a time.
-Importing the same file again skips images already stored.
+The whole file is read and checked first: a refused file changes nothing. Importing the same file
+again skips images already stored; newer classifier output for them updates the model's labels
+(never a reviewer's correction).
 """
 
-from pathlib import PurePosixPath
-
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from core.vocabulary import CLASSIFICATIONS
-from detections import megadetector
-from detections.ingest import MAX_BATCH_IMAGES, images_ingest_batch
-from detections.models import Location
-from detections.selectors import location_by_reference
+from detections import megadetector, pipeline
+from detections.labels import LabelMap, LabelMapError
 
 
 class Command(BaseCommand):
     help = "Import MegaDetector batch output (format 1.x) for images already under IMAGE_ROOT."
+    what = "MegaDetector"
 
     def add_arguments(self, parser):
-        parser.add_argument("results", help="MegaDetector batch output JSON")
-        parser.add_argument("--embeddings", help='JSON {"model": name, "items": [{"file", "detection", "embedding"}]}')
+        parser.add_argument("results", help=f"{self.what} output JSON")
+        if self.what == "MegaDetector":
+            parser.add_argument(
+                "--embeddings", help='JSON {"model": name, "items": [{"file", "detection", "embedding"}]}'
+            )
         parser.add_argument(
             "--location", help="location (id or name) of every image; default: the first folder of each path"
         )
@@ -31,97 +31,72 @@ class Command(BaseCommand):
             "--create-locations", action="store_true", help="create locations named by folders that do not exist"
         )
         parser.add_argument(
-            "--prefix", default="", help="folder under IMAGE_ROOT that the MegaDetector paths are relative to"
+            "--prefix", default="", help="folder under IMAGE_ROOT that the pipeline's paths are relative to"
         )
         parser.add_argument(
-            "--min-confidence", type=float, default=0.2, help="drop detections below this (default 0.2)"
+            "--image-root",
+            default="",
+            help=r"the folder the pipeline saw its images in (e.g. D:\cams or /data/cams): absolute paths lose it",
+        )
+        parser.add_argument(
+            "--min-confidence",
+            type=float,
+            default=None,
+            help="drop detections below this (default: the file's typical_detection_threshold, else 0.2)",
+        )
+        parser.add_argument(
+            "--min-classifier-score",
+            type=float,
+            default=0.5,
+            help="a classifier label scoring below this leaves the box 'animal' (default 0.5)",
         )
         parser.add_argument(
             "--animal-class",
-            default="unknown",
-            help="class for MegaDetector 'animal' boxes without a classifier label (default unknown)",
+            default="animal",
+            help="class for animal boxes no classifier named (default animal: animal, not identified)",
         )
+        parser.add_argument("--label-map", help="CSV label,class over the shipped label map (detections/data)")
         parser.add_argument("--dry-run", action="store_true", help="validate and count, store nothing")
+
+    def convert(self, document, options, label_map):
+        embeddings = None
+        if options.get("embeddings"):
+            embeddings = megadetector.read_embeddings(pipeline.load_json(options["embeddings"], "embeddings"))
+        return megadetector.convert(document, embeddings=embeddings, label_map=label_map, **self.settings(options))
+
+    @staticmethod
+    def settings(options):
+        return {
+            "min_confidence": options["min_confidence"],
+            "min_classifier_score": options["min_classifier_score"],
+            "animal_class": options["animal_class"],
+            "image_root": options["image_root"],
+            "prefix": options["prefix"],
+        }
 
     def handle(self, *args, **options):
         if options["animal_class"] not in CLASSIFICATIONS:
             raise CommandError(f"--animal-class must be one of: {', '.join(CLASSIFICATIONS)}.")
-        if not 0.0 <= options["min_confidence"] <= 1.0:
-            raise CommandError("--min-confidence must be between 0 and 1.")
         try:
-            document = megadetector.load_json(options["results"], "MegaDetector")
-            embeddings = None
-            if options["embeddings"]:
-                embeddings = megadetector.read_embeddings(megadetector.load_json(options["embeddings"], "embeddings"))
-            conversion = megadetector.convert(
-                document,
-                self.location_resolver(options),
-                options["min_confidence"],
-                options["animal_class"],
-                embeddings,
-                options["prefix"],
-            )
-        except megadetector.FormatError as error:
+            label_map = LabelMap(options["label_map"])
+            document = pipeline.load_json(options["results"], self.what)
+            conversion = self.convert(document, options, label_map)
+            locations = pipeline.location_resolver(options["location"], options["create_locations"])
+            totals = pipeline.import_conversion(conversion, locations, options["dry_run"])
+        except (pipeline.FormatError, LabelMapError) as error:
             raise CommandError(str(error)) from None
+        for line in totals["rejections"] + conversion.report():
+            self.stderr.write(line)
+        self.stdout.write(summary(conversion, totals, options["dry_run"], self.what))
 
-        totals = {"created": 0, "existing": 0, "detections": 0, "rejected": 0}
-        for start in range(0, len(conversion.items), MAX_BATCH_IMAGES):
-            with transaction.atomic():  # one transaction per chunk: the web app can write in between
-                self.import_chunk(conversion.items[start : start + MAX_BATCH_IMAGES], totals)
-                if options["dry_run"]:
-                    transaction.set_rollback(True)
-        for name, reason in conversion.failed:
-            self.stderr.write(f"skipped {name}: MegaDetector failure: {reason}")
-        verb = "would import" if options["dry_run"] else "imported"
-        self.stdout.write(
-            f"{verb} {totals['created']} images with {totals['detections']} detections; "
-            f"{totals['existing']} already stored; {totals['rejected']} rejected; "
-            f"{len(conversion.failed)} MegaDetector failures; {conversion.below_threshold} detections below "
-            f"{options['min_confidence']}."
-        )
 
-    def location_resolver(self, options):
-        fixed = options["location"]
-        if fixed:
-            location = location_by_reference(fixed)
-            if location is None:
-                raise CommandError(f"No location with id or name '{fixed}'.")
-            return lambda name: location
-        cache = {}
-
-        def by_folder(name):
-            parts = PurePosixPath(name).parts
-            folder = parts[0] if len(parts) > 1 else ""
-            if not folder:
-                raise megadetector.FormatError(f"'{name}' has no folder to name its location; use --location.")
-            if folder not in cache:
-                location = location_by_reference(folder)
-                if location is None and options["create_locations"]:
-                    location = Location.objects.create(name=folder)
-                if location is None:
-                    raise megadetector.FormatError(
-                        f"No location named '{folder}' (from '{name}'); create it, use --location or --create-locations."
-                    )
-                cache[folder] = location
-            return cache[folder]
-
-        return by_folder
-
-    def import_chunk(self, items, totals):
-        """Ingest one chunk; items the service rejects are reported and the rest imported."""
-        try:
-            results = images_ingest_batch(items)
-        except ValidationError as error:
-            bad = {int(key.split(".")[1]) for key in error.message_dict if key.startswith("images.")}
-            for key, messages in sorted(error.message_dict.items()):
-                if key.startswith("images."):
-                    _, index, field = (key.split(".", 2) + [""])[:3]
-                    self.stderr.write(f"rejected {items[int(index)]['file']}: {field}: {' '.join(messages)}")
-                else:
-                    raise CommandError(f"{key}: {' '.join(messages)}") from None
-            totals["rejected"] += len(bad)
-            keep = [item for index, item in enumerate(items) if index not in bad]
-            results = images_ingest_batch(keep) if keep else []
-        for result in results:
-            totals["created" if result["created"] else "existing"] += 1
-            totals["detections"] += len(result["detection_ids"])
+def summary(conversion, totals, dry_run, what):
+    verb = "would import" if dry_run else "imported"
+    return (
+        f"{verb} {totals['created']} images with {totals['detections']} detections; "
+        f"{totals['existing']} already stored; {totals['rejected']} rejected; {len(conversion.failed)} {what} failures; "
+        f"{conversion.below_threshold} detections below {conversion.min_confidence}; "
+        f"{conversion.unknown_category} of unknown categories; "
+        f"{conversion.below_classifier_score} classifier labels below the minimum score; "
+        f"{sum(conversion.unmapped.values())} unmapped labels; {totals['relabelled']} detections relabelled."
+    )

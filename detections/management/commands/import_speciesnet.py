@@ -1,0 +1,16 @@
+"""manage.py import_speciesnet predictions.json [--location NAME] ...
+
+Registers the images of a SpeciesNet run (``run_model.py --predictions_json``; files already under
+IMAGE_ROOT) with their boxes and the ensemble's species, like import_megadetector.
+"""
+
+from detections import speciesnet
+from detections.management.commands import import_megadetector
+
+
+class Command(import_megadetector.Command):
+    help = "Import SpeciesNet predictions.json (full ensemble or detector only) for images already under IMAGE_ROOT."
+    what = "SpeciesNet"
+
+    def convert(self, document, options, label_map):
+        return speciesnet.convert(document, label_map=label_map, **self.settings(options))
