@@ -325,6 +325,8 @@ class ClockCorrection(models.Model):
 
     def __str__(self):
         return f"clock offset {self.old_offset:+d} s -> {self.new_offset:+d} s"
+
+
 class PipelineImport(BackgroundJob):
     """One import of a pipeline's results file (MegaDetector or SpeciesNet) for images already on the
     volume, as a background job (core.jobs owns its state machine, core.runner carries it out)."""
