@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
     dependencies = [
         ("detections", "0007_e_unidentified_animals"),
-        ("detections", "0008_merge_20261202_1102"),
+        ("detections", "0008_merge_correction_changes"),
     ]
 
     operations = []
