@@ -198,6 +198,8 @@ REID_REVIEW_THRESHOLD = env_float("REID_REVIEW_THRESHOLD", 0.55)
 REID_BURST_SECONDS = env_int("REID_BURST_SECONDS", 5)
 REID_LOG_TOP_K = env_int("REID_LOG_TOP_K", 10)
 REID_AUTO_CREATE = env_bool("REID_AUTO_CREATE", True)
+# A live re-ID run waits this long after the first upload queued it, collecting the next ones (reid.live).
+REID_LIVE_DEBOUNCE_SECONDS = env_float("REID_LIVE_DEBOUNCE_SECONDS", 2.0)
 # Seasons as (start month, start day, end month, end day); an end before the start crosses the year.
 SEASONS = {
     "rut": (9, 1, 1, 31),

@@ -128,6 +128,7 @@ class Detection(models.Model):
     deer = models.ForeignKey("reid.Deer", null=True, blank=True, on_delete=models.SET_NULL, related_name="detections")
     embedding = models.BinaryField(null=True, blank=True)
     embedding_model = models.CharField(max_length=100, blank=True)
+    reid_pending = models.BooleanField(default=False, help_text="Waiting for the next live re-ID run (reid.live)")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = DetectionQuerySet.as_manager()
@@ -142,6 +143,7 @@ class Detection(models.Model):
             models.Index(fields=["is_reviewed"], name="det_reviewed"),
             models.Index(fields=["confidence"], name="det_confidence"),
             models.Index(fields=["burst"], name="det_burst"),
+            models.Index(fields=["reid_pending"], condition=models.Q(reid_pending=True), name="det_reid_pending"),
             # the rows reports count, already ordered for the independent-events window
             models.Index(
                 fields=["location", "effective_classification", "taken_at"],

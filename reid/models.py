@@ -78,8 +78,18 @@ class ReidRun(BackgroundJob):
     noun = "re-ID run"
     COUNTS = ("total_count", "processed_count", "linked_count", "review_count", "created_count")
 
+    # The stage of a live run waiting in the queue: at most one such run exists (reid.live).
+    WAITING = "waiting"
+
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(status=JobStatus.QUEUED, stage="waiting"),
+                name="one_waiting_live_run",
+            )
+        ]
 
     def __str__(self):
         return f"{self.kind} run {self.created_at:%Y-%m-%d %H:%M} ({self.status})"
