@@ -34,21 +34,21 @@ def mark_pending(detection_ids):
     return matchable_detections().filter(id__in=list(detection_ids)).update(reid_pending=True)
 
 
-def waiting_run_exists():
-    return ReidRun.objects.filter(kind=ReidRun.Kind.LIVE, status=JobStatus.QUEUED, stage=ReidRun.WAITING).exists()
-
-
 def queue_live_run():
-    """Queue one live run unless one is waiting already; returns the new run or None.
+    return queue_waiting_run(ReidRun.Kind.LIVE, "reid.jobs.execute_live_run")
+
+
+def queue_waiting_run(kind, func):
+    """Queue one run of `kind` unless one is waiting already; returns the new run or None.
     With Redis down nothing is queued (the detections stay pending for the next upload or
     ``manage.py reid_match``) and the ingest is not disturbed."""
-    if waiting_run_exists():
+    if ReidRun.objects.filter(kind=kind, status=JobStatus.QUEUED, stage=ReidRun.WAITING).exists():
         return None
     review = min(settings.REID_REVIEW_THRESHOLD, settings.REID_THRESHOLD)
     try:
         with transaction.atomic():
             run = ReidRun.objects.create(
-                kind=ReidRun.Kind.LIVE,
+                kind=kind,
                 stage=ReidRun.WAITING,
                 threshold=settings.REID_THRESHOLD,
                 review_threshold=review,
@@ -59,7 +59,7 @@ def queue_live_run():
     try:
         runner.enqueue(
             run,
-            "reid.jobs.execute_live_run",
+            func,
             str(run.id),
             queue=django_rq.get_queue("default"),
             timeout=JOB_TIMEOUT,
@@ -73,7 +73,13 @@ def queue_live_run():
 
 
 def mark_and_queue(detection_ids):
-    """Receiver of detections_created (after the ingest's commit)."""
+    """Receiver of detections_created (after the ingest's commit). With REID_EMBEDDING_MODEL set,
+    deer sightings that came without an embedding queue an embedding run first (reid.embedding),
+    which hands what it embedded back here."""
+    from reid.embedding import needing_embeddings
+
+    if settings.REID_EMBEDDING_MODEL and needing_embeddings().filter(id__in=list(detection_ids)).exists():
+        queue_waiting_run(ReidRun.Kind.EMBED, "reid.jobs.execute_embed_run")
     if mark_pending(detection_ids):
         queue_live_run()
 

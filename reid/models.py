@@ -61,6 +61,7 @@ class ReidRun(BackgroundJob):
         LIVE = "live"
         BACKFILL = "backfill"
         REPROCESS = "reprocess"
+        EMBED = "embed"  # embeddings computed by the configured model (reid.embedding)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -78,7 +79,7 @@ class ReidRun(BackgroundJob):
     noun = "re-ID run"
     COUNTS = ("total_count", "processed_count", "linked_count", "review_count", "created_count")
 
-    # The stage of a live run waiting in the queue: at most one such run exists (reid.live).
+    # The stage of a live or embed run waiting in the queue: at most one per kind (reid.live).
     WAITING = "waiting"
 
     class Meta:
@@ -87,7 +88,7 @@ class ReidRun(BackgroundJob):
             models.UniqueConstraint(
                 fields=["kind"],
                 condition=models.Q(status=JobStatus.QUEUED, stage="waiting"),
-                name="one_waiting_live_run",
+                name="one_waiting_run_per_kind",
             )
         ]
 
