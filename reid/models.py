@@ -2,6 +2,7 @@ import uuid
 
 import numpy as np
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from core.jobs import BackgroundJob, JobStatus
@@ -248,3 +249,18 @@ class ReidAttempt(models.Model):
 
     def __str__(self):
         return f"attempt {self.detection_id} (best {self.best_score})"
+
+
+class AnalysisSnapshot(models.Model):
+    """A stored result of reid.analysis.analyse() for one set of parameters, valid for the data
+    version it was computed at (reid.analysis_cache)."""
+
+    key = models.CharField(max_length=200, primary_key=True, help_text="run, step and ground-truth choice")
+    data_version = models.CharField(max_length=64)
+    result = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    error = models.TextField(blank=True, help_text="The AnalysisError message, when there was nothing to analyse")
+    computed_at = models.DateTimeField()
+    seconds = models.FloatField(default=0.0, help_text="How long the computation took")
+
+    def __str__(self):
+        return f"analysis {self.key} at {self.computed_at:%Y-%m-%d %H:%M}"

@@ -106,6 +106,7 @@ ACCESS = {
     "detections/batch-review": (302, 403, 302, 302, 302),
     "detections/<pk>/review": (302, 403, 400, 400, 400),
     "reid/analysis/": (302, 200, 200, 200, 200),
+    "reid/analysis/recompute": (302, 403, 302, 302, 302),
     "reid/review/": (302, 403, 200, 200, 200),
     "reid/review/<pk>/decide": (302, 403, 302, 302, 302),
     "exports/": (302, 200, 200, 200, 200),
