@@ -212,6 +212,15 @@ REID_REVIEW_THRESHOLD = env_float("REID_REVIEW_THRESHOLD", 0.55)
 REID_BURST_SECONDS = env_int("REID_BURST_SECONDS", 5)
 REID_LOG_TOP_K = env_int("REID_LOG_TOP_K", 10)
 REID_AUTO_CREATE = env_bool("REID_AUTO_CREATE", True)
+# A live re-ID run waits this long after the first upload queued it, collecting the next ones (reid.live).
+REID_LIVE_DEBOUNCE_SECONDS = env_float("REID_LIVE_DEBOUNCE_SECONDS", 2.0)
+# Bring your own embedding model (reid.embedding, docs/reid.md): an ONNX file run on the CPU; never downloaded.
+REID_EMBEDDING_MODEL = env("REID_EMBEDDING_MODEL", "")
+REID_EMBEDDING_INPUT_SIZE = env("REID_EMBEDDING_INPUT_SIZE", "")  # "width,height"; default: the model's metadata
+REID_EMBEDDING_MEAN = env("REID_EMBEDDING_MEAN", "")  # "r,g,b" on 0..1 pixels; default: metadata, else ImageNet
+REID_EMBEDDING_STD = env("REID_EMBEDDING_STD", "")
+REID_EMBEDDING_MARGIN = env_float("REID_EMBEDDING_MARGIN", 0.1)  # of the box's size, on every side
+REID_EMBEDDING_BATCH = env_int("REID_EMBEDDING_BATCH", 16)
 # Seasons as (start month, start day, end month, end day); an end before the start crosses the year.
 SEASONS = {
     "rut": (9, 1, 1, 31),

@@ -143,6 +143,7 @@ class Detection(models.Model):
     classifier_score = models.FloatField(
         null=True, blank=True, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
     )
+    reid_pending = models.BooleanField(default=False, help_text="Waiting for the next live re-ID run (reid.live)")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = DetectionQuerySet.as_manager()
@@ -157,6 +158,7 @@ class Detection(models.Model):
             models.Index(fields=["is_reviewed"], name="det_reviewed"),
             models.Index(fields=["confidence"], name="det_confidence"),
             models.Index(fields=["burst"], name="det_burst"),
+            models.Index(fields=["reid_pending"], condition=models.Q(reid_pending=True), name="det_reid_pending"),
             # the rows reports count, already ordered for the independent-events window
             models.Index(
                 fields=["location", "effective_classification", "taken_at"],

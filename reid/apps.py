@@ -13,9 +13,14 @@ class ReidConfig(AppConfig):
 
 
 def queue_matching_of_new_detections(sender, detection_ids=(), **kwargs):
-    from reid.queueing import enqueue_matching
+    """Flag the new detections pending and make sure one debounced live run is queued (reid.live)."""
+    from django.db import transaction
 
-    enqueue_matching(detection_ids)
+    from reid.live import mark_and_queue
+
+    ids = list(detection_ids)
+    if ids:
+        transaction.on_commit(lambda: mark_and_queue(ids))
 
 
 def recompute_corrected_deer(sender, deer=(), **kwargs):

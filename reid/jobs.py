@@ -3,8 +3,22 @@
 from reid.models import ReidRun
 
 
+def execute_live_run(run_id):
+    """The debounced live run (queued by reid.live after uploads): matches everything pending."""
+    from reid.live import execute_live_run as execute
+
+    return execute(run_id)
+
+
+def execute_embed_run(run_id):
+    """Embeddings by the configured ONNX model for deer sightings lacking one (queued after imports)."""
+    from reid.embedding import execute_embed_run as execute
+
+    return execute(run_id)
+
+
 def match_new_detections(detection_ids):
-    """Live matching of newly ingested detections (queued by the detections_created signal).
+    """Live matching of the given detections at once (one run per call; uploads use execute_live_run).
     A batch without any deer detection (raccoons, empty frames) makes no run."""
     from detections.models import Detection
     from reid.services import run_matching

@@ -2,6 +2,7 @@ import uuid
 
 import numpy as np
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from core.jobs import BackgroundJob, JobStatus
@@ -61,6 +62,7 @@ class ReidRun(BackgroundJob):
         LIVE = "live"
         BACKFILL = "backfill"
         REPROCESS = "reprocess"
+        EMBED = "embed"  # embeddings computed by the configured model (reid.embedding)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -78,8 +80,18 @@ class ReidRun(BackgroundJob):
     noun = "re-ID run"
     COUNTS = ("total_count", "processed_count", "linked_count", "review_count", "created_count")
 
+    # The stage of a live or embed run waiting in the queue: at most one per kind (reid.live).
+    WAITING = "waiting"
+
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(status=JobStatus.QUEUED, stage="waiting"),
+                name="one_waiting_run_per_kind",
+            )
+        ]
 
     def __str__(self):
         return f"{self.kind} run {self.created_at:%Y-%m-%d %H:%M} ({self.status})"
@@ -267,3 +279,16 @@ class ProfileAudit(models.Model):
 
     def __str__(self):
         return self.summary
+class AnalysisSnapshot(models.Model):
+    """A stored result of reid.analysis.analyse() for one set of parameters, valid for the data
+    version it was computed at (reid.analysis_cache)."""
+
+    key = models.CharField(max_length=200, primary_key=True, help_text="run, step and ground-truth choice")
+    data_version = models.CharField(max_length=64)
+    result = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    error = models.TextField(blank=True, help_text="The AnalysisError message, when there was nothing to analyse")
+    computed_at = models.DateTimeField()
+    seconds = models.FloatField(default=0.0, help_text="How long the computation took")
+
+    def __str__(self):
+        return f"analysis {self.key} at {self.computed_at:%Y-%m-%d %H:%M}"

@@ -1,38 +1,13 @@
 """Putting re-ID work on the "default" queue, after the surrounding transaction commits."""
 
-import logging
-
 import django_rq
 from django.db import transaction
 from redis.exceptions import RedisError
-from rq.callbacks import Callback
 
 from core import runner
 from reid.models import ReidRun
 
 JOB_TIMEOUT = 3600
-logger = logging.getLogger(__name__)
-
-
-def enqueue_matching(detection_ids):
-    """Queue live matching of new detections. They are already stored: if Redis is down the
-    ingest must not fail, and `manage.py reid_match` matches them later."""
-    ids = [str(pk) for pk in detection_ids]
-    if not ids:
-        return
-
-    def send():
-        try:
-            django_rq.get_queue("default").enqueue(
-                "reid.jobs.match_new_detections",
-                ids,
-                job_timeout=JOB_TIMEOUT,
-                on_failure=Callback(runner.on_failure),  # the run it creates records this job's id
-            )
-        except RedisError as exc:
-            logger.warning("Could not queue re-ID of %d new detections (%s); run manage.py reid_match.", len(ids), exc)
-
-    transaction.on_commit(send)
 
 
 def enqueue_run(run):

@@ -10,18 +10,18 @@ from django.views.decorators.http import require_POST
 
 from core.roles import REVIEWER, role_required
 from detections.models import Detection
-from reid import review, selectors
-from reid.analysis import AnalysisError, analyse
+from reid import analysis_cache, review, selectors
 from reid.charts import curves_svg, histogram_svg
 from reid.models import Deer, ReviewItem
 
 
 @login_required
 def analysis_page(request):
-    try:
-        result = analyse()
-    except AnalysisError as exc:
-        return render(request, "reid/analysis.html", {"error": str(exc)})
+    snapshot, fresh = analysis_cache.for_page()
+    stored = {"snapshot": snapshot, "fresh": fresh}
+    if snapshot.error:
+        return render(request, "reid/analysis.html", {"error": snapshot.error, **stored})
+    result = snapshot.result
     charts = [
         histogram_svg(result["histogram"], "All logged scores"),
         histogram_svg(result["best_histogram"], "Best candidate per attempt"),
@@ -35,7 +35,20 @@ def analysis_page(request):
                 "Pairwise precision, recall and F1 (matching replayed from scratch)",
             )
         )
-    return render(request, "reid/analysis.html", {"result": result, "charts": [mark_safe(c) for c in charts if c]})
+    charts = [mark_safe(c) for c in charts if c]
+    return render(request, "reid/analysis.html", {"result": result, "charts": charts, **stored})
+
+
+@role_required(REVIEWER, "Recomputing the analysis needs the reviewer role.")
+@require_POST
+def analysis_recompute(request):
+    """Recompute the analysis in the background (now, if the job queue is unavailable)."""
+    analysis_cache.invalidate()
+    if analysis_cache.queue_refresh():
+        messages.info(request, "The analysis is being recomputed; reload this page in a moment.")
+    else:
+        analysis_cache.compute()
+    return redirect("reid:analysis")
 
 
 REVIEW_NEEDS = "The review queue needs the reviewer role."

@@ -11,8 +11,7 @@ from rest_framework.views import APIView
 
 from core.roles import MANAGER, IsManager, IsReviewer, ReadOrReviewer, has_role
 from core.schema import error
-from reid import review, selectors
-from reid.analysis import AnalysisError, analyse
+from reid import analysis_cache, review, selectors
 from reid.api import serializers as s
 from reid.models import ReidRun, ReviewItem
 from reid.profiles import ProfileError, deer_merge, deer_split
@@ -288,12 +287,11 @@ class AnalysisView(APIView):
     def get(self, request):
         query = s.AnalysisQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        try:
-            result = analyse(
-                run=query.validated_data.get("run"),
-                step=query.validated_data["step"],
-                ground_truth=query.validated_data["ground_truth"],
-            )
-        except AnalysisError as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_404_NOT_FOUND)
-        return Response(result)
+        snapshot = analysis_cache.current(
+            run=query.validated_data.get("run"),
+            step=query.validated_data["step"],
+            ground_truth=query.validated_data["ground_truth"],
+        )  # stored for the current data, or computed now (reid.analysis_cache)
+        if snapshot.error:
+            return Response({"detail": snapshot.error}, status=status.HTTP_404_NOT_FOUND)
+        return Response({**snapshot.result, "computed_at": snapshot.computed_at})

@@ -127,6 +127,7 @@ ACCESS = {
     "detections/import/<pk>/": (302, 403, 404, 404, 404),
     "detections/import/<pk>/status/": (302, 403, 404, 404, 404),
     "reid/analysis/": (302, 200, 200, 200, 200),
+    "reid/analysis/recompute": (302, 403, 302, 302, 302),
     "reid/review/": (302, 403, 200, 200, 200),
     "reid/review/<pk>/decide": (302, 403, 302, 302, 302),
     "exports/": (302, 200, 200, 200, 200),
