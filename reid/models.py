@@ -279,6 +279,8 @@ class ProfileAudit(models.Model):
 
     def __str__(self):
         return self.summary
+
+
 class AnalysisSnapshot(models.Model):
     """A stored result of reid.analysis.analyse() for one set of parameters, valid for the data
     version it was computed at (reid.analysis_cache)."""
