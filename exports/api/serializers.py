@@ -15,13 +15,13 @@ from reports.validation import (
 )
 
 MAX_ZIP_DETECTIONS = 10_000
-MAX_CAMTRAP_DP_DETECTIONS = 10_000
+MAX_CAMTRAP_DP_DETECTIONS = None  # no cap: the package is streamed (a year of 1,000,000 detections)
 REPORT_TYPES = ("seasonal_activity", "comparison")
 FILTER_FIELDS = ("start_date", "end_date", "location_ids", "classifications", "group_by")
 
 
 def filter_total(data, maximum):
-    """How many detections a validated filter selects; 400 when none or more than `maximum`."""
+    """How many detections a validated filter selects; 400 when none or more than `maximum` (None: no cap)."""
     total = detections_for_filter(
         data["start_date"], data["end_date"], data.get("location_ids"), data.get("classifications")
     ).count()
@@ -29,7 +29,7 @@ def filter_total(data, maximum):
         raise serializers.ValidationError(
             {"start_date": ["No detections match this filter; widen the dates or the filters."]}
         )
-    if total > maximum:
+    if maximum is not None and total > maximum:
         raise serializers.ValidationError(
             {
                 "start_date": [
@@ -162,7 +162,7 @@ class ZipExportRequestSerializer(StrictSerializer):
 
 class CamtrapDpExportRequestSerializer(ReportQuerySerializer):
     """The filter of SPEC §5 (start_date, end_date, group_by, location_ids, classifications; every
-    rule in order, unknown fields rejected) selecting 1..10,000 detections, plus include_images.
+    rule in order, unknown fields rejected) selecting at least one detection, plus include_images.
 
     Pass context={"base_url": "https://host/"} so that media.csv can link images by absolute URL.
     """
