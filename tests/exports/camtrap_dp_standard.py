@@ -1,7 +1,7 @@
 """Validate a Camtrap DP package offline against the official 1.0.2 profile and table schemas.
 
 The package descriptor goes through the profile (JSON Schema draft 4, its remote references resolved to
-the copies in data/camtrap_dp_1.0.2, see SOURCE.md); the CSV tables through ``frictionless`` with the
+the copies in exports/standards/camtrap_dp_1.0.2, see SOURCE.md); the CSV tables through ``frictionless`` with the
 official table schemas (types, constraints, primary and foreign keys).
 """
 
@@ -14,7 +14,7 @@ from frictionless import Package, system
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-STANDARD = Path(__file__).parent / "data" / "camtrap_dp_1.0.2"
+STANDARD = Path(__file__).resolve().parents[2] / "exports" / "standards" / "camtrap_dp_1.0.2"
 PUBLISHED = "https://raw.githubusercontent.com/tdwg/camtrap-dp/1.0.2/"
 PROFILE_URL = PUBLISHED + "camtrap-dp-profile.json"
 TABLES = ("deployments", "media", "observations")
