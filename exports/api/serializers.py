@@ -160,6 +160,33 @@ class ZipExportRequestSerializer(StrictSerializer):
         return params
 
 
+class MegaDetectorExportRequestSerializer(ReportQuerySerializer):
+    """The filter of SPEC §5 selecting at least one detection: the images of the period and their
+    detections as MegaDetector batch output (format 1.5)."""
+
+    def validate(self, data):
+        data["total_detections"] = filter_total(data, None)
+        return data
+
+    def to_params(self):
+        data = self.validated_data
+        return CamtrapDpExportRequestSerializer._params(data)
+
+
+class TrainingExportRequestSerializer(MegaDetectorExportRequestSerializer):
+    """The filter of SPEC §5 plus split_by (time | location): the reviewed detections as a YOLO dataset."""
+
+    split_by = serializers.ChoiceField(
+        choices=("time", "location"),
+        required=False,
+        default="time",
+        error_messages={"invalid_choice": "split_by must be time or location (got '{input}')."},
+    )
+
+    def to_params(self):
+        return {**super().to_params(), "split_by": self.validated_data["split_by"]}
+
+
 class CamtrapDpExportRequestSerializer(ReportQuerySerializer):
     """The filter of SPEC §5 (start_date, end_date, group_by, location_ids, classifications; every
     rule in order, unknown fields rejected) selecting at least one detection, plus include_images.
