@@ -204,10 +204,10 @@ class CamtrapDpExportView(ExportAPIView):
         ],
         summary="Queue a Camtrap DP package",
         description=(
-            "A Camera Trap Data Package (TDWG Camtrap DP 1.0) as a ZIP: datapackage.json, deployments.csv "
+            "A Camera Trap Data Package (TDWG Camtrap DP 1.0.2) as a ZIP: datapackage.json, deployments.csv "
             "(one per location), media.csv (one per image) and observations.csv (one per valid, non-duplicate "
             "detection, plus a blank observation per image with nothing usable when no class filter is given). "
-            "The filter obeys SPEC §5 and may select at most 10,000 detections; include_images (false) adds the "
+            "The filter obeys SPEC §5 (no cap on the number of detections); include_images (false) adds the "
             "image files under media/."
         ),
     )
