@@ -4,11 +4,13 @@ and reviewed flags, and reads back through Herdbook's own MegaDetector import to
 import json
 
 import pytest
+from django.conf import settings
 
 from detections import megadetector
 from detections.ingest import images_ingest_batch
 from detections.models import Detection, Image
 from exports.megadetector_export import write_megadetector
+from tests import factories
 from tests.exports.megadetector_format import format_problems
 from tests.exports.test_camtrap_dp_package import OCTOBER, field_site  # noqa: F401 - the fixture
 
@@ -59,6 +61,10 @@ def test_a_broken_file_is_caught_by_the_checker(field_site, tmp_path):  # noqa: 
 
 
 def test_round_trip_through_the_megadetector_import(field_site, tmp_path):  # noqa: F811
+    for number, image in enumerate(Image.objects.all()):  # distinct contents (the factory's colours repeat)
+        (settings.IMAGE_ROOT / image.file).write_bytes(
+            factories.jpeg_bytes(image.width, image.height, color=(number * 20 % 255, 200, 10))
+        )
     document, _ = written(tmp_path)
     exported = {image["file"] for image in document["images"]}
 
