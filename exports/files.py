@@ -15,10 +15,16 @@ from django.conf import settings
 from exports import status
 
 EXPORT_FILENAME = re.compile(
-    r"^(?:report|detections|camtrap_dp)_(?P<job_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
-    r"_\d{8}_\d{6}\.(?:pdf|zip)(?P<partial>\.partial.*)?$"
+    r"^(?:report|detections|camtrap_dp|megadetector|training_yolo)_(?P<job_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+    r"_\d{8}_\d{6}\.(?:pdf|zip|json)(?P<partial>\.partial.*)?$"
 )
-FILE_PREFIXES = {"pdf": ("report", "pdf"), "zip": ("detections", "zip"), "camtrap_dp": ("camtrap_dp", "zip")}
+FILE_PREFIXES = {
+    "pdf": ("report", "pdf"),
+    "zip": ("detections", "zip"),
+    "camtrap_dp": ("camtrap_dp", "zip"),
+    "megadetector": ("megadetector", "json"),
+    "training": ("training_yolo", "zip"),
+}
 
 
 def root():

@@ -13,7 +13,9 @@ from core import runner
 from core.runner import Cancelled
 from exports.camtrap_dp import write_camtrap_dp
 from exports.files import export_filename
+from exports.megadetector_export import write_megadetector
 from exports.models import ExportJob
+from exports.training_data import write_training_data
 from exports.zip_archive import write_zip
 
 PDF_TIMEOUT = 300
@@ -52,7 +54,31 @@ def build_camtrap_dp(export, path, progress):
     return {"processed_count": counts["processed"]}
 
 
-BUILDERS = {ExportJob.Kind.PDF: build_pdf, ExportJob.Kind.ZIP: build_zip, ExportJob.Kind.CAMTRAP_DP: build_camtrap_dp}
+def build_megadetector(export, path, progress):
+    total = export.total_count or 0
+
+    def on_progress(counts):
+        if not progress.report(
+            "writing", min(99, counts["processed"] * 100 // total) if total else 0, counts["processed"]
+        ):
+            raise Cancelled()
+
+    counts = write_megadetector(export.params, path, progress=on_progress)
+    return {"processed_count": counts["processed"]}
+
+
+def build_training(export, path, progress):
+    counts = write_training_data(export.params, path, progress=progress.report)
+    return {"processed_count": counts["processed"]}
+
+
+BUILDERS = {
+    ExportJob.Kind.PDF: build_pdf,
+    ExportJob.Kind.ZIP: build_zip,
+    ExportJob.Kind.CAMTRAP_DP: build_camtrap_dp,
+    ExportJob.Kind.MEGADETECTOR: build_megadetector,
+    ExportJob.Kind.TRAINING: build_training,
+}
 
 
 def build(export):

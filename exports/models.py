@@ -15,7 +15,13 @@ from exports import files, status
 logger = logging.getLogger(__name__)
 
 # What each kind is called in its error messages.
-WHAT = {"pdf": "PDF report", "zip": "ZIP archive", "camtrap_dp": "Camtrap DP package"}
+WHAT = {
+    "pdf": "PDF report",
+    "zip": "ZIP archive",
+    "camtrap_dp": "Camtrap DP package",
+    "megadetector": "MegaDetector file",
+    "training": "training dataset",
+}
 
 
 class ExportJob(BackgroundJob):
@@ -28,6 +34,8 @@ class ExportJob(BackgroundJob):
         PDF = "pdf"
         ZIP = "zip"
         CAMTRAP_DP = "camtrap_dp"
+        MEGADETECTOR = "megadetector"
+        TRAINING = "training"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=12, choices=Kind.choices)

@@ -16,13 +16,13 @@ from reports.validation import (
 )
 
 MAX_ZIP_DETECTIONS = 10_000
-MAX_CAMTRAP_DP_DETECTIONS = 10_000
+MAX_CAMTRAP_DP_DETECTIONS = None  # no cap: the package is streamed (a year of 1,000,000 detections)
 REPORT_TYPES = ("seasonal_activity", "comparison", "census")
 FILTER_FIELDS = ("start_date", "end_date", "location_ids", "classifications", "group_by")
 
 
 def filter_total(data, maximum):
-    """How many detections a validated filter selects; 400 when none or more than `maximum`."""
+    """How many detections a validated filter selects; 400 when none or more than `maximum` (None: no cap)."""
     total = detections_for_filter(
         data["start_date"], data["end_date"], data.get("location_ids"), data.get("classifications")
     ).count()
@@ -30,7 +30,7 @@ def filter_total(data, maximum):
         raise serializers.ValidationError(
             {"start_date": ["No detections match this filter; widen the dates or the filters."]}
         )
-    if total > maximum:
+    if maximum is not None and total > maximum:
         raise serializers.ValidationError(
             {
                 "start_date": [
@@ -163,9 +163,36 @@ class ZipExportRequestSerializer(StrictSerializer):
         return params
 
 
+class MegaDetectorExportRequestSerializer(ReportQuerySerializer):
+    """The filter of SPEC §5 selecting at least one detection: the images of the period and their
+    detections as MegaDetector batch output (format 1.5)."""
+
+    def validate(self, data):
+        data["total_detections"] = filter_total(data, None)
+        return data
+
+    def to_params(self):
+        data = self.validated_data
+        return CamtrapDpExportRequestSerializer._params(data)
+
+
+class TrainingExportRequestSerializer(MegaDetectorExportRequestSerializer):
+    """The filter of SPEC §5 plus split_by (time | location): the reviewed detections as a YOLO dataset."""
+
+    split_by = serializers.ChoiceField(
+        choices=("time", "location"),
+        required=False,
+        default="time",
+        error_messages={"invalid_choice": "split_by must be time or location (got '{input}')."},
+    )
+
+    def to_params(self):
+        return {**super().to_params(), "split_by": self.validated_data["split_by"]}
+
+
 class CamtrapDpExportRequestSerializer(ReportQuerySerializer):
     """The filter of SPEC §5 (start_date, end_date, group_by, location_ids, classifications; every
-    rule in order, unknown fields rejected) selecting 1..10,000 detections, plus include_images.
+    rule in order, unknown fields rejected) selecting at least one detection, plus include_images.
 
     Pass context={"base_url": "https://host/"} so that media.csv can link images by absolute URL.
     """

@@ -17,14 +17,16 @@ from exports.api.auth import CachedTokenAuthentication, SessionCookieAuthenticat
 from exports.api.content import JSONOnlyNegotiation
 from exports.api.serializers import (
     CamtrapDpExportRequestSerializer,
+    MegaDetectorExportRequestSerializer,
     PdfExportRequestSerializer,
+    TrainingExportRequestSerializer,
     ZipExportRequestSerializer,
 )
 from exports.models import ExportJob
 from exports.status import public
 
 NOT_FOUND = "Job not found or expired"
-CONTENT_TYPES = {".pdf": "application/pdf", ".zip": "application/zip"}
+CONTENT_TYPES = {".pdf": "application/pdf", ".zip": "application/zip", ".json": "application/json"}
 
 ERROR = ERROR_RESPONSE
 ACCEPTED = inline_serializer(
@@ -77,7 +79,7 @@ def status_document(request, job_id, kind):
     if doc is None or doc.get("kind") != kind:
         raise NotFound(NOT_FOUND)
     answer = public(doc, ttl)
-    if kind in (ExportJob.Kind.ZIP, ExportJob.Kind.CAMTRAP_DP):
+    if kind != ExportJob.Kind.PDF:  # the exports of detections
         answer["total_detections"] = doc.get("total_count", 0)
     return Response(answer)
 
@@ -202,10 +204,10 @@ class CamtrapDpExportView(ExportAPIView):
         ],
         summary="Queue a Camtrap DP package",
         description=(
-            "A Camera Trap Data Package (TDWG Camtrap DP 1.0) as a ZIP: datapackage.json, deployments.csv "
+            "A Camera Trap Data Package (TDWG Camtrap DP 1.0.2) as a ZIP: datapackage.json, deployments.csv "
             "(one per location), media.csv (one per image) and observations.csv (one per valid, non-duplicate "
             "detection, plus a blank observation per image with nothing usable when no class filter is given). "
-            "The filter obeys SPEC §5 and may select at most 10,000 detections; include_images (false) adds the "
+            "The filter obeys SPEC §5 (no cap on the number of detections); include_images (false) adds the "
             "image files under media/."
         ),
     )
@@ -219,6 +221,66 @@ class CamtrapDpExportView(ExportAPIView):
             request.user, ExportJob.Kind.CAMTRAP_DP, serializer.to_params(), total_count=total
         )
         return detections_queued(export, total, "camtrap-dp", "Camtrap DP package creation")
+
+
+class MegaDetectorExportView(ExportAPIView):
+    @extend_schema(
+        tags=["Exports"],
+        request=MegaDetectorExportRequestSerializer,
+        responses={202: ACCEPTED, 400: ERROR, 503: UNAVAILABLE},
+        summary="Queue a MegaDetector results file",
+        description=(
+            "The images of the period and their valid, non-duplicate detections as MegaDetector batch output "
+            "(format 1.5, JSON): effective classes as the one classification of each box, reviewed flags."
+        ),
+    )
+    def post(self, request):
+        serializer = MegaDetectorExportRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        total = serializer.validated_data["total_detections"]
+        export = services.create_export(
+            request.user, ExportJob.Kind.MEGADETECTOR, serializer.to_params(), total_count=total
+        )
+        return detections_queued(export, total, "megadetector", "MegaDetector file creation")
+
+
+class MegaDetectorExportStatusView(ExportAPIView):
+    @extend_schema(
+        tags=["Exports"], responses={200: STATUS_DOC, 404: ERROR, 503: UNAVAILABLE}, summary="MegaDetector job status"
+    )
+    def get(self, request, job_id):
+        return status_document(request, job_id, ExportJob.Kind.MEGADETECTOR)
+
+
+class TrainingExportView(ExportAPIView):
+    @extend_schema(
+        tags=["Exports"],
+        request=TrainingExportRequestSerializer,
+        responses={202: ACCEPTED, 400: ERROR, 503: UNAVAILABLE},
+        summary="Queue a YOLO training dataset",
+        description=(
+            "The images of the period whose detections were all reviewed, as a YOLO dataset ZIP (images, labels, "
+            "data.yaml), split train/val/test by time (bursts kept whole) or by location (split_by)."
+        ),
+    )
+    def post(self, request):
+        serializer = TrainingExportRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        total = serializer.validated_data["total_detections"]
+        export = services.create_export(
+            request.user, ExportJob.Kind.TRAINING, serializer.to_params(), total_count=total
+        )
+        return detections_queued(export, total, "training-data", "Training dataset creation")
+
+
+class TrainingExportStatusView(ExportAPIView):
+    @extend_schema(
+        tags=["Exports"],
+        responses={200: STATUS_DOC, 404: ERROR, 503: UNAVAILABLE},
+        summary="Training dataset job status",
+    )
+    def get(self, request, job_id):
+        return status_document(request, job_id, ExportJob.Kind.TRAINING)
 
 
 class CamtrapDpExportStatusView(ExportAPIView):
@@ -247,6 +309,7 @@ class ExportDownloadView(APIView):
         responses={
             (200, "application/pdf"): OpenApiTypes.BINARY,
             (200, "application/zip"): OpenApiTypes.BINARY,
+            (200, "application/json"): OpenApiTypes.BINARY,
             404: ERROR,
         },
     )

@@ -171,6 +171,7 @@ def local(moment, zone):
 
 
 OCTOBER = {"start_date": "2024-10-01", "end_date": "2024-10-31"}
+LINKED = {**OCTOBER, "base_url": "https://ranch.example.org/"}  # what the API adds: the site's address
 
 
 def test_datapackage_json_describes_the_package(alice, alice_client, post_export, run_jobs, field_site, settings):
@@ -179,7 +180,7 @@ def test_datapackage_json_describes_the_package(alice, alice_client, post_export
     archive, job_id, _ = build(alice_client, post_export, run_jobs, OCTOBER)
     assert archive.namelist()[:4] == ["datapackage.json", "deployments.csv", "media.csv", "observations.csv"]
     package = json.loads(archive.read("datapackage.json"))
-    assert package["profile"] == "https://raw.githubusercontent.com/tdwg/camtrap-dp/1.0/camtrap-dp-profile.json"
+    assert package["profile"] == "https://raw.githubusercontent.com/tdwg/camtrap-dp/1.0.2/camtrap-dp-profile.json"
     assert package["id"] == job_id
     assert package["name"] == "herdbook-demo-ranch-2024-10-01-2024-10-31"
     assert datetime.strptime(package["created"], "%Y-%m-%dT%H:%M:%SZ")
@@ -198,16 +199,19 @@ def test_datapackage_json_describes_the_package(alice, alice_client, post_export
         {"scientificName": "Canis latrans", "taxonRank": "species", "vernacularNames": {"eng": "coyote"}},
         {
             "scientificName": "Odocoileus virginianus",
+            "taxonID": "https://www.gbif.org/species/2440965",
             "taxonRank": "species",
             "vernacularNames": {"eng": "white-tailed deer"},
         },
     ]
+    assert [license["scope"] for license in package["licenses"]] == ["data", "media"]
+    assert package["coordinatePrecision"] == 0.1  # 30.25, -97.75, 31.5, -105.1: the least precise is 31.5
     assert [(r["name"], r["path"], r["profile"], r["schema"]) for r in package["resources"]] == [
         (
             name,
             f"{name}.csv",
             "tabular-data-resource",
-            f"https://raw.githubusercontent.com/tdwg/camtrap-dp/1.0/{name}-table-schema.json",
+            f"https://raw.githubusercontent.com/tdwg/camtrap-dp/1.0.2/{name}-table-schema.json",
         )
         for name in ("deployments", "media", "observations")
     ]
@@ -373,7 +377,7 @@ def test_cancelled_while_writing_stops_and_raises(field_site, tmp_path):
         return len(calls) < 3  # the user deletes the job after the second report
 
     with pytest.raises(Cancelled):
-        write_camtrap_dp(OCTOBER, tmp_path / "p.zip", progress=progress, total=6)
+        write_camtrap_dp(LINKED, tmp_path / "p.zip", progress=progress, total=6)
     assert len(calls) == 3
 
 
@@ -383,4 +387,4 @@ def test_coordinates_removed_after_the_request_fail_with_a_clear_error(field_sit
     field_site["mesa"].longitude = None
     field_site["mesa"].save()
     with pytest.raises(ValueError, match="location =Mesa has no latitude/longitude"):
-        write_camtrap_dp(OCTOBER, tmp_path / "p.zip", total=6)
+        write_camtrap_dp(LINKED, tmp_path / "p.zip", total=6)

@@ -2,7 +2,7 @@
 
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from exports.api.serializers import CamtrapDpExportRequestSerializer
 from exports.camtrap_dp import write_camtrap_dp
@@ -24,8 +24,8 @@ class Command(BaseCommand):
         parser.add_argument("--images", action="store_true", help="include the image files under media/")
         parser.add_argument(
             "--base-url",
-            default="http://localhost:8000/",
-            help="the site's address, for image links in media.csv when --images is not given (default %(default)s)",
+            default="",
+            help="the site's public address, for image links in media.csv (required unless --images is given)",
         )
         parser.add_argument("--output", help="file or directory (default: current directory)")
 
@@ -38,6 +38,8 @@ class Command(BaseCommand):
         serializer = validated(
             lambda data: CamtrapDpExportRequestSerializer(data=data, context={"base_url": options["base_url"]}), data
         )
+        if not options["images"] and not options["base_url"]:
+            raise CommandError("Give --base-url (the site's public address, for the image links) or --images.")
         total = serializer.validated_data["total_detections"]
         package_id = new_id()
         path = output_path(options["output"], export_filename(ExportJob.Kind.CAMTRAP_DP, package_id))
