@@ -260,6 +260,9 @@ OBSERVATION_VALUES = (
     "created_at",
     "burst",
     "correction_notes",
+    "detector_model",
+    "classifier_model",
+    "classifier_score",
 )
 
 
@@ -334,13 +337,11 @@ def classify(effective_classification, deer_species=None):
 
 
 def machine_classification(row):
-    """(classifiedBy, classificationProbability) of a label nobody reviewed.
-
-    For now the detector's confidence and no model name: Detection stores neither the classifier's
-    score nor the models. When it does (classifier_score, detector_model, classifier_model), this is
-    the one function to switch: the classifier's score where stored, else the detector's confidence,
-    and "<model> <version>" as classifiedBy (add the fields to OBSERVATION_VALUES)."""
-    return MACHINE, round(row["confidence"], 6)
+    """(classifiedBy, classificationProbability) of a label nobody reviewed: the classifier's name and
+    score where the pipeline had one, else the detector's name and confidence."""
+    if row["classifier_score"] is not None:
+        return row["classifier_model"] or row["detector_model"] or MACHINE, round(row["classifier_score"], 6)
+    return row["detector_model"] or MACHINE, round(row["confidence"], 6)
 
 
 def relative(pixels, size):
