@@ -25,6 +25,7 @@ from django.db import connection
 
 from core.vocabulary import SEXES
 from detections.models import Detection
+from reid.calibration import nominal_thresholds
 from reid.models import ReidAttempt, ReidRun, ReviewItem, SimilarityScore
 from reid.replay import PRECISION_TARGET, ReplaySet, recommend, recommend_for_precision, replay_curve
 from reid.scorelog import db_uuid
@@ -301,7 +302,7 @@ def analyse(run=None, step=0.05, ground_truth="auto"):
     fine = {t: figures for t, figures in curve.items() if t in FINE_GRID}
     result["replay"] = {
         **data.describe(),
-        "review_threshold": settings.REID_REVIEW_THRESHOLD,
+        "review_threshold": nominal_thresholds()[1],
         "curve": [{"threshold": t, **curve[t]} for t in sorted(curve)],
     }
     if source != "reviewed":

@@ -31,6 +31,7 @@ from django.conf import settings
 
 from detections.models import Detection
 from reid import matching, planner
+from reid.calibration import nominal_thresholds
 from reid.services import CHUNK, burst_rows, matchable_detections
 
 MAX_DETECTIONS = 20_000
@@ -125,7 +126,7 @@ def _load_rows(ids):
 
 def replay_once(data, threshold, review_threshold=None):
     """Match `data` from scratch at `threshold`; returns the profile of each row (-1 = none)."""
-    review = settings.REID_REVIEW_THRESHOLD if review_threshold is None else review_threshold
+    review = nominal_thresholds()[1] if review_threshold is None else review_threshold
     rules = planner.Rules(threshold, min(review, threshold), settings.REID_AUTO_CREATE, settings.REID_LOG_TOP_K)
     profile = {}  # detection id -> profile number
     indexes = {}  # embedding model -> ProfileIndex
