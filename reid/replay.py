@@ -243,3 +243,16 @@ def _recommendation(curve, chosen, rule):
         "best_f1": best,
         "best_threshold": max(t for t in grid if curve[t]["f1"] == best),
     }
+
+
+def constraint_scores(profiles, pairs):
+    """Pairwise precision / recall of `profiles` (per row, -1 = none) on constraint pairs
+    (reid.constraints.Pairs: i, j, label 1 = same individual, 0 = different)."""
+    together = (profiles[pairs.i] == profiles[pairs.j]) & (profiles[pairs.i] >= 0)
+    same = pairs.label == 1
+    linked, found = int(together.sum()), int((together & same).sum())
+    return {
+        "pairs_precision": round(found / linked, 4) if linked else None,
+        "pairs_recall": round(found / int(same.sum()), 4) if same.any() else None,
+        "constraint_pairs": len(pairs),
+    }

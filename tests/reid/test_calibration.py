@@ -222,3 +222,15 @@ def test_refit_runs_as_a_background_job_when_evidence_grew(settings, run_jobs, d
     refitted = ReidCalibration.objects.get()
     assert refitted.counts["detections"] > first.counts["detections"]
     assert refitted.fitted_at > first.fitted_at
+
+
+def test_reviewer_constraints_are_scored_pairwise_not_as_deer_ids():
+    from reid.constraints import Pairs
+    from reid.replay import constraint_scores
+
+    # the reviewer said: 0~1 same, 0~2 same, 3 is not 0; matching split the animal in two profiles (0,1 | 2)
+    pairs = Pairs.of([0, 0], [1, 2], SAME, "reviewer") + Pairs.of([3], [0], DIFFERENT, "reviewer")
+    split = np.array([7, 7, 8, 9])
+    assert constraint_scores(split, pairs) == {"pairs_precision": 1.0, "pairs_recall": 0.5, "constraint_pairs": 3}
+    merged = np.array([7, 7, 7, 7])  # one profile for everything: the "different" pair is a false link
+    assert constraint_scores(merged, pairs) == {"pairs_precision": 0.6667, "pairs_recall": 1.0, "constraint_pairs": 3}
