@@ -234,3 +234,26 @@ def test_reviewer_constraints_are_scored_pairwise_not_as_deer_ids():
     assert constraint_scores(split, pairs) == {"pairs_precision": 1.0, "pairs_recall": 0.5, "constraint_pairs": 3}
     merged = np.array([7, 7, 7, 7])  # one profile for everything: the "different" pair is a false link
     assert constraint_scores(merged, pairs) == {"pairs_precision": 0.6667, "pairs_recall": 1.0, "constraint_pairs": 3}
+
+
+def test_the_hard_demo_flavour_has_another_score_scale(settings, tmp_path):
+    from demo.ground_truth import HARD_MODEL
+    from demo.ranch import generate_ranch
+    from detections.models import Detection
+    from reid.analysis import file_truth
+
+    settings.IMAGE_ROOT = tmp_path / "images"
+    settings.GROUND_TRUTH_PATH = tmp_path / "truth.csv"
+    generate_ranch(images=200, seed=4, embeddings="hard")
+    truth = file_truth()
+    rows = [(str(pk), d.get_embedding()) for d in Detection.objects.exclude(embedding=None) for pk in [d.pk]]
+    assert rows and {d.embedding_model for d in Detection.objects.exclude(embedding=None)} == {HARD_MODEL}
+    labels = np.array([truth[pk] for pk, _ in rows])
+    vectors = np.stack([v for _, v in rows])
+    scores = vectors @ vectors.T
+    a, b = np.triu_indices(len(rows), 1)
+    same = labels[a] == labels[b]
+    assert 0.45 <= np.median(scores[a, b][same]) <= 0.70
+    assert 0.15 <= np.median(scores[a, b][~same]) <= 0.45
+    with pytest.raises(ValueError, match="Unknown embedding flavour"):
+        generate_ranch(images=10, embeddings="soft")
