@@ -207,8 +207,13 @@ EXPORT_JOB_TTL = env_int("EXPORT_JOB_TTL", 3600)
 INDEPENDENCE_MINUTES = env_int("INDEPENDENCE_MINUTES", 30)
 # Report results cached per parameters and data version (reports.cache); 0 turns the cache off.
 REPORT_CACHE_SECONDS = env_int("REPORT_CACHE_SECONDS", 3600)
-REID_THRESHOLD = env_float("REID_THRESHOLD", 0.70)
-REID_REVIEW_THRESHOLD = env_float("REID_REVIEW_THRESHOLD", 0.55)
+# Score thresholds: only an explicit override (unset = decisions in probability, from each embedding
+# model's calibration: reid.calibration).
+REID_THRESHOLD = env_float("REID_THRESHOLD", None) if os.environ.get("REID_THRESHOLD") else None
+REID_REVIEW_THRESHOLD = env_float("REID_REVIEW_THRESHOLD", None) if os.environ.get("REID_REVIEW_THRESHOLD") else None
+REID_LINK_PROBABILITY = env_float("REID_LINK_PROBABILITY", 0.95)
+REID_REVIEW_PROBABILITY = env_float("REID_REVIEW_PROBABILITY", 0.50)
+REID_MAX_SPEED_KMH = env_float("REID_MAX_SPEED_KMH", 15)
 REID_BURST_SECONDS = env_int("REID_BURST_SECONDS", 5)
 REID_LOG_TOP_K = env_int("REID_LOG_TOP_K", 10)
 REID_AUTO_CREATE = env_bool("REID_AUTO_CREATE", True)

@@ -60,3 +60,57 @@ def write_ground_truth(truth):
         writer = csv.writer(handle)
         writer.writerow(["detection_id", "individual_id", "sex"])
         writer.writerows((str(det_id), key, sex) for det_id, key, sex in truth)
+
+
+# The "hard" embedding flavour (`seed_demo --embeddings hard`): another model's score scale and
+# structure, for checking that re-ID calibrates itself on data its defaults were not tuned for.
+# Same individual ~0.45-0.70 cosine, different individuals ~0.25-0.45; families (siblings look
+# alike), a per-camera bias (light, background), bucks' antlers drifting with the season, and
+# noisier embeddings for low-confidence detections.
+HARD_MODEL = "demo-reid-hard-v1"
+HARD_FAMILY_SIZE = 3
+HARD_SHARED, HARD_FAMILY, HARD_OWN = 0.74, 0.42, 0.52  # latent = normalise(shared + family + own), by weight
+HARD_CAMERA_BIAS = 0.30
+HARD_ANTLER_DRIFT = 0.45
+HARD_NOISE = 0.82
+# antler size by month (0 = shed, 1 = full): regrowth from April, hard antler Sep-Dec, shed Jan-Mar
+ANTLER_BY_MONTH = np.array([0.6, 0.2, 0.0, 0.1, 0.3, 0.55, 0.8, 0.95, 1.0, 1.0, 1.0, 0.9])
+
+
+@dataclass
+class HardFlavour:
+    """The hidden vectors of the hard flavour: family, camera and antler directions."""
+
+    rng: np.random.Generator
+    shared: np.ndarray
+    families: dict
+    cameras: dict
+    antlers: dict
+
+    @classmethod
+    def create(cls, seed, individuals, site_names):
+        rng = np.random.default_rng([seed, 11])
+
+        def random_unit():
+            return unit(rng.normal(size=EMBEDDING_DIM))
+
+        shared = random_unit()
+        families, antlers = {}, {}
+        for position, individual in enumerate(individuals):
+            family = position // HARD_FAMILY_SIZE
+            families.setdefault(family, random_unit())
+            own = random_unit()
+            individual.latent = unit(HARD_SHARED * shared + HARD_FAMILY * families[family] + HARD_OWN * own).astype(
+                np.float32
+            )
+            antlers[individual.key] = random_unit()
+        cameras = {name: random_unit() for name in site_names}
+        return cls(rng, shared, families, cameras, antlers)
+
+    def embedding(self, individual, site, month, confidence):
+        vector = individual.latent + HARD_CAMERA_BIAS * self.cameras[site]
+        if individual.sex == "buck":
+            vector = vector + HARD_ANTLER_DRIFT * ANTLER_BY_MONTH[month - 1] * self.antlers[individual.key]
+        scale = HARD_NOISE * self.rng.lognormal(0.0, 0.25) * (1.0 + 2.0 * max(0.0, 0.8 - confidence))
+        noise = self.rng.normal(size=EMBEDDING_DIM) * (scale / np.sqrt(EMBEDDING_DIM))
+        return unit(unit(vector) + noise).astype(np.float32)

@@ -26,7 +26,15 @@ from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFont
 
 from demo.deployments import create_deployments, visit_site
-from demo.ground_truth import EMBEDDING_MODEL, INDIVIDUALS, make_individuals, noisy_embedding, write_ground_truth
+from demo.ground_truth import (
+    EMBEDDING_MODEL,
+    HARD_MODEL,
+    INDIVIDUALS,
+    HardFlavour,
+    make_individuals,
+    noisy_embedding,
+    write_ground_truth,
+)
 from detections.models import Detection, DetectionCorrection, Image, Location
 
 LOCATIONS = [
@@ -147,14 +155,25 @@ def random_box(rng, scale=1.0):
     return (x, y, w, h)
 
 
-def generate_ranch(images=3000, seed=7, end=None, days=365, stdout=None):
-    """Create the demo ranch. Deterministic for a given seed and end date (default: yesterday)."""
+EMBEDDING_FLAVOURS = ("default", "hard")
+
+
+def generate_ranch(images=3000, seed=7, end=None, days=365, stdout=None, embeddings="default"):
+    """Create the demo ranch. Deterministic for a given seed and end date (default: yesterday).
+
+    embeddings="hard": the embeddings of another model (demo.ground_truth.HardFlavour: another score
+    scale, families, camera bias, antler drift, noisier low-confidence boxes) and larger groups, so
+    several deer stand in more frames. The default flavour's rows and embeddings are unchanged."""
+    if embeddings not in EMBEDDING_FLAVOURS:
+        raise ValueError(f"Unknown embedding flavour {embeddings!r}: one of {', '.join(EMBEDDING_FLAVOURS)}.")
+    hard = embeddings == "hard"
     rng = np.random.default_rng(seed)
     tz = ZoneInfo(settings.TIME_ZONE)
     end = end or (timezone.localdate() - timedelta(days=1))
     start = end - timedelta(days=days - 1)
     summary = RanchSummary(start=start, end=end)
     individuals = make_individuals(rng, [loc[0] for loc in LOCATIONS])
+    flavour = HardFlavour.create(seed, individuals, [loc[0] for loc in LOCATIONS]) if hard else None
     summary.individuals = len(individuals)
     by_sex = {sex: [i for i in individuals if i.sex == sex] for sex in INDIVIDUALS}
 
@@ -190,7 +209,8 @@ def generate_ranch(images=3000, seed=7, end=None, days=365, stdout=None):
         site = visit_site(site, local_start.replace(tzinfo=tz), start, tz)  # none at TinMan while it is out
         members = []  # (label, individual or None, box)
         if kind in by_sex:
-            group = int(rng.integers(1, 3 if kind == "buck" else 4))
+            largest = (2 if kind == "buck" else 3) + (hard and (2 if kind == "doe" else 1))
+            group = int(rng.integers(1, largest + 1))
             local_pool = [i for i in by_sex[kind] if site in i.home] or by_sex[kind]
             chosen = rng.choice(len(local_pool), size=min(group, len(local_pool)), replace=False)
             members = [(kind, local_pool[c], random_box(rng)) for c in chosen]
@@ -239,7 +259,11 @@ def generate_ranch(images=3000, seed=7, end=None, days=365, stdout=None):
                 det = _detection(
                     rng, image, box, model_label, float(np.clip(rng.normal(0.82, 0.1), 0.5, 0.99)), burst_id
                 )
-                if individual is not None:
+                if individual is not None and hard:
+                    vector = flavour.embedding(individual, site, local_dt.month, det.confidence)
+                    det.set_embedding(vector, HARD_MODEL)
+                    truth.append((det.id, individual.key, individual.sex))
+                elif individual is not None:
                     det.set_embedding(noisy_embedding(rng, individual.latent), EMBEDDING_MODEL)
                     truth.append((det.id, individual.key, individual.sex))
                 detection_rows.append(det)

@@ -25,6 +25,7 @@ from django.db import connection
 
 from core.vocabulary import SEXES
 from detections.models import Detection
+from reid.calibration import nominal_thresholds
 from reid.models import ReidAttempt, ReidRun, ReviewItem, SimilarityScore
 from reid.replay import PRECISION_TARGET, ReplaySet, recommend, recommend_for_precision, replay_curve
 from reid.scorelog import db_uuid
@@ -288,7 +289,10 @@ def analyse(run=None, step=0.05, ground_truth="auto"):
         "recommended_threshold": None,
         "recommended": None,
     }
+    result["calibration"] = calibration_summary()
     data = ReplaySet(labels) if source else None
+    if data is not None and source == "reviewed":
+        add_constraint_scores(data, rows)
     if data is None or data.labelled < 2:
         result["recommendation_note"] = (
             "A recommended threshold needs ground truth: decisions in the review queue, or the ground truth CSV "
@@ -301,7 +305,7 @@ def analyse(run=None, step=0.05, ground_truth="auto"):
     fine = {t: figures for t, figures in curve.items() if t in FINE_GRID}
     result["replay"] = {
         **data.describe(),
-        "review_threshold": settings.REID_REVIEW_THRESHOLD,
+        "review_threshold": nominal_thresholds()[1],
         "curve": [{"threshold": t, **curve[t]} for t in sorted(curve)],
     }
     if source != "reviewed":
@@ -324,6 +328,62 @@ def analyse(run=None, step=0.05, ground_truth="auto"):
     result["recommended_threshold"] = top["threshold"]
     result["recommended"] = top
     return result
+
+
+CONSERVATIVE_NOTE = (
+    "Too little evidence to calibrate embedding model '{model}' ({same} same / {different} different pairs): "
+    "matching is conservative, every attempt goes to the review queue and no profile is created or linked "
+    "automatically. Review decisions and more images (bursts, groups) add evidence; the calibration is refitted "
+    "in the background."
+)
+
+
+def calibration_summary():
+    """Each embedding model's calibration: evidence, prior, score thresholds, and a note when matching
+    is conservative for lack of evidence."""
+    from reid.models import ReidCalibration
+
+    found = []
+    for c in ReidCalibration.objects.order_by("embedding_model"):
+        entry = {
+            "embedding_model": c.embedding_model,
+            "enough_evidence": c.enough_evidence,
+            "link_probability": settings.REID_LINK_PROBABILITY,
+            "review_probability": settings.REID_REVIEW_PROBABILITY,
+            "link_threshold": c.link_threshold,
+            "review_threshold": c.review_threshold,
+            "prior": round(c.prior, 4),
+            "evidence": c.counts,
+            "fitted_at": c.fitted_at.isoformat() if c.fitted_at else None,
+        }
+        if not c.enough_evidence:
+            entry["note"] = CONSERVATIVE_NOTE.format(
+                model=c.embedding_model, same=c.counts.get("same", 0), different=c.counts.get("different", 0)
+            )
+        found.append(entry)
+    return found
+
+
+def add_constraint_scores(data, rows):
+    """Reviewer decisions scored as pairwise constraints (accept = same as that profile, reject /
+    new individual = different): per threshold row, `pairs_precision` (constraint pairs put in
+    one profile that are "same") and `pairs_recall` ("same" pairs put in one profile), from the
+    replay at that threshold — the pairs, not deer ids, so two profiles of one animal are not
+    counted as two individuals."""
+    from reid.calibration import reviewer_pairs
+    from reid.replay import constraint_scores, replay_once
+
+    members = {}
+    for pk, deer_id in (
+        Detection.objects.filter(id__in=[r.id for r in data.rows]).exclude(deer=None).values_list("id", "deer_id")
+    ):
+        if str(pk) in data.position:
+            members.setdefault(str(deer_id), []).append(data.position[str(pk)])
+    pairs = reviewer_pairs(data.position, lambda deer_id: members.get(str(deer_id), [])[:5])
+    if not len(pairs):
+        return
+    for row in rows:
+        row.update(constraint_scores(replay_once(data, row["threshold"]), pairs))
 
 
 def _round(value):

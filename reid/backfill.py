@@ -16,6 +16,7 @@ from core.runner import execute
 from core.vectors import l2_normalise
 from detections.models import Detection
 from reid import matching
+from reid.calibration import nominal_thresholds
 from reid.models import Deer, ReidRun
 from reid.runs import ReidError, save_progress
 from reid.scorelog import db_uuid, write_attempts, write_scores
@@ -33,7 +34,7 @@ def run_backfill(run=None, requested_by=None, threshold=None, limit=None, progre
     if run is None:
         run = ReidRun.objects.create(
             kind=ReidRun.Kind.BACKFILL,
-            threshold=settings.REID_THRESHOLD if threshold is None else threshold,
+            threshold=nominal_thresholds()[0] if threshold is None else threshold,
             requested_by=requested_by,
             params={"limit": limit} if limit else {},
         )

@@ -38,6 +38,10 @@ def execute_run(run_id):
     run = ReidRun.objects.get(pk=run_id)  # carried out once: the runner starts only a queued run
     if run.kind == ReidRun.Kind.BACKFILL:
         run_backfill(run=run)
+    elif run.kind == ReidRun.Kind.CALIBRATE:
+        from reid.calibration import refit_run
+
+        refit_run(run)
     else:
         run_matching(run=run, detection_ids=run.params.get("ids"))
     return str(run.id)

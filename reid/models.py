@@ -63,6 +63,7 @@ class ReidRun(BackgroundJob):
         BACKFILL = "backfill"
         REPROCESS = "reprocess"
         EMBED = "embed"  # embeddings computed by the configured model (reid.embedding)
+        CALIBRATE = "calibrate"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -164,6 +165,9 @@ class ReviewItem(models.Model):
     best_score = models.FloatField(null=True, blank=True)
     candidates = models.JSONField(default=list, blank=True, help_text='[{"deer_id": "...", "score": 0.71}, ...]')
     threshold = models.FloatField(null=True, blank=True)
+    uncertainty = models.FloatField(
+        null=True, blank=True, help_text="|P(same) of the best candidate - 0.5|: the queue asks the smallest first"
+    )
     skipped_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -294,3 +298,28 @@ class AnalysisSnapshot(models.Model):
 
     def __str__(self):
         return f"analysis {self.key} at {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class ReidCalibration(models.Model):
+    """The fitted map score -> P(same individual) of one embedding model (reid.calibration), with
+    the evidence it came from and the score thresholds matching uses (link / review band)."""
+
+    embedding_model = models.CharField(max_length=100, unique=True)
+    scores = models.JSONField(default=list, help_text="Score grid of the monotone map")
+    probabilities = models.JSONField(default=list, help_text="P(same individual) at each grid score")
+    prior = models.FloatField(default=0.0, help_text="Estimated share of same-individual pairs")
+    link_threshold = models.FloatField(null=True, blank=True)
+    review_threshold = models.FloatField(null=True, blank=True)
+    enough_evidence = models.BooleanField(default=False)
+    counts = models.JSONField(default=dict, blank=True, help_text="Pairs per kind of evidence, detections, decisions")
+    curve = models.JSONField(default=dict, blank=True, help_text="Expected pairwise figures per threshold")
+    fitted_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"calibration of {self.embedding_model} ({self.fitted_at:%Y-%m-%d %H:%M})"
+
+    def probability(self, score):
+        """P(same individual) for a score (or an array of scores)."""
+        if not self.scores:
+            return None
+        return np.interp(score, self.scores, self.probabilities)

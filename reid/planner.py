@@ -131,6 +131,7 @@ class Plan:
 def plan_chunk(found, indexes, rules, rejected=None, new_key=None, deer_of=attrgetter("deer_id")):
     """Decide the `found` tracks of one chunk; returns the Plan.
 
+    rules: Rules, or {embedding model: Rules} (each model's calibrated thresholds);
     indexes: {embedding model: ProfileIndex}, one for each of embedding_models(found), updated in place
     (links and new profiles move their centroids); rejected: {detection id: profile keys a reviewer
     rejected for it}; new_key(): the key of a new profile; deer_of(row): the deer of an assigned row.
@@ -159,7 +160,8 @@ def plan_chunk(found, indexes, rules, rejected=None, new_key=None, deer_of=attrg
             else:
                 good.append(attempt)
         if good:
-            _decide(plan, model_name, index, good, rules, rejected, new_key)
+            model_rules = rules[model_name] if isinstance(rules, dict) else rules
+            _decide(plan, model_name, index, good, model_rules, rejected, new_key)
     plan.counts["linked"] = sum(len(members) for members in plan.links.values())
     _absorb(plan, joined, indexes)
     return plan

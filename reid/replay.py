@@ -31,6 +31,7 @@ from django.conf import settings
 
 from detections.models import Detection
 from reid import matching, planner
+from reid.calibration import nominal_thresholds
 from reid.services import CHUNK, burst_rows, matchable_detections
 
 MAX_DETECTIONS = 20_000
@@ -125,7 +126,7 @@ def _load_rows(ids):
 
 def replay_once(data, threshold, review_threshold=None):
     """Match `data` from scratch at `threshold`; returns the profile of each row (-1 = none)."""
-    review = settings.REID_REVIEW_THRESHOLD if review_threshold is None else review_threshold
+    review = nominal_thresholds()[1] if review_threshold is None else review_threshold
     rules = planner.Rules(threshold, min(review, threshold), settings.REID_AUTO_CREATE, settings.REID_LOG_TOP_K)
     profile = {}  # detection id -> profile number
     indexes = {}  # embedding model -> ProfileIndex
@@ -241,4 +242,17 @@ def _recommendation(curve, chosen, rule):
         "worst_within_0_02": round(worst, 4),
         "best_f1": best,
         "best_threshold": max(t for t in grid if curve[t]["f1"] == best),
+    }
+
+
+def constraint_scores(profiles, pairs):
+    """Pairwise precision / recall of `profiles` (per row, -1 = none) on constraint pairs
+    (reid.constraints.Pairs: i, j, label 1 = same individual, 0 = different)."""
+    together = (profiles[pairs.i] == profiles[pairs.j]) & (profiles[pairs.i] >= 0)
+    same = pairs.label == 1
+    linked, found = int(together.sum()), int((together & same).sum())
+    return {
+        "pairs_precision": round(found / linked, 4) if linked else None,
+        "pairs_recall": round(found / int(same.sum()), 4) if same.any() else None,
+        "constraint_pairs": len(pairs),
     }

@@ -63,7 +63,10 @@ def review_queue(status=ReviewItem.Status.PENDING):
         # skipped items go to the back of the queue
         from django.db.models import F
 
-        return items.order_by(F("skipped_at").asc(nulls_first=True), "created_at")
+        # most uncertain first (what a decision teaches most), then oldest first
+        return items.order_by(
+            F("skipped_at").asc(nulls_first=True), F("uncertainty").asc(nulls_last=True), "created_at"
+        )
     return items.order_by("-decided_at")
 
 
@@ -76,7 +79,14 @@ def offered_candidates(item):
     for candidate in item.candidates:
         d = deer.get(candidate["deer_id"])
         if d is not None and d.pk not in rejected:
-            out.append({"deer": d, "score": candidate["score"]})
+            out.append(
+                {
+                    "deer": d,
+                    "score": candidate["score"],
+                    "probability": candidate.get("probability"),
+                    "travel_note": travel_note(item.detection, d),
+                }
+            )
     return out
 
 
@@ -98,3 +108,31 @@ def fill_empty_periods(timeline, group_by, limit=800):
         else:
             current += timedelta(days=7 if group_by == "week" else 1)
     return out if current > last else timeline
+
+
+def travel_note(detection, deer):
+    """'seen 14 km away 20 min earlier' when the deer's sighting nearest in time at another location
+    is farther than REID_MAX_SPEED_KMH allows in the time between (reid.constraints), else ''."""
+    from django.conf import settings
+
+    from reid.constraints import haversine_km
+    from reid.constraints import travel_note as note
+
+    here = detection.location
+    if here.latitude is None or here.longitude is None:
+        return ""
+    others = Detection.objects.filter(deer=deer).exclude(location=here).exclude(location__latitude=None)
+    fields = ("taken_at", "location__latitude", "location__longitude")
+    nearest = [
+        others.filter(taken_at__lte=detection.taken_at).order_by("-taken_at").values_list(*fields).first(),
+        others.filter(taken_at__gt=detection.taken_at).order_by("taken_at").values_list(*fields).first(),
+    ]
+    for found in nearest:
+        if found is None or found[2] is None:
+            continue
+        taken, lat, lon = found
+        km = float(haversine_km(here.latitude, here.longitude, lat, lon))
+        seconds = (detection.taken_at - taken).total_seconds()
+        if km > settings.REID_MAX_SPEED_KMH * abs(seconds) / 3600.0:
+            return note(km, seconds)
+    return ""

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from core.runner import execute
 from detections.models import Detection
-from reid import matching, planner
+from reid import calibration, matching, planner
 from reid.bursts import BurstRow
 from reid.models import Deer, MatchLock, ReidRun, RejectedCandidate, ReviewItem
 from reid.profiles import deer_recompute
@@ -70,18 +70,38 @@ def run_matching(
     embedding of the wrong dimension, are listed in run.error and left unassigned.
     """
     if run is None:
+        params = {"detection_ids": len(detection_ids) if detection_ids is not None else "all unassigned"}
+        if threshold is None and settings.REID_THRESHOLD is None:  # decisions in probability
+            params["calibrated"] = calibrated_rules(detection_ids)
+            threshold, review_threshold = next(iter(params["calibrated"].values()), calibration.CONSERVATIVE)[:2]
         threshold = settings.REID_THRESHOLD if threshold is None else float(threshold)
-        review = settings.REID_REVIEW_THRESHOLD if review_threshold is None else float(review_threshold)
+        review = (settings.REID_REVIEW_THRESHOLD if review_threshold is None else float(review_threshold)) or threshold
         run = ReidRun.objects.create(
             kind=kind,
             threshold=threshold,
             review_threshold=min(review, threshold),
             dry_run=dry_run,
             requested_by=requested_by,
-            params={"detection_ids": len(detection_ids) if detection_ids is not None else "all unassigned"},
+            params=params,
         )
     auto_create = settings.REID_AUTO_CREATE if auto_create is None else auto_create
-    return execute(run, lambda r: _match_all(r, detection_ids, auto_create))
+    run = execute(run, lambda r: _match_all(r, detection_ids, auto_create))
+    if run.params.get("calibrated") and not run.dry_run:
+        calibration.refit_if_needed(run.params["calibrated"])  # a background job when evidence grew
+    return run
+
+
+def calibrated_rules(detection_ids=None):
+    """{embedding model: [link, review, auto_create]} score rules from each model's calibration
+    (reid.calibration.thresholds_for) for the detections to match."""
+    detections = matchable_detections()
+    if detection_ids is not None:
+        detections = detections.filter(id__in=list(detection_ids))
+    rules = {}
+    for model in calibration.models_of(detections):
+        link, review, auto_create, _ = calibration.thresholds_for(model)
+        rules[model] = [link, review, auto_create]
+    return rules
 
 
 def _match_all(run, detection_ids, auto_create):
@@ -191,6 +211,17 @@ def _match_chunk(run, chunk, auto_create, state, errors):
         auto_create,
         settings.REID_LOG_TOP_K,
     )
+    calibrated = run.params.get("calibrated")
+    if calibrated:  # each embedding model at its own calibrated thresholds
+        rules = {
+            model: planner.Rules(
+                calibrated.get(model, calibration.CONSERVATIVE)[0],
+                calibrated.get(model, calibration.CONSERVATIVE)[1],
+                auto_create if (calibrated.get(model) or [None] * 3)[2] is None else False,
+                settings.REID_LOG_TOP_K,
+            )
+            for model in planner.embedding_models(found)
+        }
     plan = planner.plan_chunk(found, indexes, rules, rejected=_rejections(found), new_key=uuid.uuid4)
     errors += plan.errors
     if not run.dry_run:
@@ -257,6 +288,7 @@ def _write(run, plan):
         deer_recompute(deer)
     decided = [m.id for attempt in plan.attempts for m in attempt.members]
     ReviewItem.objects.filter(detection_id__in=decided).exclude(status=ReviewItem.Status.UNIDENTIFIABLE).delete()
+    maps = calibration.maps({review.attempt.model for review in plan.reviews})
     ReviewItem.objects.bulk_create(
         [
             ReviewItem(
@@ -264,8 +296,16 @@ def _write(run, plan):
                 member_ids=[str(m.id) for m in review.attempt.members],
                 run=run,
                 best_score=review.score,
-                candidates=[{"deer_id": str(k), "score": round(s, 6)} for k, s in review.candidates],
+                candidates=[
+                    {
+                        "deer_id": str(k),
+                        "score": round(s, 6),
+                        "probability": calibration.p(maps, review.attempt.model, s),
+                    }
+                    for k, s in review.candidates
+                ],
                 threshold=run.threshold,
+                uncertainty=calibration.uncertainty(maps, review.attempt.model, review.score),
             )
             for review in plan.reviews
         ],

@@ -1,4 +1,3 @@
-from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -164,7 +163,9 @@ class ReprocessSerializer(StrictSerializer):
         if attrs.get("review_threshold") is not None and attrs["review_threshold"] > attrs["threshold"]:
             raise serializers.ValidationError({"review_threshold": ["review_threshold must not be above threshold."]})
         if attrs.get("review_threshold") is None:
-            attrs["review_threshold"] = min(settings.REID_REVIEW_THRESHOLD, attrs["threshold"])
+            from reid.calibration import nominal_thresholds
+
+            attrs["review_threshold"] = min(nominal_thresholds()[1], attrs["threshold"])
         return attrs
 
 
@@ -187,6 +188,8 @@ class AnalysisQuerySerializer(serializers.Serializer):
 class CandidateSerializer(serializers.Serializer):
     deer = DeerSerializer()
     score = serializers.FloatField()
+    probability = serializers.FloatField(allow_null=True, help_text="Calibrated P(same individual), or null")
+    travel_note = serializers.CharField(help_text='Space-time flag, e.g. "seen 14 km away 20 min earlier", or ""')
 
 
 class ReviewItemSerializer(serializers.ModelSerializer):
@@ -201,6 +204,7 @@ class ReviewItemSerializer(serializers.ModelSerializer):
             "detection",
             "member_ids",
             "best_score",
+            "uncertainty",
             "threshold",
             "candidates",
             "skipped_at",

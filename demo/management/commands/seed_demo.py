@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from demo.bulk import seed_bulk
-from demo.ranch import generate_ranch
+from demo.ranch import EMBEDDING_FLAVOURS, generate_ranch
 from detections.models import Detection, Image
 
 
@@ -21,6 +21,12 @@ class Command(BaseCommand):
         parser.add_argument("--bulk", action="store_true", help="benchmark mode: bulk inserts, pooled image files")
         parser.add_argument("--detections", type=int, default=1_000_000, help="with --bulk: detections to insert")
         parser.add_argument("--if-empty", action="store_true", help="do nothing when images already exist")
+        parser.add_argument(
+            "--embeddings",
+            choices=EMBEDDING_FLAVOURS,
+            default="default",
+            help="embedding flavour: 'hard' = another model's score scale, families, camera bias, antler drift",
+        )
         parser.add_argument("--no-reid", action="store_true", help="skip the re-identification pass at the end")
 
     def handle(self, *args, **options):
@@ -41,7 +47,9 @@ class Command(BaseCommand):
                 self.style.SUCCESS(f"Inserted {created:,} detections in {time.monotonic() - started:.1f} s.")
             )
             return
-        summary = generate_ranch(images=options["images"], seed=options["seed"], days=options["days"])
+        summary = generate_ranch(
+            images=options["images"], seed=options["seed"], days=options["days"], embeddings=options["embeddings"]
+        )
         self.stdout.write(f"Demo ranch {summary.start} .. {summary.end} (seed {options['seed']}):")
         self.stdout.write(f"  images            {summary.images:>7,}")
         self.stdout.write(f"  detections        {summary.detections:>7,}")

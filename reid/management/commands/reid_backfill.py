@@ -20,11 +20,11 @@ class Command(BaseCommand):
         if options["limit"] is not None and options["limit"] < 1:
             raise CommandError("--limit must be positive.")
         if options["queue"]:
-            from django.conf import settings
+            from reid.calibration import nominal_thresholds
 
             run = create_queued_run(
                 ReidRun.Kind.BACKFILL,
-                settings.REID_THRESHOLD,
+                nominal_thresholds()[0],
                 params={"limit": options["limit"]} if options["limit"] else {},
             )
             enqueue_run(run)
