@@ -41,6 +41,9 @@ DETECTION_VALUES = (
     "bbox_height",
     "image__width",
     "image__height",
+    "detector_model",
+    "classifier_model",
+    "classifier_score",
 )
 
 

@@ -11,7 +11,7 @@ from detections.models import Detection, Image, Location, PipelineImport
 from tests import factories
 from tests.detections.test_pipeline_formats import DEER, box, md, prediction, sn_box, speciesnet
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the roles a flush would drop
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

@@ -79,8 +79,8 @@ def test_round_trip_through_the_megadetector_import(field_site, tmp_path):  # no
     before = state()
     locations = {image.file: image.location for image in Image.objects.all()}
     Image.objects.all().delete()
-    conversion = megadetector.convert(document, lambda name: locations[name], min_confidence=0.0)
-    for item in conversion.items:  # the capture times are Herdbook's, not in the format
-        item["taken_at"] = "2024-10-15T12:00:00Z"
+    conversion = megadetector.convert(document, min_confidence=0.0)
+    for item in conversion.items:  # the location and capture time are Herdbook's, not in the format
+        item["location"], item["taken_at"] = locations[item["file"]], "2024-10-15T12:00:00Z"
     images_ingest_batch(conversion.items)
     assert state() == before

@@ -93,8 +93,7 @@ def test_every_write_path_invalidates(feeder, alice_client, counted_builds):
     assert len(counted_builds) == before + 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the roles a flush would drop
-def test_a_write_counts_when_its_transaction_commits(chicago, counted_builds):
+def test_a_write_counts_when_its_transaction_commits(transactional_db, chicago, counted_builds):
     version = data_version.current()
     with transaction.atomic():
         factories.location("Creek")
