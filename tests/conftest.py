@@ -34,26 +34,26 @@ def free_port():
 
 
 @pytest.fixture(autouse=True)
-def _roles_after_a_flush(request):
-    """A transactional test ends with a flush that drops the role groups the migrations made; put them
-    back, so no later test in the process depends on the order the tests ran in (pytest-xdist)."""
-    yield
+def _roles_present(request):
+    """A transactional test ends with a flush that drops the role groups the migrations made; a test that
+    uses the database finds them again, whatever order pytest-xdist ran the files in."""
     marker = request.node.get_closest_marker("django_db")
-    transactional = (marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))) or {
-        "transactional_db",
-        "live_server",
-    } & set(request.fixturenames)
-    if transactional:
-        from django.contrib.auth.models import Permission
+    if marker or {"db", "transactional_db", "live_server"} & set(request.fixturenames):
+        request.getfixturevalue("_django_db_helper")
+        if not Group.objects.filter(name="manager").exists():
+            restore_roles()
+    yield
 
-        roles = importlib.import_module("detections.migrations.0003_roles").ROLE_PERMISSIONS
-        for role, app_perms in roles.items():
-            group = Group.objects.get_or_create(name=role)[0]
-            for app_label, models in app_perms.items():
-                codenames = [f"{action}_{model}" for model, actions in models.items() for action in actions]
-                group.permissions.add(
-                    *Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
-                )
+
+def restore_roles():
+    from django.contrib.auth.models import Permission
+
+    roles = importlib.import_module("detections.migrations.0003_roles").ROLE_PERMISSIONS
+    for role, app_perms in roles.items():
+        group = Group.objects.get_or_create(name=role)[0]
+        for app_label, models in app_perms.items():
+            codenames = [f"{action}_{model}" for model, actions in models.items() for action in actions]
+            group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
 
 
 @pytest.fixture(scope="session")
