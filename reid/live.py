@@ -34,6 +34,9 @@ def mark_pending(detection_ids):
     return matchable_detections().filter(id__in=list(detection_ids)).update(reid_pending=True)
 
 
+AT_RUN_TIME = "at run time"  # the calibrated rules are read when the run starts, not in the upload's request
+
+
 def queue_live_run():
     return queue_waiting_run(ReidRun.Kind.LIVE, "reid.jobs.execute_live_run")
 
@@ -44,15 +47,16 @@ def queue_waiting_run(kind, func):
     ``manage.py reid_match``) and the ingest is not disturbed."""
     if ReidRun.objects.filter(kind=kind, status=JobStatus.QUEUED, stage=ReidRun.WAITING).exists():
         return None
-    review = min(settings.REID_REVIEW_THRESHOLD, settings.REID_THRESHOLD)
+    from reid.calibration import nominal_thresholds
+
+    threshold, review = nominal_thresholds()  # shown until the run decides (in probability unless overridden)
+    params = {"detection_ids": "pending"}
+    if settings.REID_THRESHOLD is None:
+        params["calibrated"] = AT_RUN_TIME
     try:
         with transaction.atomic():
             run = ReidRun.objects.create(
-                kind=kind,
-                stage=ReidRun.WAITING,
-                threshold=settings.REID_THRESHOLD,
-                review_threshold=review,
-                params={"detection_ids": "pending"},
+                kind=kind, stage=ReidRun.WAITING, threshold=threshold, review_threshold=review, params=params
             )
     except IntegrityError:
         return None  # another process queued it a moment ago

@@ -71,24 +71,36 @@ def run_matching(
     """
     if run is None:
         params = {"detection_ids": len(detection_ids) if detection_ids is not None else "all unassigned"}
-        if threshold is None and settings.REID_THRESHOLD is None:  # decisions in probability
-            params["calibrated"] = calibrated_rules(detection_ids)
-            threshold, review_threshold = next(iter(params["calibrated"].values()), calibration.CONSERVATIVE)[:2]
-        threshold = settings.REID_THRESHOLD if threshold is None else float(threshold)
-        review = (settings.REID_REVIEW_THRESHOLD if review_threshold is None else float(review_threshold)) or threshold
+        threshold, review, calibrated = decision_rules(threshold, review_threshold, detection_ids)
         run = ReidRun.objects.create(
             kind=kind,
             threshold=threshold,
-            review_threshold=min(review, threshold),
+            review_threshold=review,
             dry_run=dry_run,
             requested_by=requested_by,
-            params=params,
+            params={**params, **calibrated},
         )
+    elif run.params.get("calibrated") == "at run time":  # a queued live run (reid.live): decide now
+        run.threshold, run.review_threshold, calibrated = decision_rules()
+        run.params = {**run.params, **calibrated}
+        run.save(update_fields=["threshold", "review_threshold", "params"])
     auto_create = settings.REID_AUTO_CREATE if auto_create is None else auto_create
     run = execute(run, lambda r: _match_all(r, detection_ids, auto_create))
     if run.params.get("calibrated") and not run.dry_run:
         calibration.refit_if_needed(run.params["calibrated"])  # a background job when evidence grew
     return run
+
+
+def decision_rules(threshold=None, review_threshold=None, detection_ids=None):
+    """(link threshold, review threshold, {"calibrated": rules} or {}) of a run: the given or overridden
+    score thresholds, else each embedding model's calibrated rules (decisions in probability)."""
+    calibrated = {}
+    if threshold is None and settings.REID_THRESHOLD is None:
+        calibrated["calibrated"] = calibrated_rules(detection_ids)
+        threshold, review_threshold = next(iter(calibrated["calibrated"].values()), calibration.CONSERVATIVE)[:2]
+    threshold = settings.REID_THRESHOLD if threshold is None else float(threshold)
+    review = (settings.REID_REVIEW_THRESHOLD if review_threshold is None else float(review_threshold)) or threshold
+    return threshold, min(review, threshold), calibrated
 
 
 def calibrated_rules(detection_ids=None):

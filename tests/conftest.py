@@ -34,6 +34,15 @@ def free_port():
 
 
 @pytest.fixture(autouse=True)
+def reid_score_thresholds(settings):
+    """Tests pin the re-ID score thresholds (an explicit override, as an operator may set), so scenarios
+    built on cosine scores decide the same way everywhere; tests/reid/test_calibration.py unsets them to
+    test the calibrated default. worker_env hands them to worker processes."""
+    settings.REID_THRESHOLD = 0.70
+    settings.REID_REVIEW_THRESHOLD = 0.55
+
+
+@pytest.fixture(autouse=True)
 def _roles_present(request):
     """A transactional test ends with a flush that drops the role groups the migrations made; a test that
     uses the database finds them again, whatever order pytest-xdist ran the files in."""
@@ -169,6 +178,9 @@ def worker_env(settings, redis_server):
             "EXPORT_JOB_TTL": str(settings.EXPORT_JOB_TTL),
         }
     )
+    for name in ("REID_THRESHOLD", "REID_REVIEW_THRESHOLD"):
+        if getattr(settings, name) is not None:
+            env[name] = str(getattr(settings, name))
     db = connection.settings_dict
     if db["ENGINE"].endswith("sqlite3"):
         env["SQLITE_PATH"] = str(db["NAME"])

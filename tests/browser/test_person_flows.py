@@ -148,6 +148,6 @@ def test_from_after_to_is_explained_on_the_detections_page(live_server, browser_
     page.get_by_role("link", name="Detections", exact=True).click()
     page.fill("input[name=start_date]", "2024-11-30")
     page.fill("input[name=end_date]", "2024-11-01")
-    page.locator("form.filters button[type=submit]").click()
+    page.get_by_role("button", name="Filter", exact=True).click()
     page.wait_for_selector("#filter-errors")
     assert "From (2024-11-30) is after To (2024-11-01)" in page.inner_text("#filter-errors")

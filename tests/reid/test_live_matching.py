@@ -6,7 +6,7 @@ import pytest
 from detections.models import Detection
 from detections.signals import detections_created
 from reid import live
-from reid.models import ReidRun
+from reid.models import ReidRun, ReviewItem
 from tests import factories
 from tests.detections.helpers import det, upload
 from tests.reid.helpers import hours, latent, sighting
@@ -37,6 +37,22 @@ def test_two_announcements_queue_one_run_that_matches_both(run_jobs, django_capt
     assert run.kind == "live" and run.status == "completed" and run.processed_count == 2
     assert not Detection.objects.filter(deer=None).exists()
     assert not Detection.objects.filter(reid_pending=True).exists()
+
+
+def test_without_an_override_the_run_decides_in_probability_when_it_starts(
+    settings, run_jobs, django_capture_on_commit_callbacks
+):
+    settings.REID_THRESHOLD = settings.REID_REVIEW_THRESHOLD = None  # the default: calibrated decisions
+    loc = factories.location()
+    first, second = sighting(loc, hours(0), latent(1)), sighting(loc, hours(5), latent(2))
+    announce([first.id, second.id], django_capture_on_commit_callbacks)  # nothing fitted in the upload itself
+    assert ReidRun.objects.get().params["calibrated"] == live.AT_RUN_TIME
+    run_jobs()
+    run = ReidRun.objects.get(kind="live")
+    assert run.status == "completed" and set(run.params["calibrated"]) == {first.embedding_model}
+    # a new model with two sightings has too little evidence: nothing is linked or created blindly
+    assert not Detection.objects.filter(deer__isnull=False).exists()
+    assert ReviewItem.objects.count() == 2
 
 
 def test_arrivals_during_a_run_get_exactly_one_follow_up_run(run_jobs, monkeypatch, django_capture_on_commit_callbacks):
