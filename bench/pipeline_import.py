@@ -83,6 +83,7 @@ def read_all(root, names):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", type=int, default=100_000)
+    parser.add_argument("--profile", help="write the import's cProfile statistics to this file")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="herdbook-bench-import-"))
     try:
@@ -118,8 +119,9 @@ def main():
         read_all(work / "images", names)
         floor = time.perf_counter() - started
         started = time.perf_counter()
+        profile = ["-m", "cProfile", "-o", os.path.abspath(args.profile)] if args.profile else []
         done = subprocess.run(
-            [PYTHON, "manage.py", "import_megadetector", str(work / "md.json")],
+            [PYTHON, *profile, "manage.py", "import_megadetector", str(work / "md.json")],
             cwd=ROOT,
             env=env,
             check=True,

@@ -120,6 +120,76 @@ def probe(fileobj, field_name="file"):
     )
 
 
+def probe_path(path, field_name="file"):
+    """probe() for a file already on the volume, read once and not decoded (the import of a pipeline's
+    results registers thousands of these a minute).
+
+    A JPEG is checked from its header and marker structure: its size and EXIF come from the header,
+    and a file cut short (no end-of-image marker after its first scan) is refused as damaged; its
+    pixels are decoded when its thumbnail is made. A PNG goes through probe() (checksums verified,
+    pixels decoded).
+    """
+    with open(path, "rb") as handle:
+        data = handle.read(max_bytes() + 1)
+    if data[:8] == b"\x89PNG\r\n\x1a\n" or len(data) > max_bytes():
+        return probe(io.BytesIO(data), field_name)
+    if not data:
+        raise ValidationError({field_name: "The file is empty."})
+    limit = max_pixels()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", PILImage.DecompressionBombWarning)
+            with PILImage.open(io.BytesIO(data), formats=ACCEPTED_FORMATS) as picture:
+                width, height = picture.size
+                if width * height > limit:
+                    raise ValidationError({field_name: _too_many_pixels(width, height, limit)})
+                exif = picture.getexif()
+        if not jpeg_complete(data):
+            raise OSError("the file ends before its end-of-image marker: truncated")
+    except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning):
+        raise ValidationError(
+            {field_name: f"The image has too many pixels (decompression bomb); the limit is {limit} pixels."}
+        ) from None
+    except UnidentifiedImageError:
+        raise ValidationError({field_name: "The file is not a JPEG or PNG image."}) from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise ValidationError({field_name: f"The image file is damaged and cannot be read ({error})."}) from None
+    taken, offset, summary = read_exif(exif)
+    return ImageProbe(
+        format="JPEG",
+        width=width,
+        height=height,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size_bytes=len(data),
+        exif=summary,
+        exif_datetime=taken,
+        exif_offset=offset,
+    )
+
+
+def jpeg_complete(data):
+    """True when the JPEG's segments lead to a scan and an end-of-image marker (FF D9) follows it.
+
+    The segments before the first scan are walked by their lengths (an EXIF thumbnail inside APP1,
+    with its own scan and end marker, is skipped whole); inside scan data a 0xFF byte is always
+    followed by 0x00 or a restart marker, so FF D9 after the scan is the image's own end.
+    """
+    position = 2
+    while position + 4 <= len(data):
+        if data[position] != 0xFF:
+            return False
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+        elif marker == 0xDA:  # start of scan
+            return data.find(b"\xff\xd9", position) >= 0
+        elif 0xD0 <= marker <= 0xD7 or marker == 0x01:  # markers without a length
+            position += 2
+        else:
+            position += 2 + int.from_bytes(data[position + 2 : position + 4], "big")
+    return False
+
+
 def load_complete(picture):
     """picture.load(), raising OSError for a truncated file whatever Pillow's process-wide
     ImageFile.LOAD_TRUNCATED_IMAGES says: WeasyPrint sets it to True when it is imported (to draw

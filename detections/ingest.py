@@ -236,18 +236,33 @@ def upload_relative_path(location, taken_at, sha256, filename, extension):
     return f"uploads/{slugify(location.name) or 'location'}/{day}/{sha256[:12]}_{stem}{extension}"
 
 
-def resolve_under_image_root(relative, field_name):
-    """The absolute path of `relative` inside IMAGE_ROOT; refuses anything that leaves it."""
-    root = Path(settings.IMAGE_ROOT).resolve()
+def resolve_under_image_root(relative, field_name, folders=None):
+    """The absolute path of `relative` inside IMAGE_ROOT; refuses anything that leaves it.
+
+    ``folders`` (a dict kept by the caller) caches each folder's real path, so that a batch of files
+    in a few camera folders resolves symbolic links once a folder, not once a file.
+    """
+    folders = {} if folders is None else folders
+    root = folders.get("")
+    if root is None:
+        root = folders[""] = os.path.realpath(settings.IMAGE_ROOT)
     text = str(relative or "").strip()
     if not text:
         raise ValidationError({field_name: "A path relative to the image root is required."})
-    path = (root / text).resolve()
-    if path != root and root not in path.parents:
+    folder, name = os.path.split(os.path.join(root, text))
+    if name in ("", ".", ".."):
+        path = os.path.realpath(os.path.join(root, text))
+    else:
+        if folder not in folders:
+            folders[folder] = os.path.realpath(folder)
+        path = os.path.join(folders[folder], name)
+        if os.path.islink(path):
+            path = os.path.realpath(path)
+    if path != root and not path.startswith(root.rstrip(os.sep) + os.sep):
         raise ValidationError({field_name: f"'{text}' is outside the image root."})
-    if not path.is_file():
+    if not os.path.isfile(path):
         raise ValidationError({field_name: f"No file '{text}' under the image root."})
-    return path, path.relative_to(root).as_posix()
+    return Path(path), Path(path).relative_to(root).as_posix()
 
 
 def _remove_if_orphan(relative):
@@ -335,13 +350,12 @@ def images_ingest_batch(items):
     """
     if len(items) > MAX_BATCH_IMAGES:
         raise ValidationError({"images": f"At most {MAX_BATCH_IMAGES} images per batch, got {len(items)}."})
-    errors, prepared, seen = {}, [], {}
+    errors, prepared, seen, folders = {}, [], {}, {}
     for index, item in enumerate(items):
         prefix = f"images.{index}"
         try:
-            path, relative = resolve_under_image_root(item.get("file"), f"{prefix}.file")
-            with open(path, "rb") as handle:
-                probe = imaging.probe(handle, f"{prefix}.file")
+            path, relative = resolve_under_image_root(item.get("file"), f"{prefix}.file", folders)
+            probe = imaging.probe_path(path, f"{prefix}.file")
         except ValidationError as error:
             errors.update(error.message_dict)
             prepared.append(None)

@@ -81,6 +81,7 @@ class Command(BaseCommand):
             label_map = LabelMap(options["label_map"])
             document = pipeline.load_json(options["results"], self.what)
             conversion = self.convert(document, options, label_map)
+            del document  # the parsed file is not needed while the images are stored
             locations = pipeline.location_resolver(options["location"], options["create_locations"])
             totals = pipeline.import_conversion(conversion, locations, options["dry_run"])
         except (pipeline.FormatError, LabelMapError) as error:
