@@ -113,6 +113,17 @@ def insert_rows(model, rows):
     if connection.vendor != "postgresql":
         model.objects.bulk_create([model(**row) for row in rows], batch_size=1000)
         return
+    # COPY skips Django's defaults: give the columns the rows leave out (fields added since) theirs.
+    defaults = {
+        f.attname: f.get_default()
+        for f in model._meta.concrete_fields
+        if f.attname not in rows[0]
+        and not f.null
+        and not f.primary_key
+        and not f.generated
+        and f.get_default() is not None
+    }
+    rows = [{**defaults, **row} for row in rows] if defaults else rows
     names = list(rows[0])
     columns = ", ".join(connection.ops.quote_name(model._meta.get_field(n).column) for n in names)
     with connection.cursor() as cursor:

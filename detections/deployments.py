@@ -16,7 +16,7 @@ to 24:00 of the local day of its last, so effort exists for data imported before
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Exists, F, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from core.timeutil import as_local_date, day_start, outside_supported
@@ -139,21 +139,17 @@ def inferred_intervals(location_ids=None):
     bare = Location.objects.exclude(Exists(Deployment.objects.filter(location_id=OuterRef("pk"))))
     if location_ids:
         bare = bare.filter(pk__in=location_ids)
-    bare_ids = list(bare.values_list("pk", flat=True))
-    if not bare_ids:
-        return {}
-    rows = (
-        Image.objects.filter(location_id__in=bare_ids)
-        .values("location_id")
-        .annotate(first=Min("taken_at"), last=Max("taken_at"))
-        .order_by()
-    )
+    # first and last image per location as two ordered LIMIT 1 subqueries each: two probes of the
+    # index image_location_taken per location, not a scan of every image (GROUP BY min/max would be)
+    at_location = Image.objects.filter(location_id=OuterRef("pk")).values("taken_at")
+    rows = bare.annotate(
+        first=Subquery(at_location.order_by("taken_at")[:1]),
+        last=Subquery(at_location.order_by("-taken_at")[:1]),
+    ).values_list("pk", "first", "last")
     return {
-        row["location_id"]: (
-            day_start(as_local_date(row["first"])),
-            day_start(as_local_date(row["last"]) + timedelta(days=1)),
-        )
-        for row in rows
+        location_id: (day_start(as_local_date(first)), day_start(as_local_date(last) + timedelta(days=1)))
+        for location_id, first, last in rows
+        if first is not None
     }
 
 

@@ -165,6 +165,13 @@ class Detection(models.Model):
                 condition=models.Q(is_valid=True, is_duplicate=False),
                 name="det_counted_series",
             ),
+            # the data-status chapter's counts per deployment: index-only range scans per location
+            models.Index(
+                fields=["location", "taken_at"],
+                include=["effective_classification", "is_reviewed", "deer"],
+                condition=models.Q(is_valid=True, is_duplicate=False),
+                name="det_counted_status",
+            ),
         ]
 
     def __str__(self):

@@ -163,15 +163,23 @@ def _individual_rows(top):
 
 
 def build_activity_report(
-    start, end, group_by="month", location_ids=None, classifications=None, title=None, include_previous=True
+    start,
+    end,
+    group_by="month",
+    location_ids=None,
+    classifications=None,
+    title=None,
+    include_previous=True,
+    events=None,
 ):
-    """The full activity report for inclusive local dates start..end as a JSON-ready dict."""
+    """The full activity report for inclusive local dates start..end as a JSON-ready dict (`events`:
+    selectors.event_counts of the same selection, when the caller has it already)."""
     location_ids = list(location_ids or [])
     classifications = list(classifications or [])
     qs = selectors.counted_detections(start, end, location_ids, classifications)
 
     detections = selectors.detection_counts(qs, group_by)
-    events = selectors.event_counts(qs, group_by)
+    events = selectors.event_counts(qs, group_by) if events is None else events
     by_class = rollup(detections, CLASS)
     classes = ordered_classes(by_class)
     periods = _period_rows(start, end, group_by, detections, events, classes, location_ids)

@@ -4,11 +4,11 @@ For each deployment that overlaps the report's window (and, for a location witho
 interval): the effort it contributes (camera-days, outages removed), its outages, timestamp issues
 (a corrected camera clock), the share of its counted detections a person reviewed, and its deer
 detections not assigned to an individual; per location, the images outside every deployment.
-Aggregates only: one pass over the window's counted detections labelled by deployment (CASE WHEN)
-and grouped, and one GROUP BY for the images outside.
+Aggregates only: one aggregate per deployment over its range of the covering index det_counted_status
+(UNION ALL, one statement), and one GROUP BY for the images outside.
 """
 
-from django.db.models import Case, CharField, Count, Q, Value, When
+from django.db.models import CharField, Count, Q, Value
 from django.utils import timezone
 
 from core.timeutil import day_bounds, local_zone
@@ -24,32 +24,28 @@ def _overlap(start, end, low, high):
 
 
 def _detection_figures(spans, low, high):
-    """{key: figures} for spans {key: (location id, start, end)}: one pass over the counted
-    detections of the window, each labelled with the span holding it (CASE WHEN), then grouped."""
+    """{key: figures} for spans {key: (location id, start, end)}: one aggregate per span over its range
+    of the partial covering index det_counted_status (location, taken_at; index-only), joined by UNION
+    ALL into one statement. (One pass labelling every row by CASE WHEN made PostgreSQL expect a group
+    per row and sort every detection of the window to disk.)"""
     if not spans:
         return {}
-    label = Case(
-        *[
-            When(location_id=location_id, taken_at__gte=start, taken_at__lt=end, then=Value(key))
-            for key, (location_id, start, end) in spans.items()
-        ],
-        default=None,
-        output_field=CharField(),
-    )
     deer = Q(effective_classification__in=DEER_CLASSES)
-    rows = (
-        Detection.objects.filter(taken_at__gte=low, taken_at__lt=high, is_valid=True, is_duplicate=False)
-        .filter(location_id__in={location_id for location_id, _, _ in spans.values()})
-        .annotate(span=label)
+    counted = Detection.objects.filter(is_valid=True, is_duplicate=False)
+    parts = [
+        counted.filter(location_id=location_id, taken_at__gte=max(start, low), taken_at__lt=min(end, high))
+        .annotate(span=Value(key, output_field=CharField()))
         .values("span")
         .annotate(
-            detections=Count("id"),
-            reviewed=Count("id", filter=Q(is_reviewed=True)),
-            deer_detections=Count("id", filter=deer),
-            unassigned=Count("id", filter=deer & Q(deer__isnull=True)),
+            detections=Count("taken_at"),
+            reviewed=Count("taken_at", filter=Q(is_reviewed=True)),
+            deer_detections=Count("taken_at", filter=deer),
+            unassigned=Count("taken_at", filter=deer & Q(deer__isnull=True)),
         )
         .order_by()
-    )
+        for key, (location_id, start, end) in spans.items()
+    ]
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     figures = {row.pop("span"): row for row in rows}
     empty = {"detections": 0, "reviewed": 0, "deer_detections": 0, "unassigned": 0}
     result = {}
@@ -127,7 +123,7 @@ def data_status(start, end, location_ids=None):
         name: n
         for name, n in images_outside(images)
         .values_list("location__name")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .order_by("location__name")
     }
     detections = sum(row["detections"] for row in rows)

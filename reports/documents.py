@@ -3,14 +3,17 @@ document, and the template context shared by the PDF and the staff preview."""
 
 from datetime import date
 
+from reports import selectors
 from reports.activity import build_activity_report
 from reports.census import build_census_report
 from reports.comparison import build_comparison_report
 from reports.data_status import data_status
+from reports.event_selectors import event_counts_and_minutes
 from reports.overlap_report import build_overlap_report
 from reports.station_map import station_map_svg, station_rows
 
 OPTION_NAMES = ("include_charts", "include_tables", "include_insights")
+OVERLAP_CLASSES = ["buck", "doe"]
 
 
 def _as_date(value):
@@ -28,14 +31,20 @@ def report_for_params(params):
         )
     if params.get("report_type") == "census":
         return build_census_report(start, end, location_ids, title=params.get("title"))
+    group_by = params.get("group_by") or "month"
+    events = event_rows = None
+    if not classifications:  # buck and doe are in the selection: one pass of the events window for both chapters
+        qs = selectors.counted_detections(start, end, location_ids)
+        events, event_rows = event_counts_and_minutes(qs, group_by, OVERLAP_CLASSES)
     report = build_activity_report(
-        start, end, params.get("group_by") or "month", location_ids, classifications, title=params.get("title")
+        start, end, group_by, location_ids, classifications, params.get("title"), True, events
     )
     report["stations"] = station_rows(report)
     report["overlap"] = build_overlap_report(
         {"label": "buck", "classifications": ["buck"], "start_date": start, "end_date": end},
         {"label": "doe", "classifications": ["doe"], "start_date": start, "end_date": end},
         location_ids=location_ids,
+        event_rows=event_rows,
     )
     return report
 

@@ -10,8 +10,8 @@ from django.db import connections
 from django.db.models import DateTimeField, ExpressionWrapper, F
 from django.db.models.functions import ExtractHour, ExtractMinute, TruncDate
 
-from core.timeutil import local_zone
-from reports.selectors import _uuid, expression_sql_on_alias, previous_same_series
+from core.timeutil import as_local_date, local_zone
+from reports.selectors import _period_sql_on_alias, _uuid, expression_sql_on_alias, previous_same_series
 
 START = '("previous_at" IS NULL OR "previous_at" < "cutoff")'
 
@@ -78,3 +78,32 @@ def events_with_deer(qs, minutes=None):
         (_uuid(location), name, int(number), _uuid(deer) if deer is not None else None, n)
         for location, name, number, deer, n in rows
     ]
+
+
+def event_counts_and_minutes(qs, group_by, minute_classes, minutes=None):
+    """(selectors.event_counts(qs, group_by), event_minutes rows of `minute_classes`) from one pass of
+    the independent-events window: the event starts are computed once (a CTE) and grouped twice
+    (UNION ALL), so a report with an overlap chapter does not run the window over the rows again."""
+    sql, params, connection = _series_sql(qs, minutes)
+    zone = local_zone()
+    period_sql, period_params = _period_sql_on_alias(group_by, "starts", connection)
+    hour_sql, hour_params = expression_sql_on_alias(ExtractHour("taken_at", tzinfo=zone), "starts", connection)
+    minute_sql, minute_params = expression_sql_on_alias(ExtractMinute("taken_at", tzinfo=zone), "starts", connection)
+    marks = ", ".join(["%s"] * len(minute_classes)) or "NULL"
+    combined = (
+        f'WITH "series" AS ({sql}), "starts" AS (SELECT * FROM "series" WHERE {START}) '
+        f'SELECT 0, {period_sql}, "effective_classification", "location_id", NULL, NULL, COUNT(*) '
+        f'FROM "starts" GROUP BY 2, 3, 4 '
+        f'UNION ALL SELECT 1, NULL, "effective_classification", NULL, {hour_sql}, {minute_sql}, COUNT(*) '
+        f'FROM "starts" WHERE "effective_classification" IN ({marks}) GROUP BY 3, 5, 6'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(combined, (*params, *period_params, *hour_params, *minute_params, *minute_classes))
+        rows = cursor.fetchall()
+    counts = {
+        (as_local_date(period), name, _uuid(location_id)): n
+        for part, period, name, location_id, _, _, n in rows
+        if part == 0
+    }
+    starts = [(name, None, int(hour) * 60 + int(minute), n) for part, _, name, _, hour, minute, n in rows if part == 1]
+    return counts, starts

@@ -74,10 +74,12 @@ def group_sample(rows, classes, time_basis, coordinates):
     return Sample.from_angles(clock, counts)
 
 
-def _samples(group_a, group_b, time_basis, coordinates):
+def _samples(group_a, group_b, time_basis, coordinates, event_rows=None):
     """Both groups' Samples; one query when they share dates and locations (events are per class)."""
     same = all(group_a[key] == group_b[key] for key in ("start_date", "end_date", "location_ids"))
-    if same:
+    if event_rows is not None:
+        rows_a = rows_b = event_rows
+    elif same:
         rows = _event_rows(
             group_a, time_basis, sorted(set(group_a["classifications"]) | set(group_b["classifications"]))
         )
@@ -106,14 +108,17 @@ def _curve(sample):
     return None if values is None else [round(float(v), 5) for v in values]
 
 
-def build_overlap_report(group_a, group_b, time_basis="clock", resamples=1000, seed=0, location_ids=None, title=None):
+def build_overlap_report(
+    group_a, group_b, time_basis="clock", resamples=1000, seed=0, location_ids=None, title=None, event_rows=None
+):
     """Overlap of the activity of group_a and group_b; groups are dicts with label, classifications,
-    start_date, end_date (dates) and optional location_ids."""
+    start_date, end_date (dates) and optional location_ids. `event_rows`: event_selectors.event_minutes
+    rows of both groups (clock time, same dates and locations), when the caller has them already."""
     location_ids = list(location_ids or [])
     for group in (group_a, group_b):
         group.setdefault("location_ids", location_ids)
     coordinates = _centroid(location_ids) if time_basis == "sun" else None
-    a, b = _samples(group_a, group_b, time_basis, coordinates)
+    a, b = _samples(group_a, group_b, time_basis, coordinates, event_rows)
     figures = overlap_figures(a, b, resamples, seed) if a.n and b.n else overlap_figures(a, b, 0, seed)
     hours = np.linspace(0.0, 24.0, CURVE_POINTS)
     return {
