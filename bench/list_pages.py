@@ -152,6 +152,11 @@ def main():
             rows(listed.order_by("-confidence", "-taken_at", "-id")),
         ),
         (
+            "detections, sort=class",
+            page("/detections/?sort=class"),
+            rows(listed.order_by("effective_classification", "-taken_at", "-id")),
+        ),
+        (
             "detections, page 2000",
             page("/detections/?page=2000"),
             rows(listed.order_by("-taken_at", "-id"), offset=24 * 1999),

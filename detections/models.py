@@ -162,6 +162,7 @@ class Detection(models.Model):
             models.Index(fields=["taken_at", "id"], name="det_taken_id"),
             models.Index(fields=["confidence", "taken_at", "id"], name="det_conf_down"),
             models.Index(fields=["confidence", "-taken_at", "-id"], name="det_conf_up"),
+            models.Index(fields=["effective_classification", "-taken_at", "-id"], name="det_class_sort"),
             models.Index(fields=["reid_pending"], condition=models.Q(reid_pending=True), name="det_reid_pending"),
             # the rows reports count, already ordered for the independent-events window
             models.Index(

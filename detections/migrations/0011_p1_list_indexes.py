@@ -39,5 +39,9 @@ class Migration(migrations.Migration):
             model_name="detection",
             index=models.Index(fields=["confidence", "-taken_at", "-id"], name="det_conf_up"),
         ),
+        migrations.AddIndex(
+            model_name="detection",
+            index=models.Index(fields=["effective_classification", "-taken_at", "-id"], name="det_class_sort"),
+        ),
         migrations.RunPython(add_trigram_index, drop_trigram_index),
     ]
