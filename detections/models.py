@@ -158,6 +158,11 @@ class Detection(models.Model):
             models.Index(fields=["is_reviewed"], name="det_reviewed"),
             models.Index(fields=["confidence"], name="det_confidence"),
             models.Index(fields=["burst"], name="det_burst"),
+            # the detections page's sorts, each with its tie-breakers, so a page is read from the index in order
+            models.Index(fields=["taken_at", "id"], name="det_taken_id"),
+            models.Index(fields=["confidence", "taken_at", "id"], name="det_conf_down"),
+            models.Index(fields=["confidence", "-taken_at", "-id"], name="det_conf_up"),
+            models.Index(fields=["effective_classification", "-taken_at", "-id"], name="det_class_sort"),
             models.Index(fields=["reid_pending"], condition=models.Q(reid_pending=True), name="det_reid_pending"),
             # the rows reports count, already ordered for the independent-events window
             models.Index(

@@ -5,6 +5,7 @@ from detections import deployment_pages, import_views, views
 app_name = "detections"
 urlpatterns = [
     path("detections/", views.detection_browse, name="browse"),
+    path("detections/stats", views.detection_stats, name="stats"),
     path("detections/batch-review", views.detection_batch_review, name="batch-review"),
     path("detections/<uuid:pk>/review", views.detection_review, name="review"),
     path("locations/<uuid:pk>/deployments/", deployment_pages.location_deployments_page, name="location-deployments"),

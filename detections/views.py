@@ -6,7 +6,6 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,6 +17,7 @@ from core.roles import REVIEWER, VIEWER, has_role, role_required
 from core.vocabulary import CLASSIFICATIONS, DEER_CLASSES, OTHER_CLASSES
 from detections import selectors, services
 from detections.filters import PAGE_SORTS, DetectionFilter, page_ordering
+from detections.list_page import COUNT_CAP, capped_count, list_page, page_number
 from detections.models import Detection, Location
 
 PAGE_SIZE = 24
@@ -36,8 +36,7 @@ def _card_context(request, detection):
 
 @login_required
 def detection_browse(request):
-    queryset = selectors.detection_list().select_related("image", "location", "deer")
-    filterset = DetectionFilter(request.GET, queryset=queryset)
+    filterset = DetectionFilter(request.GET, queryset=Detection.objects.all())  # rows: _page_rows
     sort, ordering = page_ordering(request.GET.get("sort"))
     problems = human_errors(filterset.errors) if not filterset.is_valid() else []
     inverted = date_order_error(request.GET)
@@ -47,16 +46,18 @@ def detection_browse(request):
         detections = Detection.objects.none()
     else:
         detections = filterset.qs.order_by(*ordering)
-    stats = selectors.review_stats(detections) if not problems else None
-    paginator = Paginator(detections, PAGE_SIZE)
-    paginator.count = stats["total_count"] if stats else 0  # the statistics' scan counted the rows already
-    page = paginator.get_page(request.GET.get("page"))
+    counted = capped_count(detections, COUNT_CAP) if not problems else 0
+    count = counted if counted <= COUNT_CAP else None  # None: more than COUNT_CAP, counted only on demand
+    page = list_page(detections, _page_rows, page_number(request.GET.get("page")), PAGE_SIZE, count)
+    # statistics of a small result come with the page; of a large one from detections:stats once the page shows
+    stats = selectors.review_stats(detections) if count is not None and not problems else None
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "page": page,
         "filter": filterset,
         "stats": stats,
+        "count_cap": COUNT_CAP,
         "filter_problems": problems,
         "locations": Location.objects.all(),
         "classes": CLASSIFICATIONS,
@@ -71,6 +72,23 @@ def detection_browse(request):
         "other_classes": OTHER_CLASSES,
     }
     return render(request, "detections/browse.html", context)
+
+
+def _page_rows(ids):
+    return selectors.detection_list().filter(pk__in=ids)
+
+
+@login_required
+def detection_stats(request):
+    """The review statistics of the page's filter, counted over every matching row (htmx fragment)."""
+    filterset = DetectionFilter(request.GET, queryset=Detection.objects.all())
+    problems = human_errors(filterset.errors) if not filterset.is_valid() else []
+    inverted = date_order_error(request.GET)
+    if problems or inverted:
+        return HttpResponseBadRequest(" ".join([*problems, inverted or ""]).strip())
+    stats = selectors.review_stats(filterset.qs)
+    context = {"stats": stats, "can_review": has_role(request.user, REVIEWER), "matching_count": stats["total_count"]}
+    return render(request, "detections/_stats.html", context)
 
 
 def filterset_query(data):

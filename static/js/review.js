@@ -45,6 +45,9 @@
     }
   });
   // after htmx swaps a reviewed card in, keep the focus on it and move on to the next one
-  document.addEventListener("htmx:afterSwap", () => { focus(current + 1); updateSelected(); });
+  document.addEventListener("htmx:afterSwap", (event) => {
+    if (event.detail.target && event.detail.target.id === "review-progress") { updateAllMatching(); return; }  // statistics loaded
+    focus(current + 1); updateSelected();
+  });
   document.addEventListener("DOMContentLoaded", () => focus(0));
 })();

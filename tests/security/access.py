@@ -120,6 +120,7 @@ ACCESS = {
     "deer/<pk>/split": (302, 403, 302, 302, 302),
     "deer/<pk>/undo": (302, 403, 302, 302, 302),
     "detections/": (302, 200, 200, 200, 200),
+    "detections/stats": (302, 200, 200, 200, 200),
     "detections/batch-review": (302, 403, 302, 302, 302),
     "detections/<pk>/review": (302, 403, 400, 400, 400),
     "locations/<pk>/deployments/": (302, 200, 200, 200, 200),
