@@ -28,7 +28,7 @@ from django.db.backends.signals import connection_created
 logger = logging.getLogger(__name__)
 
 KEY = "herdbook:data_version"
-DATA_APPS = ("detections", "reid", "deployments")
+DATA_APPS = ("detections", "reid")  # deployments and outages live in detections
 WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 _tables = None
 _pending = False
