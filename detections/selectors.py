@@ -13,8 +13,8 @@ FLOAT32_BYTES = 4
 
 def location_by_reference(reference):
     """The Location whose id or (case-insensitive) name is `reference`, or None."""
-    if reference is None or str(reference).strip() == "":
-        return None
+    if reference is None or str(reference).strip() == "" or "\x00" in str(reference):
+        return None  # no id or name holds a NUL byte (and PostgreSQL text cannot be asked for one)
     text = str(reference).strip()
     try:
         by_id = Location.objects.filter(id=uuid.UUID(text)).first()

@@ -137,3 +137,13 @@ def test_empty_batch_is_refused(bob_client, ranch):
 def test_viewer_cannot_send_a_batch(alice_client, ranch):
     response = alice_client.post("/api/images/batch", {"images": []}, format="json")
     assert response.status_code == 403
+
+
+def test_a_location_holding_a_nul_byte_is_a_400_not_a_database_error(bob_client, ranch, on_disk):
+    payload = {
+        "images": [{"file": on_disk("good.jpg"), "location": "Hay\x00field", "taken_at": "2024-10-16T00:00:00Z"}]
+    }
+    response = bob_client.post("/api/images/batch", payload, format="json")
+    assert response.status_code == 400
+    assert "images.0.location" in response.json()["errors"]
+    assert Image.objects.count() == 0
