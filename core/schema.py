@@ -8,6 +8,7 @@ error codes its view can actually answer:
 * 401 when the view's first authentication class names a scheme (DRF then answers 401, not 403,
   to a missing or bad credential), 403 for a missing sign-in or role,
 * 404 when the path names an object, or the list is paginated (an unknown page or cursor),
+* 415 when the operation reads a body (a Content-Type none of its parsers reads, a broken multipart),
 * 429 when the view is throttled.
 
 A view states any other code itself (``extend_schema(responses={409: ERROR_RESPONSE})``); codes a
@@ -34,6 +35,7 @@ DESCRIPTIONS = {
     403: "Not signed in, or the role this action needs is missing.",
     404: "Not found.",
     409: "Conflicts with the object's current state.",
+    415: "The body's Content-Type is not one this operation reads (see its request body).",
     429: "Too many requests; try again later.",
     503: 'Redis unreachable: {"detail": "Job queue unavailable, try again later"}',
 }
@@ -55,6 +57,8 @@ class AutoSchema(openapi.AutoSchema):
         codes = []
         if self._reads_input():
             codes.append(400)
+        if self._reads_body():
+            codes.append(415)
         permissions = self.view.get_permissions()
         if permissions and not all(isinstance(permission, AllowAny) for permission in permissions):
             authenticators = self.view.get_authenticators()
@@ -67,9 +71,11 @@ class AutoSchema(openapi.AutoSchema):
             codes.append(429)
         return codes
 
+    def _reads_body(self):
+        return self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None
+
     def _reads_input(self):
-        has_body = self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None
-        return has_body or any(parameter["in"] == "query" for parameter in self._get_parameters())
+        return self._reads_body() or any(parameter["in"] == "query" for parameter in self._get_parameters())
 
     def _names_an_object(self):
         return "{" in self.path
