@@ -29,6 +29,28 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def start_redis(directory):
+    """A private redis-server on a free port, answering; (process, url). Stop it with terminate()."""
+    import redis
+
+    port = free_port()
+    process = subprocess.Popen(
+        [shutil.which("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        + ["--dir", str(directory), "--maxmemory-policy", "noeviction"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    return process, url
+
+
 class Environment:
     """Context manager: temp dirs, redis-server, database; sets the env vars Django reads."""
 
@@ -39,27 +61,7 @@ class Environment:
 
     def __enter__(self):
         self.tmp = Path(tempfile.mkdtemp(prefix="herdbook-bench-exports-"))
-        port = free_port()
-        self.redis = subprocess.Popen(
-            [
-                shutil.which("redis-server"),
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.tmp),
-                "--maxmemory-policy",
-                "noeviction",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self.redis_url = f"redis://127.0.0.1:{port}/0"
+        self.redis, self.redis_url = start_redis(self.tmp)
         os.environ.update(
             {
                 "DJANGO_SETTINGS_MODULE": self.settings_module,
@@ -77,15 +79,6 @@ class Environment:
         )
         (self.tmp / "exports").mkdir()
         self._create_database()
-        import redis
-
-        client = redis.Redis.from_url(self.redis_url)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
         import django
 
         django.setup()

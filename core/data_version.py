@@ -9,7 +9,9 @@ core.apps) looks at each INSERT, UPDATE or DELETE statement. A statement on a ta
 (DATA_APPS: saves, deletes, QuerySet.update(), bulk_create, bulk_update, raw SQL alike) marks its
 transaction, and the version is bumped once when it commits (at once in autocommit). Bumping after the commit matters: a report computed from the old data may still be
 stored under the old version, but nobody reads that version any more. Job tables (subclasses of
-core.jobs.BackgroundJob: progress rows written while a job runs) do not count.
+core.jobs.BackgroundJob: progress rows written while a job runs) and derived tables (models marked
+with the Derived mixin below: stored analyses, logged scores, lock rows) do not count, so storing a
+result computed from the data does not make that result stale.
 
 Without Redis, current() is None and reports are computed afresh (never served from a cache); after
 a failure Redis is not asked again for RETRY_SECONDS, and this process's missed bump is made up for
@@ -29,11 +31,20 @@ logger = logging.getLogger(__name__)
 
 KEY = "herdbook:data_version"
 DATA_APPS = ("detections", "reid")  # deployments and outages live in detections
-WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+# The table a write statement writes to (a table named only in a subquery or join does not count).
+WRITE = re.compile(
+    r"""\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+[`"]?(\w+)""",
+    re.IGNORECASE,
+)
 _tables = None
 _pending = False
 _down_until = 0.0
 RETRY_SECONDS = 5.0
+
+
+class Derived:
+    """Marks a model of a data app whose rows are derived from the data or kept by a process (a stored
+    analysis, logged matching scores, a lock row): writing them is no data change and bumps nothing."""
 
 
 def connection():
@@ -43,7 +54,7 @@ def connection():
 
 
 def data_tables():
-    """Quoted names of the tables whose writes change report figures."""
+    """Names of the tables whose writes change report figures."""
     global _tables
     if _tables is None:
         from core.jobs import BackgroundJob
@@ -54,8 +65,8 @@ def data_tables():
                 models = apps.get_app_config(app).get_models(include_auto_created=True)
             except LookupError:
                 continue
-            names.update(m._meta.db_table for m in models if not issubclass(m, BackgroundJob))
-        _tables = tuple(f'"{name}"' for name in names)
+            names.update(m._meta.db_table for m in models if not issubclass(m, BackgroundJob | Derived))
+        _tables = frozenset(name.lower() for name in names)
     return _tables
 
 
@@ -104,7 +115,8 @@ def bump():
 
 def _watch(execute, sql, params, many, context):
     result = execute(sql, params, many, context)
-    if isinstance(sql, str) and WRITE.match(sql) and any(table in sql for table in data_tables()):
+    write = WRITE.match(sql) if isinstance(sql, str) else None
+    if write and write.group(1).lower() in data_tables():
         connection = context["connection"]
         blocks = connection.atomic_blocks
         if not blocks or blocks[0]._from_testcase:

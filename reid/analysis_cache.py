@@ -1,14 +1,16 @@
 """The threshold analysis, stored: reid.analysis.analyse() takes 13-29 s on the demo, so its result
 is kept per parameter set (AnalysisSnapshot) with the data version it was computed at.
 
-The data version is a hash of cheap aggregates (row counts and latest timestamps) over everything
-the analysis reads: runs, profiles, review items and decisions, rejections, detections and their
-corrections, calibrations (any other re-ID model with timestamps is included automatically), the
-ground-truth file and the re-ID settings. A re-ID run, a reviewer decision, a merge or a new upload
-changes it. A snapshot of the current version is served as is; an older one is never shown as
-current: the API recomputes, the page shows it marked out of date while a background job
-(``refresh``, queued at most once at a time) recomputes it, and after every re-ID run that job
-keeps the default analysis warm.
+The data version is core.data_version's counter (bumped by every committed write to the detection
+and re-ID tables: a reviewer decision, a merge, a new upload or correction) plus the completed re-ID
+runs (job rows, which do not bump the counter), the ground-truth file and the re-ID settings.
+Storing a snapshot, logging scores and attempts do not bump it (core.data_version.Derived), so a
+snapshot is not made stale by being stored. Without Redis the version is unknown and nothing stored
+is served as current: the analysis is computed afresh, as reports are.
+
+A snapshot of the current version is served as is; an older one is never shown as current: the API
+recomputes, the page shows it marked out of date while a background job (``refresh``, queued at
+most once at a time) recomputes it, and after every re-ID run that job keeps the default analysis warm.
 """
 
 import hashlib
@@ -16,39 +18,28 @@ import logging
 import time
 
 import django_rq
-from django.apps import apps
 from django.conf import settings
-from django.db import models
+from django.db.models import Count, Max
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from core import data_version as counter
 from reid.analysis import AnalysisError, analyse
-from reid.models import AnalysisSnapshot
+from reid.models import AnalysisSnapshot, ReidRun
 
 logger = logging.getLogger(__name__)
 REFRESH_LOCK = "reid:analysis-refresh"
 LOCK_SECONDS = 900
-SKIPPED = {"SimilarityScore", "ReidAttempt", "MatchLock", "AnalysisSnapshot"}  # follow their runs
-
-
-def _tracked_models():
-    yield apps.get_model("detections", "Detection")
-    yield apps.get_model("detections", "DetectionCorrection")
-    for model in apps.get_app_config("reid").get_models():
-        if model.__name__ not in SKIPPED:
-            yield model
+UNKNOWN = ""  # no version: matches no stored snapshot
 
 
 def data_version():
-    """A short hash that changes whenever something the analysis reads changes."""
-    parts = []
-    for model in _tracked_models():
-        stamps = [f.name for f in model._meta.get_fields() if isinstance(f, models.DateTimeField) and f.concrete]
-        if model.__name__ == "Detection":
-            stamps = ["created_at", "reviewed_at"]  # taken_at changes only with new rows
-        aggregates = {"n": models.Count("pk"), **{name: models.Max(name) for name in stamps}}
-        values = model.objects.aggregate(**aggregates)
-        parts.append(f"{model.__name__}:" + ",".join(str(values[k]) for k in sorted(values)))
+    """A short string that changes whenever something the analysis reads changes ("" without Redis)."""
+    written = counter.current()
+    if written is None:
+        return UNKNOWN
+    runs = ReidRun.objects.filter(status=ReidRun.Status.COMPLETED).aggregate(n=Count("pk"), last=Max("completed_at"))
+    parts = [f"runs:{runs['n']}:{runs['last']}"]
     path = settings.GROUND_TRUTH_PATH
     try:
         stat = path.stat() if path else None
@@ -58,7 +49,7 @@ def data_version():
     parts.append(
         ",".join(f"{name}={getattr(settings, name)}" for name in sorted(dir(settings)) if name.startswith("REID_"))
     )
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+    return f"{written}:" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
 def key_for(run=None, step=0.05, ground_truth="auto"):
@@ -67,7 +58,7 @@ def key_for(run=None, step=0.05, ground_truth="auto"):
 
 def compute(run=None, step=0.05, ground_truth="auto", version=None):
     """Run the analysis now and store it; returns the snapshot."""
-    version = version or data_version()
+    version = data_version() if version is None else version
     started = time.perf_counter()
     try:
         result, error = analyse(run=run, step=step, ground_truth=ground_truth), ""
@@ -90,8 +81,13 @@ def compute(run=None, step=0.05, ground_truth="auto", version=None):
 def current(run=None, step=0.05, ground_truth="auto"):
     """The snapshot for the current data: the stored one if still valid, else computed now."""
     version = data_version()
-    snapshot = AnalysisSnapshot.objects.filter(key=key_for(run, step, ground_truth), data_version=version).first()
+    snapshot = _stored(key_for(run, step, ground_truth), version)
     return snapshot or compute(run, step, ground_truth, version)
+
+
+def _stored(key, version):
+    """The snapshot stored under key for this version (none when the version is unknown)."""
+    return AnalysisSnapshot.objects.filter(key=key, data_version=version).first() if version else None
 
 
 def for_page(run=None, step=0.05, ground_truth="auto"):
@@ -99,7 +95,7 @@ def for_page(run=None, step=0.05, ground_truth="auto"):
     recomputes it (fresh False: the page says so); or, with none stored or no job queue, computed now."""
     version = data_version()
     snapshot = AnalysisSnapshot.objects.filter(key=key_for(run, step, ground_truth)).first()
-    if snapshot is not None and snapshot.data_version == version:
+    if snapshot is not None and version and snapshot.data_version == version:
         return snapshot, True
     if snapshot is not None and run is None and queue_refresh():
         return snapshot, False
@@ -108,7 +104,7 @@ def for_page(run=None, step=0.05, ground_truth="auto"):
 
 def invalidate(run=None, step=0.05, ground_truth="auto"):
     """Mark the stored snapshot out of date (a reviewer asked for a recompute)."""
-    AnalysisSnapshot.objects.filter(key=key_for(run, step, ground_truth)).update(data_version="")
+    AnalysisSnapshot.objects.filter(key=key_for(run, step, ground_truth)).update(data_version=UNKNOWN)
 
 
 def queue_refresh():
@@ -127,7 +123,7 @@ def refresh():
     """Background job: recompute the default analysis if the data changed since it was stored."""
     try:
         version = data_version()
-        if not AnalysisSnapshot.objects.filter(key=key_for(), data_version=version).exists():
+        if _stored(key_for(), version) is None:
             compute(version=version)
     finally:
         try:

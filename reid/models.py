@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
+from core.data_version import Derived
 from core.jobs import BackgroundJob, JobStatus
 from core.vocabulary import SEXES
 
@@ -111,7 +112,7 @@ class ReidRun(BackgroundJob):
         return {name: getattr(self, name) for name in (*self.COUNTS, "params", "error")}
 
 
-class SimilarityScore(models.Model):
+class SimilarityScore(Derived, models.Model):
     """One candidate score logged by a matching attempt (top-K per attempt)."""
 
     id = models.BigAutoField(primary_key=True)
@@ -137,7 +138,7 @@ class SimilarityScore(models.Model):
         return f"{self.detection_id} ~ {self.deer_id}: {self.score:.3f}"
 
 
-class MatchLock(models.Model):
+class MatchLock(Derived, models.Model):
     """A row that matching runs lock (SELECT ... FOR UPDATE) so that two runs never decide at the
     same time and create two profiles for one individual."""
 
@@ -228,7 +229,7 @@ class RejectedCandidate(models.Model):
         return f"{self.detection_id} is not {self.deer_id}"
 
 
-class ReidAttempt(models.Model):
+class ReidAttempt(Derived, models.Model):
     """One matching attempt of a run, summarised (class, best and second score, best candidate,
     the deer it belongs to) so that the analysis reads one narrow row per attempt."""
 
@@ -285,7 +286,7 @@ class ProfileAudit(models.Model):
         return self.summary
 
 
-class AnalysisSnapshot(models.Model):
+class AnalysisSnapshot(Derived, models.Model):
     """A stored result of reid.analysis.analyse() for one set of parameters, valid for the data
     version it was computed at (reid.analysis_cache)."""
 

@@ -126,6 +126,10 @@ def redis_conn(request, monkeypatch):
     else:
         conn = fakeredis.FakeRedis()
     _use_redis(monkeypatch, lambda *args, **kwargs: conn)
+    from core import data_version
+
+    monkeypatch.setattr(data_version, "_down_until", 0.0)  # no outage remembered from before this test
+    monkeypatch.setattr(data_version, "_pending", False)
     return conn
 
 

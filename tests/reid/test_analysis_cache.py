@@ -5,10 +5,12 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from detections.models import Detection
 from reid import analysis, analysis_cache
 from reid.charts import LEFT, RIGHT, WIDTH, curves_svg, histogram_svg
-from reid.models import AnalysisSnapshot, ReidRun
+from reid.models import AnalysisSnapshot, Deer, MatchLock, ReidAttempt, ReidRun, SimilarityScore
 from tests import factories
 from tests.reid.helpers import hours, latent, sighting
 
@@ -46,18 +48,66 @@ def test_the_api_serves_the_stored_analysis_until_the_data_changes(alice_client,
     assert len(counted) == 3 and other_step["thresholds"][1]["threshold"] == pytest.approx(0.4)
 
 
+def _store_a_snapshot():
+    AnalysisSnapshot.objects.create(key="other", data_version="x", computed_at=timezone.now())
+    AnalysisSnapshot.objects.filter(key="other").update(data_version="y")
+
+
+def _log_scores_and_attempts(scores):
+    score = scores.scores.first()
+    SimilarityScore.objects.create(
+        run=score.run,
+        detection=score.detection,
+        deer=score.deer,
+        score=0.3,
+        rank=9,
+        sex_match=True,
+        matched=False,
+        threshold_used=0.7,
+    )
+    ReidAttempt.objects.create(run=score.run, detection=score.detection, classification="doe", best_score=0.3)
+    SimilarityScore.objects.filter(detection__location=score.detection.location, rank=9).delete()  # a join
+    MatchLock.objects.get_or_create(key="matching")
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (lambda: ReidRun.objects.create(kind="live", status="completed", threshold=0.7), True),
-        (lambda: factories.deer(sex="doe"), True),
-        (lambda: factories.location("Elsewhere"), False),  # nothing the analysis reads
+        (lambda scores: ReidRun.objects.create(kind="live", status="completed", threshold=0.7), True),
+        (lambda scores: factories.deer(sex="doe"), True),
+        (lambda scores: Deer.objects.filter(pk=scores.scores.first().deer_id).update(notes="seen"), True),
+        # Any write to the detection and re-ID data counts (core.data_version), even one the analysis does not read.
+        (lambda scores: factories.location("Elsewhere"), True),
+        # What is derived from the data does not: the snapshots themselves, logged scores and attempts, lock rows,
+        # a run still running (a job row).
+        (lambda scores: _store_a_snapshot(), False),
+        (_log_scores_and_attempts, False),
+        (lambda scores: ReidRun.objects.create(kind="live", status="running", threshold=0.7), False),
     ],
 )
 def test_the_data_version_follows_what_the_analysis_reads(scores, change, expected):
     before = analysis_cache.data_version()
-    change()
+    change(scores)
     assert (analysis_cache.data_version() != before) == expected
+
+
+def test_a_stored_snapshot_stays_current_until_a_detection_or_profile_changes(scores, counted):
+    snapshot = analysis_cache.current()
+    assert snapshot.data_version == analysis_cache.data_version()  # storing it did not make it stale
+    assert analysis_cache.current() == snapshot and len(counted) == 1
+    factories.deer(sex="buck")  # a new profile
+    assert analysis_cache.current().data_version != snapshot.data_version and len(counted) == 2
+    detection = scores.scores.first().detection
+    Detection.objects.filter(pk=detection.pk).update(classification="buck")  # a corrected detection
+    analysis_cache.current()
+    assert len(counted) == 3
+
+
+def test_without_redis_nothing_stored_is_served_as_current(alice_client, scores, counted, redis_down):
+    assert analysis_cache.data_version() == ""
+    alice_client.get("/api/reid/analysis")
+    answer = alice_client.get("/api/reid/analysis")
+    assert answer.status_code == 200 and len(counted) == 2  # computed afresh each time, as reports are
 
 
 def test_a_reviewer_decision_changes_the_data_version(bob, scores):
