@@ -2,7 +2,7 @@
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers
 from rest_framework import status as http
 from rest_framework.exceptions import NotFound
@@ -120,16 +120,27 @@ class PdfExportView(ExportAPIView):
         )
 
 
-class PdfExportStatusView(ExportAPIView):
-    @extend_schema(
-        tags=["Exports"], responses={200: STATUS_DOC, 404: ERROR, 503: UNAVAILABLE}, summary="PDF job status"
-    )
+class ExportStatusView(ExportAPIView):
+    # GET the status document of one job of ``kind``. (No docstring: the schema shows ExportAPIView's.)
+    kind = None
+
     def get(self, request, job_id):
-        return status_document(request, job_id, ExportJob.Kind.PDF)
+        return status_document(request, job_id, self.kind)
+
+
+def status_schema(summary):
+    return extend_schema_view(
+        get=extend_schema(tags=["Exports"], responses={200: STATUS_DOC, 404: ERROR, 503: UNAVAILABLE}, summary=summary)
+    )
+
+
+@status_schema("PDF job status")
+class PdfExportStatusView(ExportStatusView):
+    kind = ExportJob.Kind.PDF
 
 
 def detections_queued(export, total, path, what):
-    """The 202 answer of the exports of detections (ZIP, Camtrap DP)."""
+    """The 202 answer of the exports of detections (ZIP, Camtrap DP, MegaDetector, training data)."""
     url = f"/api/exports/{path}/{export.id}"
     return Response(
         {
@@ -143,152 +154,142 @@ def detections_queued(export, total, path, what):
     )
 
 
-class ZipExportView(ExportAPIView):
-    @extend_schema(
-        tags=["Exports"],
-        request=ZipExportRequestSerializer,
-        responses={202: ACCEPTED, 400: ERROR, 503: UNAVAILABLE},
-        examples=[
-            OpenApiExample(
-                "By ids",
-                request_only=True,
-                value={
-                    "detection_ids": ["6f1c3d9e-0b7a-4a8e-9d55-1e2f3a4b5c6d"],
-                    "crop_size": 300,
-                },
-            ),
-            OpenApiExample(
-                "By filter",
-                request_only=True,
-                value={
-                    "start_date": "2024-10-01",
-                    "end_date": "2024-10-31",
-                    "classifications": ["buck"],
-                },
-            ),
-        ],
-        summary="Queue a ZIP of detections",
-    )
+class DetectionsExportView(ExportAPIView):
+    # POST an export of detections: validate with ``request_serializer``, queue a job of ``kind`` and answer
+    # 202 with its status URL under ``slug`` and the ``noun`` of what is queued. (No docstring, as above.)
+    request_serializer = None
+    kind = None
+    slug = None
+    noun = None
+
     def post(self, request):
-        serializer = ZipExportRequestSerializer(data=request.data)
+        serializer = self.request_serializer(data=request.data, context={"base_url": request.build_absolute_uri("/")})
         serializer.is_valid(raise_exception=True)
         total = serializer.validated_data["total_detections"]
-        export = services.create_export(request.user, ExportJob.Kind.ZIP, serializer.to_params(), total_count=total)
-        return detections_queued(export, total, "zip", "ZIP archive creation")
+        export = services.create_export(request.user, self.kind, serializer.to_params(), total_count=total)
+        return detections_queued(export, total, self.slug, self.noun)
 
 
-class ZipExportStatusView(ExportAPIView):
-    @extend_schema(
-        tags=["Exports"], responses={200: STATUS_DOC, 404: ERROR, 503: UNAVAILABLE}, summary="ZIP job status"
+def queue_schema(serializer, summary, **schema):
+    return extend_schema_view(
+        post=extend_schema(
+            tags=["Exports"],
+            request=serializer,
+            responses={202: ACCEPTED, 400: ERROR, 503: UNAVAILABLE},
+            summary=summary,
+            **schema,
+        )
     )
-    def get(self, request, job_id):
-        return status_document(request, job_id, ExportJob.Kind.ZIP)
 
 
-class CamtrapDpExportView(ExportAPIView):
-    @extend_schema(
-        tags=["Exports"],
-        request=CamtrapDpExportRequestSerializer,
-        responses={202: ACCEPTED, 400: ERROR, 503: UNAVAILABLE},
-        examples=[
-            OpenApiExample(
-                "Rut, bucks and does, with the images",
-                request_only=True,
-                value={
-                    "start_date": "2024-10-01",
-                    "end_date": "2024-12-31",
-                    "classifications": ["buck", "doe"],
-                    "include_images": True,
-                },
-            )
-        ],
-        summary="Queue a Camtrap DP package",
-        description=(
-            "A Camera Trap Data Package (TDWG Camtrap DP 1.0.2) as a ZIP: datapackage.json, deployments.csv "
-            "(one per location), media.csv (one per image) and observations.csv (one per valid, non-duplicate "
-            "detection, plus a blank observation per image with nothing usable when no class filter is given). "
-            "The filter obeys SPEC §5 (no cap on the number of detections); include_images (false) adds the "
-            "image files under media/."
+@queue_schema(
+    ZipExportRequestSerializer,
+    "Queue a ZIP of detections",
+    examples=[
+        OpenApiExample(
+            "By ids",
+            request_only=True,
+            value={
+                "detection_ids": ["6f1c3d9e-0b7a-4a8e-9d55-1e2f3a4b5c6d"],
+                "crop_size": 300,
+            },
         ),
-    )
-    def post(self, request):
-        serializer = CamtrapDpExportRequestSerializer(
-            data=request.data, context={"base_url": request.build_absolute_uri("/")}
-        )
-        serializer.is_valid(raise_exception=True)
-        total = serializer.validated_data["total_detections"]
-        export = services.create_export(
-            request.user, ExportJob.Kind.CAMTRAP_DP, serializer.to_params(), total_count=total
-        )
-        return detections_queued(export, total, "camtrap-dp", "Camtrap DP package creation")
-
-
-class MegaDetectorExportView(ExportAPIView):
-    @extend_schema(
-        tags=["Exports"],
-        request=MegaDetectorExportRequestSerializer,
-        responses={202: ACCEPTED, 400: ERROR, 503: UNAVAILABLE},
-        summary="Queue a MegaDetector results file",
-        description=(
-            "The images of the period and their valid, non-duplicate detections as MegaDetector batch output "
-            "(format 1.5, JSON): effective classes as the one classification of each box, reviewed flags."
+        OpenApiExample(
+            "By filter",
+            request_only=True,
+            value={
+                "start_date": "2024-10-01",
+                "end_date": "2024-10-31",
+                "classifications": ["buck"],
+            },
         ),
-    )
-    def post(self, request):
-        serializer = MegaDetectorExportRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        total = serializer.validated_data["total_detections"]
-        export = services.create_export(
-            request.user, ExportJob.Kind.MEGADETECTOR, serializer.to_params(), total_count=total
+    ],
+)
+class ZipExportView(DetectionsExportView):
+    request_serializer = ZipExportRequestSerializer
+    kind = ExportJob.Kind.ZIP
+    slug = "zip"
+    noun = "ZIP archive creation"
+
+
+@status_schema("ZIP job status")
+class ZipExportStatusView(ExportStatusView):
+    kind = ExportJob.Kind.ZIP
+
+
+@queue_schema(
+    CamtrapDpExportRequestSerializer,
+    "Queue a Camtrap DP package",
+    examples=[
+        OpenApiExample(
+            "Rut, bucks and does, with the images",
+            request_only=True,
+            value={
+                "start_date": "2024-10-01",
+                "end_date": "2024-12-31",
+                "classifications": ["buck", "doe"],
+                "include_images": True,
+            },
         )
-        return detections_queued(export, total, "megadetector", "MegaDetector file creation")
+    ],
+    description=(
+        "A Camera Trap Data Package (TDWG Camtrap DP 1.0.2) as a ZIP: datapackage.json, deployments.csv "
+        "(one per location), media.csv (one per image) and observations.csv (one per valid, non-duplicate "
+        "detection, plus a blank observation per image with nothing usable when no class filter is given). "
+        "The filter obeys SPEC §5 (no cap on the number of detections); include_images (false) adds the "
+        "image files under media/."
+    ),
+)
+class CamtrapDpExportView(DetectionsExportView):
+    request_serializer = CamtrapDpExportRequestSerializer  # reads context["base_url"] for media.csv
+    kind = ExportJob.Kind.CAMTRAP_DP
+    slug = "camtrap-dp"
+    noun = "Camtrap DP package creation"
 
 
-class MegaDetectorExportStatusView(ExportAPIView):
-    @extend_schema(
-        tags=["Exports"], responses={200: STATUS_DOC, 404: ERROR, 503: UNAVAILABLE}, summary="MegaDetector job status"
-    )
-    def get(self, request, job_id):
-        return status_document(request, job_id, ExportJob.Kind.MEGADETECTOR)
+@status_schema("Camtrap DP job status")
+class CamtrapDpExportStatusView(ExportStatusView):
+    kind = ExportJob.Kind.CAMTRAP_DP
 
 
-class TrainingExportView(ExportAPIView):
-    @extend_schema(
-        tags=["Exports"],
-        request=TrainingExportRequestSerializer,
-        responses={202: ACCEPTED, 400: ERROR, 503: UNAVAILABLE},
-        summary="Queue a YOLO training dataset",
-        description=(
-            "The images of the period whose detections were all reviewed, as a YOLO dataset ZIP (images, labels, "
-            "data.yaml), split train/val/test by time (bursts kept whole) or by location (split_by)."
-        ),
-    )
-    def post(self, request):
-        serializer = TrainingExportRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        total = serializer.validated_data["total_detections"]
-        export = services.create_export(
-            request.user, ExportJob.Kind.TRAINING, serializer.to_params(), total_count=total
-        )
-        return detections_queued(export, total, "training-data", "Training dataset creation")
+@queue_schema(
+    MegaDetectorExportRequestSerializer,
+    "Queue a MegaDetector results file",
+    description=(
+        "The images of the period and their valid, non-duplicate detections as MegaDetector batch output "
+        "(format 1.5, JSON): effective classes as the one classification of each box, reviewed flags."
+    ),
+)
+class MegaDetectorExportView(DetectionsExportView):
+    request_serializer = MegaDetectorExportRequestSerializer
+    kind = ExportJob.Kind.MEGADETECTOR
+    slug = "megadetector"
+    noun = "MegaDetector file creation"
 
 
-class TrainingExportStatusView(ExportAPIView):
-    @extend_schema(
-        tags=["Exports"],
-        responses={200: STATUS_DOC, 404: ERROR, 503: UNAVAILABLE},
-        summary="Training dataset job status",
-    )
-    def get(self, request, job_id):
-        return status_document(request, job_id, ExportJob.Kind.TRAINING)
+@status_schema("MegaDetector job status")
+class MegaDetectorExportStatusView(ExportStatusView):
+    kind = ExportJob.Kind.MEGADETECTOR
 
 
-class CamtrapDpExportStatusView(ExportAPIView):
-    @extend_schema(
-        tags=["Exports"], responses={200: STATUS_DOC, 404: ERROR, 503: UNAVAILABLE}, summary="Camtrap DP job status"
-    )
-    def get(self, request, job_id):
-        return status_document(request, job_id, ExportJob.Kind.CAMTRAP_DP)
+@queue_schema(
+    TrainingExportRequestSerializer,
+    "Queue a YOLO training dataset",
+    description=(
+        "The images of the period whose detections were all reviewed, as a YOLO dataset ZIP (images, labels, "
+        "data.yaml), split train/val/test by time (bursts kept whole) or by location (split_by)."
+    ),
+)
+class TrainingExportView(DetectionsExportView):
+    request_serializer = TrainingExportRequestSerializer
+    kind = ExportJob.Kind.TRAINING
+    slug = "training-data"
+    noun = "Training dataset creation"
+
+
+@status_schema("Training dataset job status")
+class TrainingExportStatusView(ExportStatusView):
+    kind = ExportJob.Kind.TRAINING
 
 
 class ExportDeleteView(ExportAPIView):
