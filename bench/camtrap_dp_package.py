@@ -14,51 +14,22 @@ correlated EXISTS per image) against the new one (image id IN the selected detec
 """
 
 import argparse
-import subprocess
 import sys
-import threading
 import time
 from datetime import timedelta
 from pathlib import Path
-
-import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import exports_common  # noqa: E402
 
 exports_common.DB_NAME = "herdbook_bench_camtrap_dp"
-from exports_common import ROOT, Environment, seed  # noqa: E402
+from exports_common import ROOT, Environment, run_sampled, seed  # noqa: E402
 
 
 def run_command(args):
     """(seconds, peak MB, last stdout line) of one `manage.py export_camtrap_dp` run."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "export_camtrap_dp", *args],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    peak = 0
-
-    def sample():
-        nonlocal peak
-        proc = psutil.Process(process.pid)
-        while process.poll() is None:
-            try:
-                peak = max(peak, proc.memory_info().rss)
-            except psutil.Error:
-                pass
-            time.sleep(0.05)
-
-    thread = threading.Thread(target=sample, daemon=True)
-    thread.start()
-    out, err = process.communicate()
-    thread.join()
-    if process.returncode:
-        raise SystemExit(f"export_camtrap_dp {' '.join(args)} failed: {err.strip().splitlines()[-1:]}")
-    return time.perf_counter() - started, peak / 2**20, out.strip().splitlines()[-1]
+    seconds, peak, out = run_sampled([sys.executable, str(ROOT / "manage.py"), "export_camtrap_dp", *args])
+    return seconds, peak, out.strip().splitlines()[-1]
 
 
 def selection_shapes(start, end):

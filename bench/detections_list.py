@@ -25,15 +25,16 @@ import base64
 import gc
 import os
 import shutil
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from exports_common import bench_user, get_ok, seed, signed_in_client, time_requests  # noqa: E402
+
 DB_NAME = "herdbook_bench_detections"
 TARGET_MS = 100.0
 
@@ -73,25 +74,6 @@ def cursor_at(position):
     return base64.b64encode(urlencode({"p": position}).encode("ascii")).decode("ascii")
 
 
-def timed(function, repeats):
-    """(p50, p99, CPU p50, CPU p99) in ms of `repeats` calls after one warm-up call.
-
-    p99 is the worst call when there are fewer than 100. CPU time is this process's (the Django
-    side; the database works in its own process) and does not grow when other jobs share the CPU.
-    """
-    function()  # warm-up (plans, caches)
-    samples, cpu = [], []
-    for _ in range(repeats):
-        started, started_cpu = time.perf_counter(), time.process_time()
-        function()
-        samples.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - started_cpu) * 1000)
-    samples.sort()
-    cpu.sort()
-    at99 = int(0.99 * len(samples)) if len(samples) >= 100 else -1
-    return statistics.median(samples), samples[at99], statistics.median(cpu), cpu[at99]
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--detections", type=int, default=1_000_000)
@@ -111,31 +93,16 @@ def main():
     import django
 
     django.setup()
-    from django.contrib.auth.models import Group, User
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
 
-    from demo.bulk import seed_bulk
     from detections import selectors
     from detections.api.serializers import DetectionSerializer
     from detections.models import Detection, Location
 
     call_command("migrate", verbosity=0)
-    have = Detection.objects.count()
-    if have < args.detections:
-        print(f"seeding {args.detections - have:,} detections (seed_bulk) ...", flush=True)
-        started = time.perf_counter()
-        seed_bulk(args.detections - have, seed=1 + have)
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-        print(f"  seeded in {time.perf_counter() - started:.0f} s", flush=True)
-    total = Detection.objects.count()
-
-    user, _ = User.objects.get_or_create(username="bench-viewer")
-    user.groups.add(Group.objects.get(name="viewer"))
-    client = Client()
-    client.force_login(user)
+    total = seed(args.detections)
+    client = signed_in_client(bench_user("bench-viewer"))
     location = Location.objects.order_by("name").first()
 
     def deep_position(queryset, ordering, fraction=0.9):
@@ -143,13 +110,11 @@ def main():
         row = queryset.order_by(*ordering).values_list(ordering[0].lstrip("-"), flat=True)[int(count * fraction)]
         return str(row), count
 
-    def get(url):
-        def call():
-            response = client.get(url)
-            assert response.status_code == 200, (url, response.status_code, response.content[:300])
-            assert len(response.json()["results"]) > 0
+    def some_results(response):
+        assert len(response.json()["results"]) > 0
 
-        return call
+    def get(url):
+        return get_ok(client, url, check=some_results)
 
     def offset_page(queryset, offset):
         def call():
@@ -194,10 +159,10 @@ def main():
             get(f"/api/detections?ordering=-confidence&cursor={cursor_at(deep_conf)}"),
             None,
         ),
-        ("review-stats (all rows)", get_stats(client), None),
+        ("review-stats (all rows)", get_ok(client, "/api/detections/review-stats"), None, None),
     ]
 
-    for _name, call, _baseline in scenarios:
+    for _name, call, *_ in scenarios:
         call()  # warm up every path before freezing the start-up objects
     if args.gc_freeze:
         gc.collect()
@@ -206,39 +171,13 @@ def main():
         f"\nGET /api/detections on {total:,} detections ({connection.vendor}), page size 50, "
         f"{args.repeats} repeats, server time in ms, gc.freeze() {'on' if args.gc_freeze else 'off'}"
     )
-    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(
-        f"{'scenario':<40} {'p50':>7} {'p99':>7} {'cpu p50':>8} {'cpu p99':>8}   {'baseline p50':>12} {'baseline p99':>12}   target p99"
-    )
-    failures = 0
-    for name, call, baseline in scenarios:
-        p50, p99, cpu50, cpu99 = timed(call, args.repeats)
-        if baseline is not None:
-            b50, b99, _, _ = timed(baseline, args.baseline_repeats)
-            base = f"{b50:>12.1f} {b99:>12.1f}"
-        else:
-            base = f"{'-':>12} {'-':>12}"
-        target = f"< {TARGET_MS:.0f}" if "review-stats" not in name else "(none)"
-        ok = "review-stats" in name or p99 < TARGET_MS
-        failures += 0 if ok else 1
-        print(
-            f"{name:<40} {p50:>7.1f} {p99:>7.1f} {cpu50:>8.1f} {cpu99:>8.1f}   {base}   {target} {'ok' if ok else 'MISSED'}"
-        )
+    failures = time_requests(scenarios, args.repeats, args.baseline_repeats, TARGET_MS)
     print("\nbaseline = the same page with page-number pagination (COUNT(*) + OFFSET + the same serializer)")
-    print(f"load average after: {os.getloadavg()[0]:.1f}")
 
     if not args.keep:
         drop_database(server)
     shutil.rmtree(os.environ["IMAGE_ROOT"], ignore_errors=True)
     return 1 if failures else 0
-
-
-def get_stats(client):
-    def call():
-        response = client.get("/api/detections/review-stats")
-        assert response.status_code == 200
-
-    return call
 
 
 if __name__ == "__main__":

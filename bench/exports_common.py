@@ -1,4 +1,6 @@
-"""Shared set-up of the exports benchmarks: own PostgreSQL database, own redis-server, own files.
+"""Shared set-up of the benchmarks: own PostgreSQL database, own redis-server, own files (the exports
+benchmarks); demo seeding, a signed-in client and the request-timing loop (time_requests) of the
+page and API benchmarks.
 
 Never touches the dev database: the database is herdbook_bench_exports (dropped at the end unless
 --keep), Redis is a private redis-server on a free port, files live in a temporary directory.
@@ -7,6 +9,7 @@ Never touches the dev database: the database is herdbook_bench_exports (dropped 
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -114,24 +117,126 @@ class Environment:
 
 
 def seed(n_detections):
-    """Demo data (demo.bulk.seed_bulk) unless the database already holds enough."""
+    """Demo data (demo.bulk.seed_bulk) unless the database already holds enough; fresh statistics."""
+    from django.db import connection
+
     from demo.bulk import seed_bulk
     from detections.models import Detection
 
     have = Detection.objects.count()
     if have < n_detections:
+        print(f"seeding {n_detections - have:,} demo detections (seed_bulk) ...", flush=True)
         started = time.perf_counter()
         seed_bulk(n_detections - have, seed=1 + have)
-        print(f"seeded {n_detections - have:,} demo detections in {time.perf_counter() - started:.1f} s", flush=True)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        print(f"  seeded in {time.perf_counter() - started:.1f} s", flush=True)
     return Detection.objects.count()
 
 
-def bench_user(username="bench-alice"):
+def bench_user(username="bench-alice", group="viewer"):
     from django.contrib.auth.models import Group, User
 
     user, _ = User.objects.get_or_create(username=username)
-    user.groups.add(Group.objects.get(name="viewer"))
+    user.groups.add(Group.objects.get(name=group))
     return user
+
+
+def signed_in_client(user):
+    """Django's test client signed in as user: requests timed in-process (no network)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def get_ok(client, url, check=None):
+    """A call that GETs url and asserts a 200 (and check(response), if given)."""
+
+    def call():
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code, response.content[:300])
+        if check is not None:
+            check(response)
+
+    return call
+
+
+def timed(function, repeats):
+    """(p50, p99, CPU p50, CPU p99) in ms of `repeats` calls after one warm-up call.
+
+    p99 is the worst call when there are fewer than 100. CPU time is this process's (the Django
+    side; the database works in its own process) and does not grow when other jobs share the CPU.
+    """
+    function()  # warm-up (plans, caches)
+    samples, cpu = [], []
+    for _ in range(repeats):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        function()
+        samples.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    samples.sort()
+    cpu.sort()
+    at99 = int(0.99 * len(samples)) if len(samples) >= 100 else -1
+    return statistics.median(samples), samples[at99], statistics.median(cpu), cpu[at99]
+
+
+def time_requests(scenarios, repeats, baseline_repeats, target_ms):
+    """Time each scenario (name, call, baseline[, target ms]) and print a row: p50/p99 and CPU of
+    `repeats` calls, the baseline's (None: no baseline) of `baseline_repeats` calls and the ratio
+    p50 / baseline p50, and whether p99 is within the target (target_ms unless the scenario names
+    its own; None: no target). Prints the load average before and after; returns the number missed."""
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(
+        f"{'scenario':<40} {'p50':>7} {'p99':>7} {'cpu p50':>8} {'cpu p99':>8}   "
+        f"{'base p50':>8} {'base p99':>8} {'ratio':>6}   target p99"
+    )
+    missed = 0
+    for name, call, baseline, *own in scenarios:
+        target = own[0] if own else target_ms
+        p50, p99, cpu50, cpu99 = timed(call, repeats)
+        if baseline is not None:
+            b50, b99, _, _ = timed(baseline, baseline_repeats)
+            base = f"{b50:>8.1f} {b99:>8.1f} {p50 / max(b50, 0.01):>5.1f}x"
+        else:
+            base = f"{'-':>8} {'-':>8} {'-':>6}"
+        ok = target is None or p99 <= target
+        missed += 0 if ok else 1
+        verdict = "(none)" if target is None else f"<= {target:.0f} {'ok' if ok else 'MISSED'}"
+        print(f"{name:<40} {p50:>7.1f} {p99:>7.1f} {cpu50:>8.1f} {cpu99:>8.1f}   {base}   {verdict}")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+    return missed
+
+
+def run_sampled(argv):
+    """(seconds, peak RSS in MB, stdout) of a child process, its RSS sampled every 50 ms."""
+    import threading
+
+    import psutil
+
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = 0
+
+    def sample():
+        nonlocal peak
+        proc = psutil.Process(process.pid)
+        while process.poll() is None:
+            try:
+                peak = max(peak, proc.memory_info().rss)
+            except psutil.Error:
+                pass
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    out, err = process.communicate()
+    thread.join()
+    if process.returncode:
+        raise SystemExit(f"{' '.join(map(str, argv[1:3]))} failed: {err.strip().splitlines()[-1:]}")
+    return time.perf_counter() - started, peak / 2**20, out
 
 
 def start_gunicorn(env, workers, threads):

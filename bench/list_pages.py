@@ -7,7 +7,8 @@ rendering; no network), p50/p99 of --repeats requests. The baseline, measured in
 the page's bare data: the same rows fetched by the ORM with no template, count or statistics, so
 the ratio says what the page costs beyond reading its rows. Target: p99 <= 300 ms.
 
-Uses the helpers of bench/detections_list.py with a database of its own (herdbook_bench_list_pages;
+Uses the database helpers of bench/detections_list.py and the request timing of
+bench/exports_common.py (time_requests), with a database of its own (herdbook_bench_list_pages;
 seeded when missing, kept and reused with --keep):
 
     .venv/bin/python bench/list_pages.py --keep
@@ -18,7 +19,6 @@ import argparse
 import os
 import shutil
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import detections_list  # noqa: E402
-from detections_list import drop_database, ensure_database, prepare_environment, timed  # noqa: E402
+from detections_list import drop_database, ensure_database, prepare_environment  # noqa: E402
+from exports_common import bench_user, get_ok, seed, signed_in_client, start_redis, time_requests  # noqa: E402
 
 detections_list.DB_NAME = "herdbook_bench_list_pages"  # its own database: detections_list.py drops its own
 
@@ -84,47 +85,39 @@ def main():
 
     server = prepare_environment()
     ensure_database(server, drop_first=False)
+    redis, os.environ["REDIS_URL"] = start_redis(os.environ["IMAGE_ROOT"])  # the exports list reads job status
+    try:
+        return measure(args, server)
+    finally:
+        redis.terminate()
+        redis.wait(timeout=10)
+
+
+def measure(args, server):
     import django
 
     django.setup()
-    from django.contrib.auth.models import Group, User
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
 
-    from demo.bulk import seed_bulk
     from detections import selectors as detection_selectors
     from detections.models import Detection, Location
     from exports.models import ExportJob
     from reid import selectors as reid_selectors
 
     call_command("migrate", verbosity=0)
-    have = Detection.objects.count()
-    if have < args.detections:
-        print(f"seeding {args.detections - have:,} detections (seed_bulk) ...", flush=True)
-        started = time.perf_counter()
-        seed_bulk(args.detections - have, seed=1 + have)
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-        print(f"  seeded in {time.perf_counter() - started:.0f} s", flush=True)
-    total = Detection.objects.count()
-    user, _ = User.objects.get_or_create(username="bench-reviewer")
-    user.groups.add(Group.objects.get(name="reviewer"))
+    total = seed(args.detections)
+    user = bench_user("bench-reviewer", group="reviewer")
     seed_extras(user)
     with connection.cursor() as cursor:  # what autovacuum does in production: visibility map, statistics
         cursor.execute("VACUUM (ANALYZE) detections_detection, detections_image")
-    client = Client()
-    client.force_login(user)
+    client = signed_in_client(user)
     location = Location.objects.order_by("name").first()
     one_filename = Detection.objects.values_list("image__filename", flat=True).first()
     some_filename = one_filename[:6]  # matches nearly every image; one_filename one image
 
     def page(url):
-        def call():
-            response = client.get(url)
-            assert response.status_code == 200, (url, response.status_code)
-
-        return call
+        return get_ok(client, url)
 
     def rows(queryset, count=24, offset=0):
         def call():
@@ -176,21 +169,9 @@ def main():
         ("re-ID review queue", page("/reid/review/"), rows(reid_selectors.review_queue(), 1)),
     ]
     print(f"\nlist pages on {total:,} detections ({connection.vendor}), {args.repeats} repeats, server time in ms")
-    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"{'page':<40} {'p50':>7} {'p99':>7} {'cpu p50':>7}   {'rows p50':>8} {'ratio':>6}   target p99")
-    failures = 0
-    for name, call, baseline in scenarios:
-        p50, p99, cpu50, _ = timed(call, args.repeats)
-        b50, _, _, _ = timed(baseline, args.repeats)
-        ok = p99 <= TARGET_MS
-        failures += 0 if ok else 1
-        print(
-            f"{name:<40} {p50:>7.1f} {p99:>7.1f} {cpu50:>7.1f}   {b50:>8.1f} {p50 / max(b50, 0.01):>5.1f}x   "
-            f"<= {TARGET_MS:.0f} {'ok' if ok else 'MISSED'}"
-        )
-    print("\nrows = the baseline: the page's rows alone, read by the ORM (no count, statistics or template)")
+    failures = time_requests(scenarios, args.repeats, args.repeats, TARGET_MS)
+    print("\nbase = the baseline: the page's rows alone, read by the ORM (no count, statistics or template)")
     print("cpu = this process's CPU time per request (Django side; grows less than wall time on a busy machine)")
-    print(f"load average after: {os.getloadavg()[0]:.1f}")
     if not args.keep:
         drop_database(server)
     shutil.rmtree(os.environ["IMAGE_ROOT"], ignore_errors=True)
