@@ -18,12 +18,16 @@ both sides of a cut.
 """
 
 import csv
+import heapq
 import io
+import shutil
+import tempfile
 import zipfile
-from collections import defaultdict
+from itertools import groupby
 from pathlib import PurePosixPath
 
 from django.conf import settings
+from django.db.models import Count, Exists, F, Min, OuterRef, Window
 
 from core.runner import Cancelled
 from core.vocabulary import CLASSIFICATIONS
@@ -34,68 +38,109 @@ from exports.zip_archive import safe_cell
 SPLITS = ("train", "val", "test")
 SHARES = (0.70, 0.15, 0.15)
 CLASS_INDEX = {name: index for index, name in enumerate(CLASSIFICATIONS)}
+CHUNK = 2000
+BOX_FIELDS = (
+    "image_id",
+    "image__file",
+    "image__width",
+    "image__height",
+    "image__taken_at",
+    "location__name",
+    "burst",
+    "effective_classification",
+    "bbox_x",
+    "bbox_y",
+    "bbox_width",
+    "bbox_height",
+)
 
 
-def reviewed_images(params):
-    """{image id: [detection rows]} of the images whose counted detections were all reviewed."""
-    rows = (
-        detections_for_filter(params["start_date"], params["end_date"], params.get("location_ids"))
-        .filter(image_id__in=_images_in_range(params).values("id"))
-        .order_by("image_id", "id")
-        .values(
-            "image_id",
-            "image__file",
-            "image__width",
-            "image__height",
-            "image__taken_at",
-            "location__name",
-            "burst",
-            "is_reviewed",
-            "effective_classification",
-            "bbox_x",
-            "bbox_y",
-            "bbox_width",
-            "bbox_height",
-        )
+def reviewed_boxes(params):
+    """The counted detections of the period's images whose counted detections were all reviewed."""
+    boxes = detections_for_filter(params["start_date"], params["end_date"], params.get("location_ids")).filter(
+        image_id__in=_images_in_range(params).values("id")
     )
-    images = defaultdict(list)
-    for row in rows.iterator(chunk_size=2000):
-        images[row["image_id"]].append(row)
-    return {image_id: boxes for image_id, boxes in images.items() if all(box["is_reviewed"] for box in boxes)}
+    unreviewed = boxes.filter(image_id=OuterRef("image_id"), is_reviewed=False)
+    return boxes.filter(~Exists(unreviewed))
 
 
-def split_units(images, by):
-    """{image id: split}, never putting the frames of one burst (or one site, by location) on two sides."""
-    units = defaultdict(list)  # unit key -> image ids
-    for image_id, boxes in images.items():
-        first = boxes[0]
-        if by == "location":
-            key = first["location__name"]
-        else:
-            key = str(first["burst"]) if first["burst"] else f"image-{image_id}"
-        units[key].append(image_id)
-    assignment = {}
-    total = len(images) or 1
-    if by == "location":
-        sizes = dict.fromkeys(SPLITS, 0)
-        keys = sorted(units, key=lambda k: (len(units[k]), k))
-        if len(keys) >= 3:  # the two smallest sites seed test and val, so neither side is empty
-            for split, key in (("test", keys.pop(0)), ("val", keys.pop(0))):
-                sizes[split] += len(units[key])
-                assignment.update(dict.fromkeys(units[key], split))
-        for key in sorted(keys, key=lambda k: (-len(units[k]), k)):
-            split = min(SPLITS, key=lambda s: (sizes[s] / total - SHARES[SPLITS.index(s)], SPLITS.index(s)))
-            sizes[split] += len(units[key])
-            assignment.update(dict.fromkeys(units[key], split))
-        return assignment
-    ordered = sorted(units, key=lambda k: min(images[i][0]["image__taken_at"] for i in units[k]))
-    done = 0
-    for key in ordered:
+def time_units(boxes):
+    """(first frame, unit key, images) of every unit in time order, streamed from two GROUP BYs: a
+    burst, or an image outside any burst."""
+    bursts = (
+        boxes.exclude(burst=None)
+        .values("burst")
+        .annotate(first=Min("image__taken_at"), n=Count("image_id", distinct=True))
+        .order_by("first", "burst")
+    )
+    singles = (
+        boxes.filter(burst=None)
+        .exclude(image_id__in=boxes.exclude(burst=None).values("image_id"))
+        .values("image_id")
+        .annotate(first=Min("image__taken_at"))
+        .order_by("first", "image_id")
+    )
+    return heapq.merge(
+        ((row["first"], str(row["burst"]), row["n"]) for row in bursts.iterator(chunk_size=CHUNK)),
+        ((row["first"], f"image-{row['image_id']}", 1) for row in singles.iterator(chunk_size=CHUNK)),
+    )
+
+
+def time_cuts(units, total):
+    """{split: (first frame, unit key) of its first unit} for val and test. Units in time order go to
+    train while under 70 % of the images come before them, then to val while under 85 %, then to test,
+    so no unit straddles a cut. Reads the units once, keeping nothing per unit."""
+    cuts, done = {}, 0
+    for first, key, images in units:
         share = done / total
         split = "train" if share < SHARES[0] else "val" if share < SHARES[0] + SHARES[1] else "test"
-        assignment.update(dict.fromkeys(units[key], split))
-        done += len(units[key])
+        cuts.setdefault(split, (first, key))
+        done += images
+    cuts.pop("train", None)
+    return cuts
+
+
+def split_at(position, cuts):
+    """The split of the unit at position (first frame, unit key), given time_cuts()."""
+    for split in ("test", "val"):
+        if split in cuts and position >= cuts[split]:
+            return split
+    return "train"
+
+
+def location_splits(sizes):
+    """{location: split} from {location: images}: each site wholly in one split (with three sites or
+    more the two smallest seed test and val; the others go, largest first, to the split furthest
+    below its share)."""
+    total = sum(sizes.values()) or 1
+    placed = dict.fromkeys(SPLITS, 0)
+    assignment = {}
+    keys = sorted(sizes, key=lambda k: (sizes[k], k))
+    if len(keys) >= 3:  # the two smallest sites seed test and val, so neither side is empty
+        for split, key in (("test", keys.pop(0)), ("val", keys.pop(0))):
+            placed[split] += sizes[key]
+            assignment[key] = split
+    for key in sorted(keys, key=lambda k: (-sizes[k], k)):
+        split = min(SPLITS, key=lambda s: (placed[s] / total - SHARES[SPLITS.index(s)], SPLITS.index(s)))
+        placed[split] += sizes[key]
+        assignment[key] = split
     return assignment
+
+
+def image_splits(boxes, by, total):
+    """A function (first box row of an image) -> its split; the rows must carry unit_first (time)."""
+    if by == "location":
+        sizes = boxes.values("location__name").annotate(n=Count("image_id", distinct=True)).order_by()
+        assignment = location_splits({row["location__name"]: row["n"] for row in sizes})
+        return lambda row: assignment[row["location__name"]]
+    cuts = time_cuts(time_units(boxes), total)
+
+    def split(row):
+        if row["burst"]:
+            return split_at((row["unit_first"], str(row["burst"])), cuts)
+        return split_at((row["image__taken_at"], f"image-{row['image_id']}"), cuts)
+
+    return split
 
 
 def label_lines(boxes):
@@ -118,33 +163,54 @@ def data_yaml():
     )
 
 
+def images_with_boxes(boxes):
+    """(image id, [its box rows]) one image at a time, streamed in image id order; each row carries
+    unit_first, the first frame of its burst (a window over the reviewed boxes)."""
+    rows = (
+        boxes.annotate(unit_first=Window(Min("image__taken_at"), partition_by=[F("burst")]))
+        .order_by("image_id", "id")
+        .values(*BOX_FIELDS, "unit_first")
+    )
+    for image_id, group in groupby(rows.iterator(chunk_size=CHUNK), key=lambda row: row["image_id"]):
+        yield image_id, list(group)
+
+
 def write_training_data(params, path, progress=None):
-    """Write the dataset ZIP for `params` (filter + split_by); returns counts per split and "processed"."""
-    images = reviewed_images(params)
-    if not images:
+    """Write the dataset ZIP for `params` (filter + split_by); returns counts per split and "processed".
+
+    Streamed: the split comes from aggregates (GROUP BYs), then the boxes are read one image at a
+    time; splits.csv is spooled to a temporary file. Memory does not grow with the period."""
+    boxes = reviewed_boxes(params)
+    total = boxes.values("image_id").distinct().count()
+    if not total:
         raise ValueError("no image in this period has only reviewed detections")
-    assignment = split_units(images, params.get("split_by", "time"))
+    split_of = image_splits(boxes, params.get("split_by", "time"), total)
     counts = dict.fromkeys(SPLITS, 0) | {"processed": 0, "missing": 0}
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+    with (
+        zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive,
+        tempfile.TemporaryFile() as spool,
+    ):
+        index = io.TextIOWrapper(spool, encoding="utf-8", newline="", write_through=True)
         archive.writestr("data.yaml", data_yaml())
-        index = io.StringIO()
         table = csv.writer(index)
         table.writerow(["image_id", "location", "taken_at", "split"])
-        for number, (image_id, boxes) in enumerate(sorted(images.items(), key=lambda item: str(item[0])), 1):
-            source = settings.IMAGE_ROOT / boxes[0]["image__file"]
+        for number, (image_id, image_boxes) in enumerate(images_with_boxes(boxes), 1):
+            first = next((box for box in image_boxes if box["burst"]), image_boxes[0])  # the image's unit
+            source = settings.IMAGE_ROOT / first["image__file"]
             if not source.is_file():
                 counts["missing"] += 1
                 continue
-            split = assignment[image_id]
-            suffix = PurePosixPath(boxes[0]["image__file"]).suffix.lower() or ".jpg"
+            split = split_of(first)
+            suffix = PurePosixPath(first["image__file"]).suffix.lower() or ".jpg"
             archive.write(source, f"images/{split}/{image_id}{suffix}", zipfile.ZIP_STORED)
-            archive.writestr(f"labels/{split}/{image_id}.txt", label_lines(boxes))
-            table.writerow(
-                [image_id, safe_cell(boxes[0]["location__name"]), boxes[0]["image__taken_at"].isoformat(), split]
-            )
+            archive.writestr(f"labels/{split}/{image_id}.txt", label_lines(image_boxes))
+            table.writerow([image_id, safe_cell(first["location__name"]), first["image__taken_at"].isoformat(), split])
             counts[split] += 1
-            counts["processed"] += len(boxes)
-            if progress is not None and progress("writing", number * 100 // len(images), counts["processed"]) is False:
+            counts["processed"] += len(image_boxes)
+            if progress is not None and progress("writing", number * 100 // total, counts["processed"]) is False:
                 raise Cancelled()
-        archive.writestr("splits.csv", index.getvalue())
+        index.detach()  # spool stays open
+        spool.seek(0)
+        with archive.open("splits.csv", "w") as out:
+            shutil.copyfileobj(spool, out)
     return counts

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from core.vocabulary import CLASSIFICATIONS
-from exports.training_data import split_units, write_training_data
+from exports.training_data import split_at, time_cuts, write_training_data
 from tests import factories
 from tests.exports.megadetector_format import format_problems
 from tests.exports.test_camtrap_dp_package import OCTOBER, field_site  # noqa: F401 - the fixture
@@ -67,18 +67,45 @@ def test_yolo_dataset_by_time_keeps_bursts_whole(reviewed, tmp_path):
 def test_a_burst_is_never_on_two_sides():
     """Units of unequal size that would straddle a cut: each burst stays on one side."""
     start = datetime(2024, 10, 1, tzinfo=UTC)
-    images = {}
-    for index in range(50):
-        burst = uuid.UUID(int=index // 7 + 1)  # bursts of 7 frames: cuts at 35 and 42.5 fall inside bursts
-        images[uuid.UUID(int=1000 + index)] = [
-            {"burst": burst, "image__taken_at": start + timedelta(minutes=index), "location__name": "A"}
-        ]
-    assignment = split_units(images, "time")
-    by_burst = {}
-    for image_id, split in assignment.items():
-        by_burst.setdefault(images[image_id][0]["burst"], set()).add(split)
-    assert all(len(splits) == 1 for splits in by_burst.values())
-    assert set(assignment.values()) == {"train", "val", "test"}
+    # 50 images: seven bursts of 7 frames and a single image; the cuts at 35 and 42.5 fall inside bursts.
+    units = [(start + timedelta(minutes=7 * index), str(uuid.UUID(int=index + 1)), 7) for index in range(7)]
+    units.append((start + timedelta(hours=2), "image-last", 1))
+    cuts = time_cuts(iter(units), total=50)
+    splits = {key: split_at((first, key), cuts) for first, key, _ in units}
+    images = {split: sum(n for _, key, n in units if splits[key] == split) for split in ("train", "val", "test")}
+    assert images == {"train": 35, "val": 14, "test": 1}  # 35 before the 6th burst = 70 %: it starts val
+    assert [splits[key] for _, key, _ in units] == ["train"] * 5 + ["val"] * 2 + ["test"]
+    # A unit big enough to cross both cuts leaves val empty rather than split.
+    big = [(start, "a", 9), (start + timedelta(minutes=1), "b", 1)]
+    assert time_cuts(iter(big), total=10) == {"test": (big[1][0], "b")}
+
+
+def test_the_split_streams_bursts_of_frames_taken_at_several_sites(bob, tmp_path):
+    """Bursts interleaved in time across sites, of unequal length, and images outside any burst."""
+    sites = [factories.location(name, latitude=30.0, longitude=-97.0) for name in ("A", "B")]
+    start = datetime(2024, 10, 2, 6, tzinfo=UTC)
+    bursts = {}
+    for index in range(12):
+        burst = uuid.uuid4() if index % 4 else None
+        for frame in range(1 + index % 5):
+            image = factories.image(sites[index % 2], taken_at=start + timedelta(hours=index, minutes=frame * 25))
+            factories.detection(image, "doe", 0.9, burst=burst, is_reviewed=True, reviewed_by=bob)
+            bursts[str(image.id)] = burst or image.id
+    path = tmp_path / "yolo.zip"
+    counts = write_training_data({**OCTOBER, "split_by": "time"}, path)
+    rows = [line.split(",") for line in zipfile.ZipFile(path).read("splits.csv").decode().splitlines()[1:]]
+    assert len(rows) == len(bursts) == counts["train"] + counts["val"] + counts["test"]
+    by_unit = {}
+    for image_id, _, _, split in rows:
+        by_unit.setdefault(bursts[image_id], set()).add(split)
+    assert all(len(splits) == 1 for splits in by_unit.values())
+    assert counts["test"] and counts["val"]
+    first_frame = {}  # of each unit
+    for image_id, _, taken_at, split in rows:
+        unit = bursts[image_id]
+        first_frame[unit] = min(first_frame.get(unit, (taken_at, split)), (taken_at, split))
+    starts = {split: [taken for taken, s in first_frame.values() if s == split] for split in ("train", "val", "test")}
+    assert max(starts["train"]) < min(starts["val"]) and max(starts["val"]) < min(starts["test"])  # in time order
 
 
 def test_yolo_dataset_by_location_puts_each_site_in_one_split(reviewed, tmp_path):
