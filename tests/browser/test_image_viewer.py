@@ -3,7 +3,7 @@ with the keyboard and the mouse: zoom, pan, review, undo, previous/next, drawing
 
 import pytest
 
-from detections.models import Detection, DetectionCorrection
+from detections.models import Detection, DetectionCorrection, Image
 from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -113,3 +113,38 @@ def test_editing_the_box_by_its_fields(live_server, page_as_bob, scene):
     with page.expect_navigation():
         page.click("#save-box")
     assert "must lie inside" in page.inner_text(".messages")
+
+
+def test_previous_and_next_stay_within_a_file_name_search(live_server, page_as_bob):
+    """j/k in the viewer opened from a list filtered by a bare file-name search move through that
+    search's results only, never to the detection taken between them that does not match."""
+    loc = factories.location("North Feeder")
+
+    def taken(day, hour, filename, label):
+        image = factories.image(loc, taken_at=factories.datetime(2026, 10, day, hour, tzinfo=factories.UTC))
+        Image.objects.filter(pk=image.pk).update(filename=filename)
+        return factories.detection(image, label)
+
+    older = taken(3, 6, "IMG_0101.JPG", "doe")
+    between = taken(3, 18, "IMG_0301.JPG", "buck")  # between the two matches in the list's order
+    newer = taken(4, 6, "IMG_0102.JPG", "doe")
+    taken(5, 6, "IMG_0201.JPG", "fawn")
+    page = page_as_bob
+    page.goto(f"{live_server.url}/")
+    page.click("nav >> text=Detections")
+    page.wait_for_selector("form.filters")
+    page.fill("form.filters input[name=filename]", "IMG_01")
+    page.click("form.filters button:text('Filter')")
+    page.wait_for_load_state()
+    shown = page.eval_on_selector_all(".det-card", "cards => cards.map(c => c.dataset.id)")
+    assert shown == [str(newer.pk), str(older.pk)]  # newest first, the others left out
+    page.click(f"#det-{newer.pk} a.viewer-link")
+    page.wait_for_selector("#stage[data-scale]")
+    page.focus("#stage")
+    page.keyboard.press("j")  # next in the search's results: the older match, not the detection between
+    page.wait_for_url(f"**/detections/{older.pk}/**")
+    page.wait_for_selector("#stage[data-scale]")
+    assert f"/detections/{between.pk}/" not in page.url
+    page.focus("#stage")
+    page.keyboard.press("k")  # and back
+    page.wait_for_url(f"**/detections/{newer.pk}/**")
