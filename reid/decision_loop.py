@@ -68,7 +68,6 @@ def decide(
     review_threshold,
     auto_create,
     unknown,
-    provisional,
     kind,
     chosen,
     top_cols,
@@ -81,9 +80,8 @@ def decide(
     sex c are the columns by_sex[sex_start[c]:sex_start[c + 1]]. centroids/sexes/counts are the
     profile index's arrays, updated in place, with room after the n0 existing profiles for one new
     profile per attempt (a created profile takes column n0, n0 + 1, ...). Writes, per attempt, the
-    kind, the chosen column (or -1) and the top K (columns, scores, how many). With `provisional`, an
-    attempt in the review band keeps its best candidate's column as its chosen one (a provisional
-    link: the profile's centroid does not move). Returns the number of profiles created.
+    kind, the chosen column (or -1) and the top K (columns, scores, how many). Returns the number of
+    profiles created.
     """
     rows, n0 = scores.shape
     dim = embeddings.shape[1]
@@ -143,8 +141,7 @@ def decide(
             counts[col] = n + w
             kind[row], chosen[row] = LINK, col
         elif filled and best >= review_threshold:
-            # provisional: held by the best candidate until a reviewer decides, its centroid unmoved
-            kind[row], chosen[row] = REVIEW, buf_c[0] if provisional else -1
+            kind[row], chosen[row] = REVIEW, -1
             continue
         elif code == unknown:  # an unknown-sex attempt never creates a profile of a guessed sex
             kind[row], chosen[row] = UNMATCHED, -1

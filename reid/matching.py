@@ -154,15 +154,12 @@ def match_batch(
     new_key=None,
     weights=None,
     sub_batch=SUB_BATCH,
-    provisional=False,
 ):
     """Decide every attempt of a batch, in order, updating `index` as it goes.
 
     embeddings: (B, dim) float32 (L2-normalised here); sexes: B names (buck/doe/fawn/unknown);
     rejected: {row: iterable of profile columns never to offer}; new_key(): key of a new profile;
-    weights: detections behind each attempt (a burst track counts once per detection in a centroid);
-    provisional: an attempt in the review band is held by its best candidate (kind REVIEW, col = that
-    column) without moving the candidate's centroid.
+    weights: detections behind each attempt (a burst track counts once per detection in a centroid).
     Returns Decisions (one Decision per row).
     """
     embeddings = np.asarray(embeddings, dtype=np.float32)
@@ -194,14 +191,13 @@ def match_batch(
             review_threshold,
             auto_create,
             new_key,
-            provisional,
             (kind[part], col[part], top_cols[part], top_scores[part], n_top[part]),
         )
     return Decisions(kind, col, top_cols, top_scores, n_top)
 
 
 def _decide_sub_batch(
-    index, embeddings, codes, weights, rejected, threshold, review_threshold, auto_create, new_key, provisional, out
+    index, embeddings, codes, weights, rejected, threshold, review_threshold, auto_create, new_key, out
 ):
     """One matrix product against every profile, one for the attempts' Gram matrix, then the
     compiled in-order loop (reid.decision_loop), which updates the index's arrays."""
@@ -230,7 +226,6 @@ def _decide_sub_batch(
         review_threshold,
         auto_create,
         UNKNOWN,
-        provisional,
         *out,
     )
     index.keys += [new_key() if new_key else None for _ in range(created)]

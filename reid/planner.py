@@ -29,7 +29,6 @@ class Rules(NamedTuple):
     review_threshold: float
     auto_create: bool
     top_k: int
-    provisional: bool = False  # an attempt in the review band is held by its best candidate (Plan.held)
 
 
 class Attempt:
@@ -100,7 +99,6 @@ class Outcome(NamedTuple):
 @dataclass
 class Plan:
     links: dict = field(default_factory=lambda: defaultdict(list))  # profile key -> rows joining it
-    held: dict = field(default_factory=lambda: defaultdict(list))  # profile key -> rows it holds provisionally
     created: dict = field(default_factory=dict)  # key of a new profile -> (embedding model, sex)
     columns: dict = field(default_factory=dict)  # profile key -> (index, column) of each linked profile in memory
     attempts: list = field(default_factory=list)  # every attempt of the chunk, decided or not
@@ -181,16 +179,12 @@ def _decide(plan, model_name, index, attempts, rules, rejected, new_key):
         rejected=_rejected_columns(attempts, index, rejected),
         new_key=new_key,
         weights=[len(a.members) for a in attempts],
-        provisional=rules.provisional,
     )
     plan.batches.append(Batch(model_name, index, attempts, decisions))
-    create, review = matching.KINDS.index(matching.CREATE), matching.KINDS.index(matching.REVIEW)
-    for row in np.flatnonzero(decisions.col >= 0):  # linked, created or held provisionally
+    create = matching.KINDS.index(matching.CREATE)
+    for row in np.flatnonzero(decisions.col >= 0):  # linked or created
         col = int(decisions.col[row])
         key = index.keys[col]
-        if decisions.kind[row] == review:
-            plan.held[key].extend(attempts[row].members)
-            continue
         plan.columns[key] = (index, col)
         plan.links[key].extend(attempts[row].members)
         if decisions.kind[row] == create:

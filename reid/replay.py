@@ -124,13 +124,10 @@ def _load_rows(ids):
     return [rows[pk] for pk in ids]
 
 
-def replay_once(data, threshold, review_threshold=None, provisional=False):
-    """Match `data` from scratch at `threshold`; returns the profile of each row (-1 = none). With
-    `provisional`, attempts in the review band count as members of the candidate holding them."""
+def replay_once(data, threshold, review_threshold=None):
+    """Match `data` from scratch at `threshold`; returns the profile of each row (-1 = none)."""
     review = nominal_thresholds()[1] if review_threshold is None else review_threshold
-    rules = planner.Rules(
-        threshold, min(review, threshold), settings.REID_AUTO_CREATE, settings.REID_LOG_TOP_K, provisional
-    )
+    rules = planner.Rules(threshold, min(review, threshold), settings.REID_AUTO_CREATE, settings.REID_LOG_TOP_K)
     profile = {}  # detection id -> profile number
     indexes = {}  # embedding model -> ProfileIndex
     new_key = itertools.count().__next__
@@ -140,10 +137,9 @@ def replay_once(data, threshold, review_threshold=None, provisional=False):
             if model_name not in indexes:
                 indexes[model_name] = matching.ProfileIndex(dim)
         plan = planner.plan_chunk(found, indexes, rules, new_key=new_key, deer_of=lambda row: profile[row.id])
-        for held in (plan.links, plan.held):
-            for number, members in held.items():
-                for member in members:
-                    profile[member.id] = number
+        for number, members in plan.links.items():
+            for member in members:
+                profile[member.id] = number
     return np.array([profile.get(r.id, -1) for r in data.rows], dtype=np.int64)
 
 
