@@ -116,9 +116,17 @@ def fold_model(model, run=None, settled_days=FOLD_SETTLED_DAYS):
         centroids = np.frombuffer(b"".join(bytes(r[2]) for r in rows), dtype=np.float32).reshape(len(rows), dim)
         sexes = np.array([SEX_CODE.get(r[1], UNKNOWN) for r in rows])
         sizes = np.array([r[3] for r in rows])
+        remnant = _remnants(model, {r[0]: r[3] for r in rows})
+        sizes[[n for n, r in enumerate(rows) if r[0] in remnant]] = 0  # never a holder
         cutoff = latest - timedelta(days=settled_days)
         foldable = np.array(
-            [r[4] is not None and r[4] < cutoff and not r[5] and not r[6] and r[0] not in confirmed for r in rows]
+            [
+                (r[0] in remnant or (r[4] is not None and r[4] < cutoff))
+                and not r[5]
+                and not r[6]
+                and r[0] not in confirmed
+                for r in rows
+            ]
         )
         row_of = {key: n for n, key in enumerate(keys)}
         fragment_keys = [keys[n] for n in np.flatnonzero(foldable & (sizes < FOLD_BELOW))]
@@ -173,6 +181,26 @@ def fold_model(model, run=None, settled_days=FOLD_SETTLED_DAYS):
         ReviewItem.objects.bulk_create(items, batch_size=1000)
         update_counts(holders)
     return len(items) + moved
+
+
+def _remnants(model, sightings):
+    """Profiles of `model` whose every sighting is one a reviewer accepted into it: what is left of a
+    profile after `reid_match --reset` unlinked everything unconfirmed. Their centroid is made of
+    the once-folded, noisy sightings alone, so they are fragments whatever their size."""
+    from detections.models import Detection
+    from reid.models import ReviewItem
+
+    accepted = set()
+    for members, detection_id in ReviewItem.objects.filter(status=ReviewItem.Status.ACCEPTED).values_list(
+        "member_ids", "detection_id"
+    ):
+        accepted.update(members or [str(detection_id)])
+    counts = {}
+    for deer_id in Detection.objects.filter(
+        id__in=list(accepted), deer__embedding_model=model, is_valid=True
+    ).values_list("deer_id", flat=True):
+        counts[deer_id] = counts.get(deer_id, 0) + 1
+    return {deer_id for deer_id, n in counts.items() if n >= sightings.get(deer_id, 0) > 0}
 
 
 def update_counts(deer_ids):

@@ -185,3 +185,26 @@ def test_the_queue_and_the_page_show_a_provisional_link(settings, bob, bob_clien
     client.force_login(bob)
     html = client.get("/reid/review/").content.decode()
     assert 'id="provisional"' in html and "(holds it provisionally)" in html
+
+
+def test_after_a_reset_what_is_left_of_a_profile_follows_its_individual(settings):
+    from reid.services import reset_automatic_matches
+
+    deer_a, _, _, lone = herd_with_fragment(settings)
+    fold.fold_model("test-model")
+    user = User.objects.create(username="rev")
+    review.accept(ReviewItem.objects.get(detection=lone), deer_a, user)
+    reset_automatic_matches()  # deer_a keeps only the accepted sighting
+    lone.refresh_from_db()
+    assert lone.deer_id == deer_a.pk and Deer.objects.get(pk=deer_a.pk).sighting_count == 1
+    rebuilt = [Deer.objects.create(sex="doe", embedding_model="test-model") for _ in range(2)]  # as a re-match
+    for det in Detection.objects.filter(deer=None):
+        vector = np.frombuffer(bytes(det.embedding), dtype=np.float32)
+        det.deer = rebuilt[0] if vector @ latent(1) > vector @ latent(2) else rebuilt[1]
+        det.save()
+    for deer in Deer.objects.all():
+        deer_recompute(deer)
+    assert fold.fold_model("test-model") == 1
+    lone.refresh_from_db()
+    assert lone.deer_id == rebuilt[0].pk and not Deer.objects.filter(pk=deer_a.pk).exists()
+    assert ReviewItem.objects.get(detection=lone).status == ReviewItem.Status.ACCEPTED  # the decision is kept
