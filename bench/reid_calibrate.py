@@ -52,9 +52,10 @@ from django.contrib.auth.models import User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
 from demo import ranch  # noqa: E402
-from detections.models import Detection, Image, Location  # noqa: E402
+from detections.models import ClockCorrection, Deployment, Detection, Image, Location, Outage  # noqa: E402
 from reid import calibration, review  # noqa: E402
 from reid.analysis import file_truth  # noqa: E402
+from reid.matching import SEX_CODE, UNKNOWN  # noqa: E402
 from reid.models import Deer, ReidCalibration, ReidRun, ReviewItem  # noqa: E402
 from reid.replay import ReplaySet, replay_curve, score_replay  # noqa: E402
 from reid.selectors import review_queue  # noqa: E402
@@ -78,7 +79,18 @@ def stub_pictures():
 
 
 def fresh_database():
-    for model in (ReviewItem, Detection, Image, Deer, ReidRun, ReidCalibration, Location):
+    for model in (
+        ReviewItem,
+        Detection,
+        Image,
+        Deer,
+        ReidRun,
+        ReidCalibration,
+        Outage,
+        ClockCorrection,
+        Deployment,
+        Location,
+    ):
         model.objects.all().delete()
 
 
@@ -91,39 +103,71 @@ def database_figures(data):
 
 def greedy_baseline(data, thresholds):
     """Each detection, in time order, to the nearest centroid of its sex (unknown: any) at or above
-    the threshold, else a new profile (unknown sex: none): {threshold: figures}."""
-    embeddings = np.stack([r.embedding for r in data.rows]).astype(np.float64)
+    the threshold, else a new profile (unknown sex: none): {threshold: figures}.
+
+    Vectorised: the detections' scores against the profiles that exist when a block of BLOCK
+    detections starts are one matrix product; within the block only the profiles created or moved
+    since are rescored (a small product per detection), so the loop in Python does no work that
+    grows with the number of profiles."""
+    embeddings = np.stack([r.embedding for r in data.rows]).astype(np.float32)
     embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
-    sexes = [r.cls for r in data.rows]
-    curve = {}
-    for t in thresholds:
-        sums, profile_sex, profiles = np.zeros((len(data.rows), embeddings.shape[1])), [], np.full(len(sexes), -1)
-        for n, (x, sex) in enumerate(zip(embeddings, sexes, strict=True)):
-            k = len(profile_sex)
-            if k:
-                c = sums[:k] / np.linalg.norm(sums[:k], axis=1, keepdims=True)
-                scores = c @ x
-                if sex != "unknown":
-                    scores[np.array(profile_sex) != sex] = -2
-                best = int(np.argmax(scores))
-                if scores[best] >= t:
-                    sums[best] += x
-                    profiles[n] = best
-                    continue
-            if sex != "unknown":
-                sums[k] = x
-                profile_sex.append(sex)
-                profiles[n] = k
-        curve[t] = score_replay(data, profiles)
-    return curve
+    codes = np.array([SEX_CODE[r.cls] for r in data.rows], dtype=np.int8)
+    return {t: score_replay(data, _greedy_once(embeddings, codes, t)) for t in thresholds}
+
+
+BLOCK = 512
+
+
+def _greedy_once(embeddings, codes, threshold):
+    n, dim = embeddings.shape
+    sums = np.zeros((n, dim), dtype=np.float64)  # a profile's sum of members (never more profiles than rows)
+    centroids = np.zeros((n, dim), dtype=np.float32)
+    sex = np.zeros(n, dtype=np.int8)
+    profiles = np.full(n, -1, dtype=np.int64)
+    k = 0
+    for start in range(0, n, BLOCK):
+        block = embeddings[start : start + BLOCK]
+        k0 = k
+        fixed = block @ centroids[:k0].T  # scores against the profiles as they were at the block's start
+        block_codes = codes[start : start + BLOCK, None]
+        fixed[(sex[None, :k0] != block_codes) & (block_codes != UNKNOWN)] = -2
+        moved = np.zeros(n, dtype=bool)  # profiles changed within the block: their score is recomputed
+        for b, x in enumerate(block):
+            code = codes[start + b]
+            row = np.full(k, -2.0, dtype=np.float32)
+            row[:k0] = fixed[b]
+            changed = np.flatnonzero(moved[:k])  # every profile created in the block is among them
+            if len(changed):
+                fresh = centroids[changed] @ x
+                if code != UNKNOWN:
+                    fresh[sex[changed] != code] = -2
+                row[changed] = fresh
+            best = int(np.argmax(row)) if len(row) else -1
+            if best >= 0 and row[best] >= threshold:
+                col = best
+            elif code != UNKNOWN:
+                col, k = k, k + 1
+                sex[col] = code
+            else:
+                continue
+            sums[col] += x
+            centroids[col] = sums[col] / np.linalg.norm(sums[col])
+            moved[col] = True
+            profiles[start + b] = col
+    return profiles
 
 
 def answer_from_truth(truth, user, count):
     """Decide the first `count` items of the review queue (its order) as a reviewer who knows the
     herd: accept the shown candidate holding most sightings of the individual, reject the shown
     candidates that are others, or a new individual when none is it."""
+    held = set()  # detections a profile holds only provisionally (folded fragments) say nothing of it
+    for members in ReviewItem.objects.filter(status=ReviewItem.Status.PENDING).values_list("member_ids", flat=True):
+        held.update(members)
     holders = Counter(
-        (truth.get(str(pk)), str(d)) for pk, d in Detection.objects.exclude(deer=None).values_list("id", "deer_id")
+        (truth.get(str(pk)), str(d))
+        for pk, d in Detection.objects.exclude(deer=None).values_list("id", "deer_id")
+        if str(pk) not in held
     )
     decided = Counter()
     for _ in range(count):

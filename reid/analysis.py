@@ -290,6 +290,7 @@ def analyse(run=None, step=0.05, ground_truth="auto"):
         "recommended": None,
     }
     result["calibration"] = calibration_summary()
+    result["recommended_probability"] = probability_recommendation()
     data = ReplaySet(labels) if source else None
     if data is not None and source == "reviewed":
         add_constraint_scores(data, rows)
@@ -326,7 +327,7 @@ def analyse(run=None, step=0.05, ground_truth="auto"):
         )
         return result
     result["recommended_threshold"] = top["threshold"]
-    result["recommended"] = top
+    result["recommended"] = {**top, "p_same_at_threshold": p_same_at(top["threshold"])}
     return result
 
 
@@ -362,6 +363,54 @@ def calibration_summary():
             )
         found.append(entry)
     return found
+
+
+def probability_recommendation():
+    """The operating point each calibrated embedding model recommends, in probability terms
+    (reid.calibration.operating_point): link at the score of the highest expected pairwise F1 under
+    the calibrated P(same individual); review from where the expected precision falls below
+    REID_REVIEW_PROBABILITY of the link's. Each with its score threshold, the calibrated P(same) of a
+    pair of detections at that score, and the expected figures at the link. Below the link threshold
+    an attempt starts a profile; a fragment that stays small is folded into its nearest profile
+    provisionally and queued for review (reid.fold)."""
+    from reid.fold import FOLD_BELOW, FOLD_SETTLED_DAYS
+    from reid.models import ReidCalibration
+
+    found = []
+    for c in ReidCalibration.objects.filter(enough_evidence=True).order_by("embedding_model"):
+        found.append(
+            {
+                "embedding_model": c.embedding_model,
+                "link": {
+                    "rule": "highest expected pairwise F1 under the calibrated P(same individual)",
+                    "score_threshold": c.link_threshold,
+                    "p_same_at_score": _p(c, c.link_threshold),
+                },
+                "review": {
+                    "probability": settings.REID_REVIEW_PROBABILITY,
+                    "score_threshold": c.review_threshold,
+                    "p_same_at_score": _p(c, c.review_threshold),
+                },
+                "expected_at_link": (c.curve or {}).get(f"{c.link_threshold:.2f}"),
+                "fragments": {"below_sightings": FOLD_BELOW, "settled_days": FOLD_SETTLED_DAYS},
+            }
+        )
+    return found
+
+
+def _p(calibration, score):
+    value = calibration.probability(score) if score is not None else None
+    return None if value is None else round(float(value), 4)
+
+
+def p_same_at(threshold):
+    """{embedding model: calibrated P(same individual) of a detection pair at score `threshold`}."""
+    from reid.models import ReidCalibration
+
+    return {
+        c.embedding_model: _p(c, threshold)
+        for c in ReidCalibration.objects.filter(enough_evidence=True).order_by("embedding_model")
+    }
 
 
 def add_constraint_scores(data, rows):

@@ -12,8 +12,8 @@ thresholds matching uses, fitted without labels (docs/reid.md, "Calibration").
 3. The operating point: the replay (reid.replay) matches the model's detections from scratch at
    every score threshold of a grid; each outcome is scored by its *expected* pairwise precision
    under the map (mean P(same) over the pairs it puts in one profile, on a sample of detections).
-   Link threshold = the lowest threshold whose expected precision reaches REID_LINK_PROBABILITY
-   (0.95), review band down to the lowest reaching REID_REVIEW_PROBABILITY (0.50).
+   Link threshold = the one of the best expected F1; review threshold down to where the expected
+   precision falls below REID_REVIEW_PROBABILITY (0.50) of the link's (`operating_point`).
 With too little evidence (fewer than MIN_PAIRS of either class) matching is conservative: nothing
 is linked or created, every attempt goes to the review queue.
 """
@@ -22,11 +22,11 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 
-from detections.models import Location
+from detections.models import Detection, Location
 from reid import constraints
 from reid.constraints import DIFFERENT, SAME, Pairs
 from reid.matching import SEX_CODE, UNKNOWN
-from reid.models import Deer, ReidCalibration, RejectedCandidate, ReviewAction, ReviewItem
+from reid.models import Deer, ProfileAudit, ReidCalibration, RejectedCandidate, ReviewAction, ReviewItem
 
 BINS = np.linspace(-1.0, 1.0, 201)
 CENTRES = (BINS[:-1] + BINS[1:]) / 2
@@ -74,13 +74,15 @@ def fit_map(same_scores, different_scores, all_scores=None, iterations=200):
 
 def reviewer_pairs(position, members_of_deer):
     """Reviewer decisions as pairs: accept = same as that profile, reject = different, new
-    individual = different from every shown candidate; a split is remembered as a rejection
-    (RejectedCandidate), so it counts as different. position: {detection id str: row};
-    members_of_deer(deer id) -> row indices of a profile's detections (a sample)."""
+    individual = different from every shown candidate, a merge of profiles (ProfileAudit, not
+    undone) = each moved detection the same as the profile it joined, a split = each split-off
+    detection different from the profile it left (a split also leaves a RejectedCandidate per
+    detection: counted once, as "split"). position: {detection id str: row}; members_of_deer(deer
+    id) -> row indices of a profile's detections (a sample)."""
     same_i, same_j, diff_i, diff_j = [], [], [], []
 
-    def add(to_i, to_j, detections, deer_id):
-        rows = [position[str(d)] for d in detections if str(d) in position]
+    def add(to_i, to_j, detections, deer_id, limit=None):
+        rows = [position[str(d)] for d in detections if str(d) in position][:limit]
         for other in members_of_deer(deer_id):
             for row in rows:
                 if row != other:
@@ -94,9 +96,26 @@ def reviewer_pairs(position, members_of_deer):
     accepted = ReviewAction.objects.filter(action=ReviewAction.Action.ACCEPT, undone_at=None).exclude(deer=None)
     for linked, deer_id in accepted.values_list("linked_ids", "deer_id"):
         add(same_i, same_j, linked, str(deer_id))
+    merge_i, merge_j, split_i, split_j, from_splits = [], [], [], [], set()
+    for action, deer_id, moved in (
+        ProfileAudit.objects.filter(undone_at=None).exclude(deer=None).values_list("action", "deer_id", "moved")
+    ):
+        for detections in (moved or {}).values():
+            if action == ProfileAudit.Action.MERGE:  # those still there (a later split may have taken them)
+                still = Detection.objects.filter(id__in=detections, deer_id=deer_id).values_list("id", flat=True)
+                add(merge_i, merge_j, list(still), str(deer_id), limit=5)
+            else:
+                add(split_i, split_j, detections, str(deer_id), limit=5)
+                from_splits.update((str(d), str(deer_id)) for d in detections)
     for detection_id, deer_id in RejectedCandidate.objects.values_list("detection_id", "deer_id"):
-        add(diff_i, diff_j, [detection_id], str(deer_id))
-    return Pairs.of(same_i, same_j, SAME, "reviewer") + Pairs.of(diff_i, diff_j, DIFFERENT, "reviewer")
+        if (str(detection_id), str(deer_id)) not in from_splits:
+            add(diff_i, diff_j, [detection_id], str(deer_id))
+    return (
+        Pairs.of(same_i, same_j, SAME, "reviewer")
+        + Pairs.of(diff_i, diff_j, DIFFERENT, "reviewer")
+        + Pairs.of(merge_i, merge_j, SAME, "merge")
+        + Pairs.of(split_i, split_j, DIFFERENT, "split")
+    )
 
 
 def truth_pairs(labels, rng):
@@ -160,7 +179,6 @@ def evidence(md, labels=None, seed=0):
 
 
 def _assigned(md):
-    from detections.models import Detection
 
     ids = [r.id for r in md.rows]
     found = []
@@ -186,28 +204,25 @@ def expected_figures(md, probability, profiles):
 def operating_point(curve):
     """(link threshold, review threshold) from {threshold: expected figures}.
 
-    Start at the best expected F1; go down the grid while the expected precision stays at least
-    REID_LINK_PROBABILITY (0.95) of the precision there: the link threshold; further down while it
-    stays at least REID_REVIEW_PROBABILITY (0.50) of it: the review band. Relative, because the
+    Link: the threshold of the best *expected* pairwise F1 under the calibrated map (ties: the
+    lowest). Review: from there down the grid while the expected precision stays at least
+    REID_REVIEW_PROBABILITY (0.50) of the precision at the link threshold — relative, because the
     map under-rates the lower tail of same-individual scores (its "same" evidence, burst tracks,
     scores higher than sightings days apart), so the expected precision of a good outcome reads
-    ~0.87-0.95 rather than 0.99; below the cliff it collapses (0.3 and less)."""
+    0.4-0.9 rather than 0.99; below the cliff it collapses. Calibrated matching itself has no review
+    band (fragments are folded for review instead: reid.fold); the review threshold is what an
+    explicit band would use, and what the analysis shows."""
     grid = sorted(curve)
     if not grid or max(curve[t]["f1"] for t in grid) <= 0:
         return None, None
-    best = min(grid, key=lambda t: (-curve[t]["f1"], t))
-    ceiling = curve[best]["precision"]
-
-    def lowest(start, share):
-        found = start
-        for t in reversed([u for u in grid if u < start]):
-            if curve[t]["precision"] < share * ceiling:
-                break
-            found = t
-        return found
-
-    link = lowest(best, settings.REID_LINK_PROBABILITY)
-    return link, lowest(link, settings.REID_REVIEW_PROBABILITY)
+    link = min(grid, key=lambda t: (-curve[t]["f1"], t))
+    ceiling = curve[link]["precision"]
+    review = link
+    for t in reversed([u for u in grid if u < link]):
+        if curve[t]["precision"] < settings.REID_REVIEW_PROBABILITY * ceiling:
+            break
+        review = t
+    return link, review
 
 
 def fit(model, data=None, labels=None, save=True):
@@ -256,7 +271,12 @@ def _truth_exists():
 
 
 def _decisions():
-    return ReviewItem.objects.exclude(status=ReviewItem.Status.PENDING).count() + RejectedCandidate.objects.count()
+    """Reviewer decisions so far: decided queue items, rejections (splits leave one per detection), merges."""
+    return (
+        ReviewItem.objects.exclude(status=ReviewItem.Status.PENDING).count()
+        + RejectedCandidate.objects.count()
+        + ProfileAudit.objects.filter(action=ProfileAudit.Action.MERGE, undone_at=None).count()
+    )
 
 
 def models_of(detections):

@@ -169,6 +169,14 @@ class ReviewItem(models.Model):
     uncertainty = models.FloatField(
         null=True, blank=True, help_text="|P(same) of the best candidate - 0.5|: the queue asks the smallest first"
     )
+    provisional_deer = models.ForeignKey(
+        "Deer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The profile holding the item's detections provisionally until a reviewer decides (reid.fold)",
+    )
     skipped_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -9,13 +9,20 @@ from detections.models import Detection
 
 def deer_recompute(deer, save=True):
     """Recompute sighting_count, first/last seen, centroid and best detection from the deer's
-    valid detections (sighting_count = number of valid detections linked to it)."""
+    valid detections (sighting_count = number of valid detections linked to it); the centroid leaves
+    out the detections the deer holds only provisionally (reid.fold)."""
     members = Detection.objects.filter(deer=deer, is_valid=True)
     stats = members.aggregate(n=Count("id"), first=Min("taken_at"), last=Max("taken_at"))
     deer.sighting_count = stats["n"]
     deer.first_seen = stats["first"]
     deer.last_seen = stats["last"]
-    embeddings = [bytes(e) for e in members.exclude(embedding=None).values_list("embedding", flat=True)]
+    from reid.fold import held_ids
+
+    held = held_ids(deer)  # detections it holds provisionally do not move its centroid
+    with_embedding = (
+        members.exclude(embedding=None).exclude(id__in=list(held)) if held else members.exclude(embedding=None)
+    )
+    embeddings = [bytes(e) for e in with_embedding.values_list("embedding", flat=True)]
     if embeddings:
         matrix = np.frombuffer(b"".join(embeddings), dtype=np.float32).reshape(len(embeddings), -1)
         mean = l2_normalise(matrix, keep_zeros=True).mean(axis=0)

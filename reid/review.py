@@ -31,6 +31,26 @@ def _require_pending(item):
         raise ReviewError(f"This detection was already decided ({item.status}); undo that decision first.", status=409)
 
 
+def _release(item):
+    """Undo the provisional link of a folded fragment (reid.fold): its members held by the item's
+    provisional deer become unassigned again; returns them."""
+    holder = item.provisional_deer
+    if holder is None:
+        return []
+    ids = [str(pk) for pk in Detection.objects.filter(id__in=_members(item), deer=holder).values_list("id", flat=True)]
+    Detection.objects.filter(id__in=ids).update(deer=None)
+    deer_recompute(holder)
+    return ids
+
+
+def _hold_again(item):
+    """After an undo that left the item pending: its provisional deer holds its unassigned members again."""
+    holder = Deer.objects.filter(pk=item.provisional_deer_id).first() if item.provisional_deer_id else None
+    if holder is not None and item.status == ReviewItem.Status.PENDING:
+        Detection.objects.filter(id__in=_members(item), deer__isnull=True).update(deer=holder)
+        deer_recompute(holder)
+
+
 def _link(item, deer):
     """Link the item's still unassigned members to `deer`; returns the ids linked."""
     ids = [
@@ -56,6 +76,7 @@ def accept(item, deer, user):
         _require_pending(item)
         if RejectedCandidate.objects.filter(detection_id=item.detection_id, deer=deer).exists():
             raise ReviewError("This deer was rejected for this detection; undo the rejection first.")
+        _release(item)
         linked = _link(item, deer)
         ReviewAction.objects.create(
             item=item,
@@ -66,6 +87,8 @@ def accept(item, deer, user):
             user=user,
         )
         _decide(item, ReviewItem.Status.ACCEPTED, user)
+        if item.provisional_deer_id == deer.pk:
+            deer_recompute(deer)  # its held members now count in its centroid
     return item
 
 
@@ -78,6 +101,8 @@ def reject(item, deer, user):
             for pk in _members(item)
             if RejectedCandidate.objects.get_or_create(detection_id=pk, deer=deer, defaults={"rejected_by": user})[1]
         ]
+        if item.provisional_deer_id == deer.pk:  # the provisional holder is rejected: the link is undone
+            _release(item)
         ReviewAction.objects.create(
             item=item,
             action=ReviewAction.Action.REJECT,
@@ -98,6 +123,7 @@ def new_individual(item, user, name="", sex=None):
         cls = detection.effective_classification
         sex = sex or (cls if cls in Deer.Sex.values else Deer.Sex.UNKNOWN)
         deer = Deer.objects.create(name=name, sex=sex, embedding_model=detection.embedding_model)
+        _release(item)
         linked = _link(item, deer)
         ReviewAction.objects.create(
             item=item,
@@ -118,6 +144,7 @@ def unidentifiable(item, user):
         ReviewAction.objects.create(
             item=item, action=ReviewAction.Action.UNIDENTIFIABLE, previous_status=item.status, user=user
         )
+        _release(item)
         _decide(item, ReviewItem.Status.UNIDENTIFIABLE, user)
     return item
 
@@ -151,12 +178,16 @@ def undo(item, user):
                     deer_recompute(deer)
         elif kind == ReviewAction.Action.REJECT and action.deer_id:
             RejectedCandidate.objects.filter(detection_id__in=action.linked_ids, deer_id=action.deer_id).delete()
+            if action.deer_id == item.provisional_deer_id:
+                _hold_again(item)
         elif kind == ReviewAction.Action.SKIP:
             item.skipped_at = None
         item.status = action.previous_status
         if item.status == ReviewItem.Status.PENDING:
             item.decided_by, item.decided_at = None, None
         item.save()
+        if kind in (ReviewAction.Action.ACCEPT, ReviewAction.Action.NEW_INDIVIDUAL, ReviewAction.Action.UNIDENTIFIABLE):
+            _hold_again(item)
         action.undone_at = timezone.now()
         action.save(update_fields=["undone_at"])
     return item, action

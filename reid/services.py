@@ -111,8 +111,11 @@ def calibrated_rules(detection_ids=None):
         detections = detections.filter(id__in=list(detection_ids))
     rules = {}
     for model in calibration.models_of(detections):
-        link, review, auto_create, _ = calibration.thresholds_for(model)
-        rules[model] = [link, review, auto_create]
+        link, review, auto_create, fitted = calibration.thresholds_for(model)
+        if fitted is not None and fitted.enough_evidence:  # below the link threshold: a profile, folded if a fragment
+            rules[model] = [link, link, auto_create, True]
+        else:
+            rules[model] = [link, review, auto_create, False]
     return rules
 
 
@@ -152,6 +155,12 @@ def _match_all(run, detection_ids, auto_create):
             review_count=totals["review"],
             created_count=totals["created"],
         )
+    calibrated = run.params.get("calibrated") or {}
+    if not run.dry_run and any(len(rules) > 3 and rules[3] for rules in calibrated.values()):
+        from reid.fold import fold_model
+
+        totals["folded"] = sum(fold_model(model, run) for model, rules in calibrated.items() if rules[3:4] == [True])
+        run.review_count = (run.review_count or 0) + totals["folded"]
     if errors:
         shown = "\n".join(errors[:MAX_ERRORS_SHOWN])
         more = f"\n... and {len(errors) - MAX_ERRORS_SHOWN} more" if len(errors) > MAX_ERRORS_SHOWN else ""

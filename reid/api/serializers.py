@@ -206,6 +206,7 @@ class ReviewItemSerializer(serializers.ModelSerializer):
             "best_score",
             "uncertainty",
             "threshold",
+            "provisional_deer",
             "candidates",
             "skipped_at",
             "decided_by",

@@ -114,7 +114,8 @@ def test_without_override_matching_decides_in_probability_from_the_calibration(s
     fitted = ReidCalibration.objects.get(embedding_model="test-model")
     assert fitted.enough_evidence
     assert fitted.counts["burst"] > 0 and fitted.counts["image"] > 0
-    assert run.params["calibrated"]["test-model"][:2] == [fitted.link_threshold, fitted.review_threshold]
+    # below the link threshold a profile of its own (fragments are folded for review): no review band
+    assert run.params["calibrated"]["test-model"] == [fitted.link_threshold, fitted.link_threshold, None, True]
     assert run.threshold == fitted.link_threshold
     # the map says high scores are the same individual, low ones not
     assert fitted.probability(0.95) > 0.95 > fitted.probability(0.0)
