@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import exports_common  # noqa: E402
 from exports_api import wrk_script  # noqa: E402
 
-exports_common.DB_NAME = "herdbook_bench_reports_cache"
+exports_common.DB_NAME = os.environ.get("BENCH_DB", "herdbook_bench_reports_cache")
 CONNECTIONS = 16
 
 

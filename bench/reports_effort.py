@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import reports_pdf as base  # noqa: E402  (the database and timing helpers of the reports bench)
 
-base.DB_NAME = "herdbook_bench_effort"
+base.DB_NAME = os.environ.get("BENCH_DB", "herdbook_bench_effort")
 TARGET_PDF_SECONDS = 5.0
 
 

@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/reports_pdf.py [--detections 1000000] [--keep]
 
-Uses its own database (herdbook_bench_reports, dropped and re-created unless --keep finds it
-already seeded) and its own temporary file roots, so it never touches the dev database.
+Uses its own database (herdbook_bench_reports, or the name in BENCH_DB; dropped and re-created
+unless --keep finds it already seeded with that many detections) and its own temporary file roots, so it never touches the dev database.
 Measures, in the same run:
   * the per-week aggregation through the ORM selector vs the same GROUP BY as raw SQL
     (target: ORM within 1.5x of raw SQL);
@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DB_NAME = "herdbook_bench_reports"
+DB_NAME = os.environ.get("BENCH_DB", "herdbook_bench_reports")
 SERVER = os.environ.get("BENCH_PG", "postgres://herdbook:herdbook@127.0.0.1:5432")
 TARGET_RATIO, TARGET_PDF_SECONDS, TARGET_PDF_BYTES = 1.5, 5.0, 2 * 1024 * 1024
 BUDGET_SECONDS = 900  # the whole run, seeding included, stops early past this

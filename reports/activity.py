@@ -10,6 +10,7 @@ from core.timeutil import local_zone
 from core.vocabulary import CLASSIFICATIONS
 from detections.models import Location
 from reports import effort, selectors
+from reports.event_selectors import activity_aggregates
 from reports.insights import activity_insights
 from reports.periods import periods_for, previous_range
 
@@ -170,16 +171,16 @@ def build_activity_report(
     classifications=None,
     title=None,
     include_previous=True,
-    events=None,
+    aggregates=None,
 ):
-    """The full activity report for inclusive local dates start..end as a JSON-ready dict (`events`:
-    selectors.event_counts of the same selection, when the caller has it already)."""
+    """The full activity report for inclusive local dates start..end as a JSON-ready dict (`aggregates`:
+    event_selectors.activity_aggregates of the same selection, when the caller has them already)."""
     location_ids = list(location_ids or [])
     classifications = list(classifications or [])
     qs = selectors.counted_detections(start, end, location_ids, classifications)
 
-    detections = selectors.detection_counts(qs, group_by)
-    events = selectors.event_counts(qs, group_by) if events is None else events
+    aggregates = aggregates or activity_aggregates(qs, group_by)
+    detections, events = aggregates.detections, aggregates.events
     by_class = rollup(detections, CLASS)
     classes = ordered_classes(by_class)
     periods = _period_rows(start, end, group_by, detections, events, classes, location_ids)
@@ -219,7 +220,7 @@ def build_activity_report(
         "classes": classes,
         "summary": summary,
         "periods": periods,
-        "hours": _hour_rows(selectors.detections_by_hour(qs), classes),
+        "hours": _hour_rows(aggregates.hours, classes),
         "locations": locations,
         "individuals": _individual_rows(top),
     }

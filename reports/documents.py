@@ -5,10 +5,11 @@ from datetime import date
 
 from reports import selectors
 from reports.activity import build_activity_report
+from reports.api.serializers import overlap_groups
 from reports.census import build_census_report
 from reports.comparison import build_comparison_report
 from reports.data_status import data_status
-from reports.event_selectors import event_counts_and_minutes
+from reports.event_selectors import activity_aggregates
 from reports.overlap_report import build_overlap_report
 from reports.station_map import station_map_svg, station_rows
 
@@ -20,8 +21,10 @@ def _as_date(value):
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def report_for_params(params):
-    """Build the report for the validated request `params` (see reports.pdf.render_report_pdf)."""
+def report_for_params(params, overlap=None):
+    """Build the report for the validated request `params` (see reports.pdf.render_report_pdf).
+    `overlap`: the activity-overlap request (validated OverlapQuerySerializer data) of an activity
+    report; buck against doe over the report's dates in clock time when None."""
     location_ids = params.get("location_ids") or []
     classifications = params.get("classifications") or []
     start, end = _as_date(params["start_date"]), _as_date(params["end_date"])
@@ -32,17 +35,29 @@ def report_for_params(params):
     if params.get("report_type") == "census":
         return build_census_report(start, end, location_ids, title=params.get("title"))
     group_by = params.get("group_by") or "month"
-    events = event_rows = None
-    if not classifications:  # buck and doe are in the selection: one pass of the events window for both chapters
+    overlap = overlap or {"start_date": start, "end_date": end, "a": OVERLAP_CLASSES[:1], "b": OVERLAP_CLASSES[1:]}
+    group_a, group_b = overlap_groups(overlap)
+    aggregates = event_rows = None
+    if not classifications:
+        # The whole selection: one pass of the events window gives the activity figures, and the overlap's
+        # event times too when its groups share the report's dates and clock time.
         qs = selectors.counted_detections(start, end, location_ids)
-        events, event_rows = event_counts_and_minutes(qs, group_by, OVERLAP_CLASSES)
+        shares = overlap.get("time_basis", "clock") == "clock" and all(
+            (group["start_date"], group["end_date"]) == (start, end) for group in (group_a, group_b)
+        )
+        minute_classes = sorted(set(group_a["classifications"]) | set(group_b["classifications"])) if shares else []
+        aggregates = activity_aggregates(qs, group_by, minute_classes)
+        event_rows = aggregates.minute_rows if shares else None
     report = build_activity_report(
-        start, end, group_by, location_ids, classifications, params.get("title"), True, events
+        start, end, group_by, location_ids, classifications, params.get("title"), True, aggregates
     )
     report["stations"] = station_rows(report)
     report["overlap"] = build_overlap_report(
-        {"label": "buck", "classifications": ["buck"], "start_date": start, "end_date": end},
-        {"label": "doe", "classifications": ["doe"], "start_date": start, "end_date": end},
+        group_a,
+        group_b,
+        overlap.get("time_basis", "clock"),
+        overlap.get("resamples", 1000),
+        overlap.get("seed", 0),
         location_ids=location_ids,
         event_rows=event_rows,
     )
@@ -56,12 +71,21 @@ def report_data_status(report):
     )
 
 
+def report_with_status(params, overlap=None):
+    """(report, data-status chapter) of report_for_params(params, overlap)."""
+    report = report_for_params(params, overlap)
+    return report, report_data_status(report)
+
+
 def report_options(params):
     return {name: params.get(name, True) is not False for name in OPTION_NAMES}
 
 
-def template_context(report, options, charts):
-    context = {"report": report, "options": options, "charts": charts, "data_status": report_data_status(report)}
+def template_context(report, options, charts, status=None):
+    """The template context; `status`: the data-status chapter when the caller has it (report_with_status)."""
+    if status is None:
+        status = report_data_status(report)
+    context = {"report": report, "options": options, "charts": charts, "data_status": status}
     if report.get("stations") is not None:
         context["station_map"] = station_map_svg(report["stations"])
     if report["report_type"] == "comparison":

@@ -3,6 +3,7 @@ aggregate query each: event starts by minute of day (activity overlap) and event
 detections per deer (the Jacobson census bootstrap).
 """
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.db.models import DateTimeField, ExpressionWrapper, F
 from django.db.models.functions import ExtractHour, ExtractMinute, TruncDate
 
 from core.timeutil import as_local_date, local_zone
+from reports import selectors
 from reports.selectors import _period_sql_on_alias, _uuid, expression_sql_on_alias, previous_same_series
 
 START = '("previous_at" IS NULL OR "previous_at" < "cutoff")'
@@ -107,3 +109,30 @@ def event_counts_and_minutes(qs, group_by, minute_classes, minutes=None):
     }
     starts = [(name, None, int(hour) * 60 + int(minute), n) for part, _, name, _, hour, minute, n in rows if part == 1]
     return counts, starts
+
+
+@dataclass
+class ActivityAggregates:
+    """The figures of an activity report's selection: detections and independent events per (period,
+    class, location), detections per (local hour, class), and event_minutes rows of some classes."""
+
+    detections: dict
+    events: dict
+    hours: dict
+    minute_rows: list
+
+
+def activity_aggregates(qs, group_by, minute_classes=(), minutes=None):
+    """ActivityAggregates of the selected detections: the three aggregate queries (detections per period,
+    class and location; per hour and class; independent events, with the event minutes of
+    `minute_classes` from the same pass of the window)."""
+    minute_classes = list(minute_classes)
+
+    def events_and_minutes():
+        if minute_classes:
+            return event_counts_and_minutes(qs, group_by, minute_classes, minutes)
+        return selectors.event_counts(qs, group_by, minutes), []
+
+    events, rows = events_and_minutes()
+    detections, by_hour = selectors.detection_counts(qs, group_by), selectors.detections_by_hour(qs)
+    return ActivityAggregates(detections, events, by_hour, rows)

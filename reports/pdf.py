@@ -13,7 +13,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
 from reports.charts import report_charts
-from reports.documents import report_for_params, report_options, template_context
+from reports.documents import report_options, report_with_status, template_context
 
 
 def static_root():
@@ -38,8 +38,8 @@ def _progress(progress, stage, percent):
         progress(stage, percent)
 
 
-def render_report_html(report, options, charts):
-    context = {**template_context(report, options, charts), "paper": settings.REPORT_PAPER}
+def render_report_html(report, options, charts, status=None):
+    context = {**template_context(report, options, charts, status), "paper": settings.REPORT_PAPER}
     return render_to_string("reports/pdf.html", context)
 
 
@@ -47,11 +47,11 @@ def render_report_pdf(params, path, progress=None):
     """Build the report for `params` and write the PDF to `path` (atomically: temp file + rename)."""
     path = Path(path)
     _progress(progress, "collecting", 5)
-    report = report_for_params(params)
+    report, status = report_with_status(params)
     options = report_options(params)
     _progress(progress, "rendering", 35)
     charts = report_charts(report) if options["include_charts"] else {}
-    html = render_report_html(report, options, charts)
+    html = render_report_html(report, options, charts, status)
     document = HTML(string=html, base_url=static_root().as_uri() + "/", url_fetcher=ReportURLFetcher()).render()
     _progress(progress, "writing", 80)
     temporary = path.with_name(path.name + ".part")

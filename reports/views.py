@@ -4,9 +4,9 @@ from django.shortcuts import render
 from core.vocabulary import CLASSIFICATIONS
 from detections.models import Location
 from reports.charts import report_charts
-from reports.documents import report_for_params, report_options, template_context
+from reports.documents import report_options, report_with_status, template_context
 from reports.seasons import season_names
-from reports.ui_params import MAX_PERIODS, params_from_query
+from reports.ui_params import MAX_PERIODS, OVERLAP_DEFAULT, default_dates, overlap_from_query, params_from_query
 
 
 @login_required
@@ -25,15 +25,22 @@ def report_page(request):
             for i in range(1, MAX_PERIODS + 1)
         ],
         "submitted": "submitted" in query,
+        "overlap_a": query.getlist("overlap_a") if "overlap_time_basis" in query else OVERLAP_DEFAULT["a"],
+        "overlap_b": query.getlist("overlap_b") if "overlap_time_basis" in query else OVERLAP_DEFAULT["b"],
     }
-    if context["submitted"]:
+    if not context["submitted"]:
+        context["default_dates"] = default_dates()
+    else:
         params, error = params_from_query(query)
+        overlap = None
+        if not error and params["report_type"] == "seasonal_activity":
+            overlap, error = overlap_from_query(query, params)
         if error:
             context["error"] = error
         else:
-            report = report_for_params(params)
+            report, status = report_with_status(params, overlap)
             options = report_options(params)
             charts = report_charts(report) if options["include_charts"] else {}
-            context.update(template_context(report, options, charts))
+            context.update(template_context(report, options, charts, status))
             context["pdf_params"] = params
     return render(request, "reports/page.html", context, status=400 if context.get("error") else 200)

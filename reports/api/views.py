@@ -1,5 +1,5 @@
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -35,23 +35,42 @@ class ActivityReportView(APIView):
         responses={200: dict},
     )
     def get(self, request):
-        serializer = ActivityQuerySerializer(data=request.query_params)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        report = cached_report(
-            "activity",
-            data,
-            lambda: build_activity_report(
-                data["start_date"],
-                data["end_date"],
-                data.get("group_by") or "month",
-                data.get("location_ids"),
-                data.get("classifications"),
-            ),
-        )
+        data = validated_query(ActivityQuerySerializer, request)
+        report = cached_report("activity", data, lambda: activity_report_for(data))
         if data.get("season"):
             report["season"] = data["season"]
         return Response(report)
+
+
+def validated_query(serializer_class, request):
+    """The validated query parameters of `request` (a 400 through core.api_errors when invalid)."""
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class CachedReportView(APIView):
+    """GET: validate the query with `serializer_class`, then answer `build(data)` through the report cache."""
+
+    kind = serializer_class = None
+
+    @staticmethod
+    def build(data):
+        raise NotImplementedError
+
+    def get(self, request):
+        data = validated_query(self.serializer_class, request)
+        return Response(cached_report(self.kind, data, lambda: self.build(data)))
+
+
+def activity_report_for(data):
+    return build_activity_report(
+        data["start_date"],
+        data["end_date"],
+        data.get("group_by") or "month",
+        data.get("location_ids"),
+        data.get("classifications"),
+    )
 
 
 class ComparisonReportView(APIView):
@@ -71,10 +90,15 @@ class ComparisonReportView(APIView):
         return Response(report)
 
 
-class OverlapReportView(APIView):
-    """Activity overlap (Delta-hat with a smoothed-bootstrap CI) of two groups of independent events."""
+def overlap_report_for(data):
+    group_a, group_b = overlap_groups(data)
+    return build_overlap_report(
+        group_a, group_b, data["time_basis"], data["resamples"], data["seed"], data.get("location_ids")
+    )
 
-    @extend_schema(
+
+@extend_schema_view(
+    get=extend_schema(
         parameters=[
             OpenApiParameter("start_date", str, description="YYYY-MM-DD, inclusive: group a (and b)"),
             OpenApiParameter("end_date", str, description="YYYY-MM-DD, inclusive"),
@@ -91,24 +115,21 @@ class OverlapReportView(APIView):
         ],
         responses={200: dict},
     )
-    def get(self, request):
-        serializer = OverlapQuerySerializer(data=request.query_params)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        return Response(cached_report("overlap", data, lambda: overlap_report_for(data)))
+)
+class OverlapReportView(CachedReportView):
+    """Activity overlap (Delta-hat with a smoothed-bootstrap CI) of two groups of independent events."""
+
+    kind, serializer_class, build = "overlap", OverlapQuerySerializer, staticmethod(overlap_report_for)
 
 
-def overlap_report_for(data):
-    group_a, group_b = overlap_groups(data)
-    return build_overlap_report(
-        group_a, group_b, data["time_basis"], data["resamples"], data["seed"], data.get("location_ids")
+def census_report_for(data):
+    return build_census_report(
+        data["start_date"], data["end_date"], data.get("location_ids"), data["resamples"], data["seed"]
     )
 
 
-class CensusReportView(APIView):
-    """Jacobson et al. (1997) camera census of deer for a census window, with a bootstrap interval."""
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         parameters=[
             OpenApiParameter("start_date", str, description="first day of the census window (YYYY-MM-DD)"),
             OpenApiParameter("end_date", str, description="last day (7 to 31 days in all; typically 10-14)"),
@@ -118,17 +139,11 @@ class CensusReportView(APIView):
         ],
         responses={200: dict},
     )
-    def get(self, request):
-        serializer = CensusQuerySerializer(data=request.query_params)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        return Response(cached_report("census", data, lambda: census_report_for(data)))
+)
+class CensusReportView(CachedReportView):
+    """Jacobson et al. (1997) camera census of deer for a census window, with a bootstrap interval."""
 
-
-def census_report_for(data):
-    return build_census_report(
-        data["start_date"], data["end_date"], data.get("location_ids"), data["resamples"], data["seed"]
-    )
+    kind, serializer_class, build = "census", CensusQuerySerializer, staticmethod(census_report_for)
 
 
 class OccupancyView(APIView):
@@ -147,9 +162,7 @@ class OccupancyView(APIView):
         responses={200: dict},
     )
     def get(self, request):
-        serializer = OccupancyQuerySerializer(data=request.query_params)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated_query(OccupancyQuerySerializer, request)
         document = detection_history(
             data["start_date"],
             data["end_date"],

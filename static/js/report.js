@@ -7,6 +7,8 @@
       const comparison = type.value === "comparison";
       document.querySelector(".activity-fields").hidden = comparison;
       document.querySelector(".comparison-fields").hidden = !comparison;
+      // The overlap groups belong to the seasonal activity report only.
+      document.querySelector(".overlap-fields").hidden = type.value !== "seasonal_activity";
     };
     type.addEventListener("change", sync);
     sync();
