@@ -10,6 +10,7 @@ Target: 100,000 images in at most 60 s with bounded memory.
 
     .venv/bin/python bench/pipeline_import.py                    # 100,000 images
     .venv/bin/python bench/pipeline_import.py --images 20000     # quicker
+    .venv/bin/python bench/pipeline_import.py --images 20000 --database-url postgres://.../empty_db
 """
 
 import argparse
@@ -84,6 +85,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", type=int, default=100_000)
     parser.add_argument("--profile", help="write the import's cProfile statistics to this file")
+    parser.add_argument(
+        "--database-url", help="an EMPTY PostgreSQL database to import into (default: a fresh SQLite file)"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="herdbook-bench-import-"))
     try:
@@ -97,6 +101,8 @@ def main():
             DEBUG="false",
         )
         env.pop("DATABASE_URL", None)
+        if args.database_url:
+            env["DATABASE_URL"] = args.database_url
         started = time.perf_counter()
         names = write_images(work / "images", args.images)
         (work / "md.json").write_text(json.dumps(results(names)))

@@ -78,7 +78,8 @@ def run_import(job_id):
     return str(job.pk)
 
 
-def convert(file_format, document, options, label_map):
+def reader(file_format, path, options, label_map):
+    """read(conversion) -> the results file's ingest items, streamed from the file on each call."""
     settings_ = {
         "label_map": label_map,
         "min_confidence": options.get("min_confidence"),
@@ -87,27 +88,31 @@ def convert(file_format, document, options, label_map):
         "image_root": options.get("image_root", ""),
         "prefix": options.get("prefix", ""),
     }
-    reader = speciesnet if file_format == PipelineImport.Format.SPECIESNET else megadetector
-    return reader.convert(document, **settings_)
+    module, key = (
+        (speciesnet, "predictions") if file_format == PipelineImport.Format.SPECIESNET else (megadetector, "images")
+    )
+    document = pipeline.open_results(path, key, PipelineImport.Format(file_format).label)
+    return lambda conversion: module.items(document(), conversion, **settings_)
 
 
 def work(job):
     path = Path(settings.MEDIA_ROOT) / job.results_file
     progress = runner.Progress(job)
     try:
-        document = pipeline.load_json(path, job.get_format_display())
-        conversion = convert(job.format, document, job.options, LabelMap())
-        del document
+        read = reader(job.format, path, job.options, LabelMap())
         locations = pipeline.location_resolver(job.options.get("location"), job.options.get("create_locations"))
-        job.total_count = len(conversion.items)
-        if not job.report_progress("storing", 0, total_count=job.total_count, processed_count=0):
-            raise runner.Cancelled
+        started = []
 
         def step(done, total):
-            if not progress.report("storing", 100 * done / max(total, 1), processed=done):
+            if not started:  # the file is read and checked: its size is known
+                started.append(True)
+                job.total_count = total
+                if not job.report_progress("storing", 0, total_count=total, processed_count=0):
+                    raise runner.Cancelled
+            elif not progress.report("storing", 100 * done / max(total, 1), processed=done):
                 raise runner.Cancelled
 
-        totals = pipeline.import_conversion(conversion, locations, progress=step)
+        conversion, totals = pipeline.import_stream(read, locations, progress=step)
     finally:
         path.unlink(missing_ok=True)
     lines = totals.pop("rejections") + conversion.report()

@@ -24,7 +24,16 @@ An optional embeddings file ``{"model": "<name>", "items": [{"file", "detection"
 gives vectors by image file and detection position (in the MegaDetector file, before filtering).
 """
 
-from detections.pipeline import Conversion, FormatError, Labeller, check_threshold, is_number, load_json, relative_path
+from detections.pipeline import (
+    Conversion,
+    Entries,
+    FormatError,
+    Labeller,
+    check_threshold,
+    is_number,
+    load_json,
+    relative_path,
+)
 
 __all__ = ["FormatError", "convert", "load_json", "read_embeddings"]
 
@@ -50,7 +59,7 @@ def read_embeddings(document):
 
 def check_header(document):
     """(info, detection categories, classifier categories, descriptions); FormatError when malformed."""
-    if not isinstance(document, dict) or not isinstance(document.get("images"), list):
+    if not isinstance(document, dict) or not isinstance(document.get("images"), (list, Entries)):
         raise FormatError('Not MegaDetector batch output: no "images" list.')
     info = document.get("info")
     info = {} if info is None else info
@@ -94,8 +103,38 @@ def convert(
     prefix="",
 ):
     """Turn a MegaDetector document into a Conversion (FormatError when the file is refused)."""
-    info, categories, classes, descriptions = check_header(document)
     result = Conversion()
+    result.items = list(
+        items(
+            document,
+            result,
+            label_map=label_map,
+            min_confidence=min_confidence,
+            min_classifier_score=min_classifier_score,
+            animal_class=animal_class,
+            embeddings=embeddings,
+            image_root=image_root,
+            prefix=prefix,
+        )
+    )
+    return result
+
+
+def items(
+    document,
+    result,
+    *,
+    label_map=None,
+    min_confidence=None,
+    min_classifier_score=0.5,
+    animal_class="animal",
+    embeddings=None,
+    image_root="",
+    prefix="",
+):
+    """The ingest items of a MegaDetector document, one at a time (its ``images`` may be streamed,
+    pipeline.Entries); what is skipped is counted on ``result``. FormatError when the file is refused."""
+    info, categories, classes, descriptions = check_header(document)
     result.detector_model, result.classifier_model, metadata = model_names(info)
     if min_confidence is None:
         min_confidence = metadata.get("typical_detection_threshold", DEFAULT_THRESHOLD)
@@ -129,8 +168,7 @@ def convert(
             if vector is not None:
                 spec["embedding"], spec["embedding_model"] = vector, embedding_model
             specs.append({**spec, **models})
-        result.items.append({"file": relative, "folder": relative, "taken_at": None, "detections": specs, **models})
-    return result
+        yield {"file": relative, "folder": relative, "taken_at": None, "detections": specs, **models}
 
 
 def convert_detection(detection, name, position, categories, classes, descriptions, labeller, result):

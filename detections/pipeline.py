@@ -13,10 +13,13 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import PurePosixPath
 
+import ijson
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from ijson.common import ObjectBuilder
 
 from core.vocabulary import CLASSIFICATIONS
 from detections.ingest import MAX_BATCH_IMAGES, images_ingest_batch
@@ -44,6 +47,7 @@ class Conversion:
     detector_model: str = ""
     classifier_model: str = ""
     min_confidence: float = 0.0
+    total: int = 0  # images read when streamed (the items are not kept)
 
     def report(self):
         """The summary lines of what was not imported as it stood in the file."""
@@ -56,7 +60,7 @@ class Conversion:
 
     def counts(self):
         return {
-            "images": len(self.items),
+            "images": self.total or len(self.items),
             "failed": len(self.failed),
             "below_threshold": self.below_threshold,
             "unknown_category": self.unknown_category,
@@ -75,6 +79,56 @@ def load_json(path, what):
             return json.load(handle)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         raise FormatError(f"Cannot read the {what} file {path}: {error}") from None
+
+
+class Entries:
+    """The entries of a results file's list (``images``, ``predictions``), streamed from the file each
+    time it is iterated: memory does not grow with the file."""
+
+    def __init__(self, path, key, what):
+        self.path, self.key, self.what = path, key, what
+
+    def __iter__(self):
+        try:
+            with open(self.path, "rb") as handle:
+                yield from ijson.items(handle, f"{self.key}.item", use_float=True)
+        except (OSError, ijson.JSONError, UnicodeDecodeError, RecursionError) as error:
+            raise FormatError(f"Cannot read the {self.what} file {self.path}: {error}") from None
+
+
+def open_results(path, key, what):
+    """document() -> the results file as a dict whose ``key`` list is streamed (Entries).
+
+    Everything else in the file (``info``, the category tables; small) is read once, wherever it stands
+    in the file (MegaDetector writes ``images`` first); ``key`` is Entries only when it is a list.
+    """
+    header, builders, current = {}, {}, None
+    try:
+        with open(path, "rb") as handle:
+            for prefix, event, value in ijson.parse(handle, use_float=True):
+                if prefix == "":
+                    if event == "map_key":
+                        current = value
+                        builders[current] = None if current == key else ObjectBuilder()
+                    elif event not in ("start_map", "end_map"):
+                        return lambda: value  # a scalar or list at the top: not a results file
+                    continue
+                if current == key:
+                    if prefix == key and event == "start_array":
+                        header[key] = Entries(path, key, what)
+                    elif prefix == key and event != "end_array":
+                        header[key] = value
+                    continue
+                builders[current].event(event, value)
+    except ijson.JSONError:
+        # Not strict JSON; Python's reader also takes NaN and Infinity (which the ingest then rejects per
+        # image, naming the field), so such a file is read whole, the way it always was.
+        document = load_json(path, what)
+        return lambda: document
+    except (OSError, UnicodeDecodeError, RecursionError) as error:
+        raise FormatError(f"Cannot read the {what} file {path}: {error}") from None
+    header.update({name: builder.value for name, builder in builders.items() if builder is not None})
+    return lambda: dict(header)
 
 
 def is_number(value):
@@ -182,18 +236,24 @@ class Locations:
         self.missing = []
 
     def prepare(self, items):
+        for item in items:
+            self.note(item)
+        self.check()
+
+    def note(self, item):
+        """Learn the location of one item (the validating pass); FormatError when it names none."""
         if self.fixed is not None:
             return
-        for item in items:
-            parts = PurePosixPath(item["folder"]).parts
-            if len(parts) < 2:
-                raise FormatError(f"'{item['folder']}' has no folder to name its location; use --location.")
-            folder = parts[0]
-            if folder in self.by_folder:
-                continue
+        parts = PurePosixPath(item["folder"]).parts
+        if len(parts) < 2:
+            raise FormatError(f"'{item['folder']}' has no folder to name its location; use --location.")
+        folder = parts[0]
+        if folder not in self.by_folder:
             self.by_folder[folder] = location_by_reference(folder)
             if self.by_folder[folder] is None:
                 self.missing.append(folder)
+
+    def check(self):
         if self.missing and not self.create_missing:
             raise FormatError(
                 f"No location named {', '.join(repr(f) for f in self.missing[:10])}"
@@ -215,24 +275,49 @@ def import_conversion(conversion, locations, dry_run=False, progress=None):
     A dry run does it all inside one transaction that is rolled back.
     """
     locations.prepare(conversion.items)  # refuses before anything is written
-    if not dry_run:
-        return _store(conversion, locations, progress)  # one transaction per chunk: the web app writes in between
+    total = len(conversion.items)
+    if not dry_run:  # one transaction per chunk: the web app writes in between
+        return _store(conversion.items, total, locations, progress)
     with transaction.atomic():
-        totals = _store(conversion, locations, progress)
+        totals = _store(conversion.items, total, locations, progress)
         transaction.set_rollback(True)
     return totals
 
 
-def _store(conversion, locations, progress):
+def import_stream(read, locations, dry_run=False, progress=None):
+    """Import a results file in two passes over it; returns (Conversion, totals).
+
+    ``read(conversion)`` iterates the file's ingest items afresh, counting what it skips on
+    ``conversion``. The validating pass reads it all and writes nothing (a refused file changes nothing,
+    not even locations); the writing pass reads it again and stores it 500 images at a time. Neither
+    keeps the items: memory does not grow with the file.
+    """
+    conversion = Conversion()
+    for item in read(conversion):
+        conversion.total += 1
+        locations.note(item)
+    locations.check()
+    if progress:
+        progress(0, conversion.total)
+    again = read(Conversion())
+    if not dry_run:
+        return conversion, _store(again, conversion.total, locations, progress)
+    with transaction.atomic():
+        totals = _store(again, conversion.total, locations, progress)
+        transaction.set_rollback(True)
+    return conversion, totals
+
+
+def _store(items, total, locations, progress):
     totals = {"created": 0, "existing": 0, "detections": 0, "rejected": 0, "relabelled": 0, "rejections": []}
-    total = len(conversion.items)
     locations.create()
-    for start in range(0, total, MAX_BATCH_IMAGES):
-        chunk = [{**item, "location": locations(item)} for item in conversion.items[start : start + MAX_BATCH_IMAGES]]
+    items, done = iter(items), 0
+    while chunk := [{**item, "location": locations(item)} for item in islice(items, MAX_BATCH_IMAGES)]:
         with transaction.atomic():
             import_chunk(chunk, totals)
+        done += len(chunk)
         if progress:
-            progress(min(start + MAX_BATCH_IMAGES, total), total)
+            progress(done, total)
     return totals
 
 

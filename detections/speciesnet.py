@@ -17,7 +17,7 @@ classifier-only output (no ``detections``) has no boxes to import and is reporte
 
 import re
 
-from detections.pipeline import Conversion, FormatError, Labeller, check_threshold, is_number, relative_path
+from detections.pipeline import Conversion, Entries, FormatError, Labeller, check_threshold, is_number, relative_path
 
 DEFAULT_THRESHOLD = 0.2
 KNOWN_FORMAT = "20261015"
@@ -25,7 +25,7 @@ CATEGORY_NAMES = {"1": "animal", "2": "human", "3": "vehicle"}
 
 
 def check_header(document):
-    if isinstance(document, dict) and isinstance(document.get("predictions"), list):
+    if isinstance(document, dict) and isinstance(document.get("predictions"), (list, Entries)):
         info = document.get("info")
         info = {} if info is None else info
         if not isinstance(info, dict):
@@ -47,8 +47,36 @@ def convert(
     image_root="",
     prefix="",
 ):
-    predictions = check_header(document)
     result = Conversion()
+    result.items = list(
+        items(
+            document,
+            result,
+            label_map=label_map,
+            min_confidence=min_confidence,
+            min_classifier_score=min_classifier_score,
+            animal_class=animal_class,
+            image_root=image_root,
+            prefix=prefix,
+        )
+    )
+    return result
+
+
+def items(
+    document,
+    result,
+    *,
+    label_map=None,
+    min_confidence=None,
+    min_classifier_score=0.5,
+    animal_class="animal",
+    image_root="",
+    prefix="",
+):
+    """The ingest items of a SpeciesNet document one at a time (``predictions`` may be streamed,
+    pipeline.Entries); what is skipped is counted on ``result``. FormatError when the file is refused."""
+    predictions = check_header(document)
     result.min_confidence = check_threshold(
         DEFAULT_THRESHOLD if min_confidence is None else min_confidence, "The detection threshold"
     )
@@ -87,8 +115,7 @@ def convert(
         if label and not specs and not labeller.map.is_blank(label):
             result.classified_without_box += 1
         specs = [{**spec, **models} for spec in specs]
-        result.items.append({"file": relative, "folder": relative, "taken_at": None, "detections": specs, **models})
-    return result
+        yield {"file": relative, "folder": relative, "taken_at": None, "detections": specs, **models}
 
 
 def box(detection, name, position, label, score, labeller, result):

@@ -2,7 +2,7 @@
 
 Registers the images of a MegaDetector batch run (files already under IMAGE_ROOT) with their
 detections, through the same validated ingest as POST /api/images/batch, 500 images at a time.
-The whole file is read and checked first: a refused file changes nothing. Importing the same file
+The file is streamed twice: read and checked whole first (a refused file changes nothing), then stored. Importing the same file
 again skips images already stored; newer classifier output for them updates the model's labels
 (never a reviewer's correction).
 """
@@ -58,11 +58,14 @@ class Command(BaseCommand):
         parser.add_argument("--label-map", help="CSV label,class over the shipped label map (detections/data)")
         parser.add_argument("--dry-run", action="store_true", help="validate and count, store nothing")
 
-    def convert(self, document, options, label_map):
+    def reader(self, options, label_map):
+        """read(conversion) -> the file's ingest items, streamed from the file on each call."""
         embeddings = None
         if options.get("embeddings"):
             embeddings = megadetector.read_embeddings(pipeline.load_json(options["embeddings"], "embeddings"))
-        return megadetector.convert(document, embeddings=embeddings, label_map=label_map, **self.settings(options))
+        document = pipeline.open_results(options["results"], "images", self.what)
+        settings = {"embeddings": embeddings, "label_map": label_map, **self.settings(options)}
+        return lambda conversion: megadetector.items(document(), conversion, **settings)
 
     @staticmethod
     def settings(options):
@@ -79,11 +82,9 @@ class Command(BaseCommand):
             raise CommandError(f"--animal-class must be one of: {', '.join(CLASSIFICATIONS)}.")
         try:
             label_map = LabelMap(options["label_map"])
-            document = pipeline.load_json(options["results"], self.what)
-            conversion = self.convert(document, options, label_map)
-            del document  # the parsed file is not needed while the images are stored
+            read = self.reader(options, label_map)
             locations = pipeline.location_resolver(options["location"], options["create_locations"])
-            totals = pipeline.import_conversion(conversion, locations, options["dry_run"])
+            conversion, totals = pipeline.import_stream(read, locations, options["dry_run"])
         except (pipeline.FormatError, LabelMapError) as error:
             raise CommandError(str(error)) from None
         for line in totals["rejections"] + conversion.report():

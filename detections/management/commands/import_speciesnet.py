@@ -4,7 +4,7 @@ Registers the images of a SpeciesNet run (``run_model.py --predictions_json``; f
 IMAGE_ROOT) with their boxes and the ensemble's species, like import_megadetector.
 """
 
-from detections import speciesnet
+from detections import pipeline, speciesnet
 from detections.management.commands import import_megadetector
 
 
@@ -12,5 +12,7 @@ class Command(import_megadetector.Command):
     help = "Import SpeciesNet predictions.json (full ensemble or detector only) for images already under IMAGE_ROOT."
     what = "SpeciesNet"
 
-    def convert(self, document, options, label_map):
-        return speciesnet.convert(document, label_map=label_map, **self.settings(options))
+    def reader(self, options, label_map):
+        document = pipeline.open_results(options["results"], "predictions", self.what)
+        settings = {"label_map": label_map, **self.settings(options)}
+        return lambda conversion: speciesnet.items(document(), conversion, **settings)

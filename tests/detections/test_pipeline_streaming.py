@@ -1,0 +1,97 @@
+"""The pipeline import streams its results file: two passes, chunks of MAX_BATCH_IMAGES, nothing kept."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from detections import megadetector, pipeline
+from detections.models import Detection, Image, Location
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+IMAGES = 7
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    monkeypatch.setattr(pipeline, "MAX_BATCH_IMAGES", 3)  # 7 images: three chunks
+
+
+@pytest.fixture
+def folders(settings):
+    """7 JPEGs, in Hayfield/ and in Ridge/ (no location for Ridge yet)."""
+    Location.objects.create(name="Hayfield", timezone="America/Chicago")
+    for index in range(IMAGES):
+        path = settings.IMAGE_ROOT / ("Hayfield" if index < 5 else "Ridge") / f"IMG_{index}.JPG"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(factories.jpeg_bytes(64, 48, color=(index, 9, 9), exif_datetime=f"2024:10:15 06:30:0{index}"))
+
+
+def md_file(tmp_path, entries, images_first=True):
+    header = {
+        "info": {"format_version": "1.5", "detector": "md_v5a.0.0.pt"},
+        "detection_categories": {"1": "animal", "2": "person"},
+    }
+    document = {"images": entries, **header} if images_first else {**header, "images": entries}
+    path = tmp_path / "md.json"
+    path.write_text(json.dumps(document))
+    return str(path)
+
+
+def entry(index, bbox=(0.1, 0.1, 0.5, 0.5)):
+    folder = "Hayfield" if index < 5 else "Ridge"
+    return {"file": f"{folder}/IMG_{index}.JPG", "detections": [{"category": "1", "conf": 0.9, "bbox": list(bbox)}]}
+
+
+def run(*args):
+    out, err = StringIO(), StringIO()
+    call_command("import_megadetector", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("images_first", [True, False])
+def test_a_file_larger_than_a_chunk_is_imported_whole(tmp_path, folders, small_chunks, images_first):
+    """MegaDetector writes "images" before "info": the header is found wherever it stands."""
+    out, _ = run(md_file(tmp_path, [entry(i) for i in range(IMAGES)], images_first), "--create-locations")
+    assert f"imported {IMAGES} images with {IMAGES} detections" in out
+    assert Image.objects.count() == IMAGES
+    assert set(Detection.objects.values_list("detector_model", flat=True)) == {"md_v5a.0.0.pt"}
+    assert Image.objects.filter(location__name="Ridge").count() == 2
+
+
+def test_a_malformed_entry_late_in_the_file_refuses_it_all(tmp_path, folders, small_chunks):
+    entries = [entry(i) for i in range(IMAGES - 1)] + [entry(IMAGES - 1, bbox=(0.1, None, 0.2, 0.2))]
+    with pytest.raises(CommandError, match="IMG_6.JPG: detection 0 has bbox"):
+        run(md_file(tmp_path, entries), "--create-locations")
+    assert Image.objects.count() == 0
+    assert not Location.objects.filter(name="Ridge").exists()  # nothing created before the refusal
+
+
+def test_broken_json_late_in_the_file_refuses_it_all(tmp_path, folders, small_chunks):
+    path = md_file(tmp_path, [entry(i) for i in range(IMAGES)])
+    with open(path, "r+") as handle:
+        text = handle.read()
+        handle.seek(0)
+        handle.write(text[: len(text) - 40])
+        handle.truncate()
+    with pytest.raises(CommandError, match="Cannot read the MegaDetector file"):
+        run(path, "--create-locations")
+    assert Image.objects.count() == 0 and not Location.objects.filter(name="Ridge").exists()
+
+
+def test_progress_is_reported_per_chunk(tmp_path, folders, small_chunks):
+    path = md_file(tmp_path, [entry(i) for i in range(5)])
+    steps = []
+    document = pipeline.open_results(path, "images", "MegaDetector")
+
+    def read(conversion):
+        return megadetector.items(document(), conversion)
+
+    conversion, totals = pipeline.import_stream(
+        read, pipeline.location_resolver("Hayfield"), progress=lambda *a: steps.append(a)
+    )
+    assert steps == [(0, 5), (3, 5), (5, 5)]
+    assert conversion.total == 5 and totals["created"] == 5
