@@ -91,32 +91,11 @@ def model_names(info):
     return detector[:200], str(info.get("classifier") or "")[:200], metadata
 
 
-def convert(
-    document,
-    *,
-    label_map=None,
-    min_confidence=None,
-    min_classifier_score=0.5,
-    animal_class="animal",
-    embeddings=None,
-    image_root="",
-    prefix="",
-):
-    """Turn a MegaDetector document into a Conversion (FormatError when the file is refused)."""
+def convert(document, **options):
+    """Turn a whole MegaDetector document into a Conversion holding its items (FormatError when the file is
+    refused); the options are those of ``items``."""
     result = Conversion()
-    result.items = list(
-        items(
-            document,
-            result,
-            label_map=label_map,
-            min_confidence=min_confidence,
-            min_classifier_score=min_classifier_score,
-            animal_class=animal_class,
-            embeddings=embeddings,
-            image_root=image_root,
-            prefix=prefix,
-        )
-    )
+    result.items = list(items(document, result, **options))
     return result
 
 

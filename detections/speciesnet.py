@@ -17,7 +17,7 @@ classifier-only output (no ``detections``) has no boxes to import and is reporte
 
 import re
 
-from detections.pipeline import Conversion, Entries, FormatError, Labeller, check_threshold, is_number, relative_path
+from detections.pipeline import Entries, FormatError, Labeller, check_threshold, is_number, relative_path
 
 DEFAULT_THRESHOLD = 0.2
 KNOWN_FORMAT = "20261015"
@@ -35,32 +35,6 @@ def check_header(document):
             raise FormatError(f"Unsupported SpeciesNet format_version '{version}'; a date such as {KNOWN_FORMAT}.")
         return document["predictions"]
     raise FormatError('Not SpeciesNet output: no "predictions" list.')
-
-
-def convert(
-    document,
-    *,
-    label_map=None,
-    min_confidence=None,
-    min_classifier_score=0.5,
-    animal_class="animal",
-    image_root="",
-    prefix="",
-):
-    result = Conversion()
-    result.items = list(
-        items(
-            document,
-            result,
-            label_map=label_map,
-            min_confidence=min_confidence,
-            min_classifier_score=min_classifier_score,
-            animal_class=animal_class,
-            image_root=image_root,
-            prefix=prefix,
-        )
-    )
-    return result
 
 
 def items(
