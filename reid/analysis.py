@@ -349,7 +349,6 @@ def calibration_summary():
         entry = {
             "embedding_model": c.embedding_model,
             "enough_evidence": c.enough_evidence,
-            "link_probability": settings.REID_LINK_PROBABILITY,
             "review_probability": settings.REID_REVIEW_PROBABILITY,
             "link_threshold": c.link_threshold,
             "review_threshold": c.review_threshold,
