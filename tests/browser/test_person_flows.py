@@ -30,7 +30,7 @@ def test_reviewer_works_the_queue_from_the_keyboard(live_server, page_as_bob):
     queued, first, second = review_queue()
     page = page_as_bob
     page.get_by_role("link", name="Review queue").click()  # from the menu
-    page.wait_for_selector("#review-item")
+    page.wait_for_selector("#review-pane[data-ready] #review-item")  # the pane takes keys
     assert page.locator("figure.candidate").count() == 2
     assert page.locator("figure.candidate").first.get_by_role("link", name=str(first), exact=True).count() == 1
     page.keyboard.press("r")  # not the first candidate
@@ -38,8 +38,9 @@ def test_reviewer_works_the_queue_from_the_keyboard(live_server, page_as_bob):
     assert page.inner_text("#review-flash") == f"Not {first}: it will not be offered again for this detection."
     assert page.locator("figure.candidate").count() == 1
     assert page.inner_text("#remaining") == "1"
+    page.wait_for_selector("#review-pane[data-ready]")
     page.keyboard.press("u")
-    page.wait_for_selector("#review-flash:has-text('Undid reject')")
+    page.wait_for_selector("#review-pane[data-ready] #review-flash:has-text('Undid reject')")
     assert page.locator("figure.candidate").count() == 2
     page.keyboard.press("2")  # same deer as the second candidate
     page.wait_for_selector("#empty")
@@ -66,7 +67,7 @@ def test_expired_session_in_the_queue_opens_the_login_page(live_server, page_as_
     review_queue()
     page = page_as_bob
     page.goto(f"{live_server.url}/reid/review/")
-    page.wait_for_selector("#review-item")
+    page.wait_for_selector("#review-pane[data-ready] #review-item")
     Session.objects.all().delete()  # the session expired on the server
     page.keyboard.press("s")
     page.wait_for_url(f"{live_server.url}/accounts/login/?next=%2Freid%2Freview%2F")
@@ -119,8 +120,10 @@ def test_upload_several_images_with_a_result_for_each(live_server, page_as_bob, 
     broken.write_bytes(b"this is not a picture")
     page = page_as_bob
     page.get_by_role("link", name="Upload").click()
+    page.wait_for_url("**/upload/")
+    page.wait_for_load_state()  # the page's script is listening
     page.set_input_files("#upload-files", files)  # no site chosen yet
-    assert "Choose the camera site first" in page.inner_text("#upload-summary")
+    page.wait_for_selector("#upload-summary:has-text('Choose the camera site first')")
     page.select_option("#upload-location", label="North gate")
     page.set_input_files("#upload-files", [*files, str(broken)])
     page.wait_for_selector("#upload-summary:has-text('2 accepted, 0 duplicate, 1 refused.')")
