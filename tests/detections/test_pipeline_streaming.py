@@ -95,3 +95,21 @@ def test_progress_is_reported_per_chunk(tmp_path, folders, small_chunks):
     )
     assert steps == [(0, 5), (3, 5), (5, 5)]
     assert conversion.total == 5 and totals["created"] == 5
+
+
+def test_a_deeply_nested_file_is_refused_at_once(tmp_path, folders):
+    """50,000 levels inside one entry: refused with the reason, before any entry is read or written."""
+    path = tmp_path / "deep.json"
+    path.write_text('{"images": [{"file": "Hayfield/IMG_0.JPG", "detections": ' + "[" * 50_000 + "]" * 50_000 + "}]}")
+    with pytest.raises(CommandError, match=f"nested more than {pipeline.MAX_NESTING} levels deep"):
+        run(str(path), "--create-locations")
+    assert Image.objects.count() == 0 and Location.objects.count() == 1
+
+
+def test_nesting_at_the_limit_is_read(tmp_path):
+    """The limit refuses depth, not size: a document exactly MAX_NESTING deep is read."""
+    inner = "[" * (pipeline.MAX_NESTING - 2) + "]" * (pipeline.MAX_NESTING - 2)  # under the top map and info
+    path = tmp_path / "md.json"
+    path.write_text('{"info": {"x": ' + inner + '}, "images": [{"file": "a.jpg"}]}')
+    document = pipeline.open_results(str(path), "images", "MegaDetector")()
+    assert [entry["file"] for entry in document["images"]] == ["a.jpg"]
