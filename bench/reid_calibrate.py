@@ -54,7 +54,7 @@ from django.core.management import call_command  # noqa: E402
 from demo import ranch  # noqa: E402
 from detections.models import ClockCorrection, Deployment, Detection, Image, Location, Outage  # noqa: E402
 from reid import calibration, review  # noqa: E402
-from reid.analysis import file_truth  # noqa: E402
+from reid.ground_truth import file_truth  # noqa: E402
 from reid.matching import SEX_CODE, UNKNOWN  # noqa: E402
 from reid.models import Deer, ReidCalibration, ReidRun, ReviewItem  # noqa: E402
 from reid.replay import ReplaySet, replay_curve, score_replay  # noqa: E402

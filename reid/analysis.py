@@ -15,9 +15,7 @@ scratch with the real engine (reid.replay), scored as pairwise precision/recall/
 recommendation rule is reid.replay.recommend.
 """
 
-import csv
 import uuid
-from pathlib import Path
 
 import numpy as np
 from django.conf import settings
@@ -25,10 +23,21 @@ from django.db import connection
 
 from core.vocabulary import SEXES
 from detections.models import Detection
-from reid.calibration import nominal_thresholds
-from reid.models import ReidAttempt, ReidRun, ReviewItem, SimilarityScore
-from reid.replay import PRECISION_TARGET, ReplaySet, recommend, recommend_for_precision, replay_curve
+from reid.calibration import reviewer_pairs
+from reid.fold import FOLD_BELOW, FOLD_SETTLED_DAYS
+from reid.ground_truth import GroundTruthError, file_truth
+from reid.models import ReidAttempt, ReidCalibration, ReidRun, ReviewItem, SimilarityScore
+from reid.replay import (
+    PRECISION_TARGET,
+    ReplaySet,
+    constraint_scores,
+    recommend,
+    recommend_for_precision,
+    replay_curve,
+    replay_once,
+)
 from reid.scorelog import db_uuid
+from reid.selectors import nominal_thresholds
 
 NEAR_MISS = 0.05
 
@@ -178,24 +187,13 @@ def reviewer_truth():
     return {str(pk): str(deer_id) for pk, deer_id in found}
 
 
-def file_truth(path=None):
-    path = Path(path or settings.GROUND_TRUTH_PATH)
-    if not path.exists():
-        return None
-    truth = {}
-    with path.open(newline="") as handle:
-        reader = csv.DictReader(handle)
-        if not reader.fieldnames or not {"detection_id", "individual_id"} <= set(reader.fieldnames):
-            raise AnalysisError(f"{path} must have the columns detection_id,individual_id.")
-        for line in reader:
-            truth[line["detection_id"]] = line["individual_id"]
-    return truth
-
-
 def labels_for(source):
     """({detection id as str: individual}, source used) or (None, None)."""
     if source in ("auto", "file"):
-        truth = file_truth()
+        try:
+            truth = file_truth()
+        except GroundTruthError as exc:
+            raise AnalysisError(str(exc)) from None
         if truth is not None:
             return truth, "file"
         if source == "file":
@@ -342,8 +340,6 @@ CONSERVATIVE_NOTE = (
 def calibration_summary():
     """Each embedding model's calibration: evidence, prior, score thresholds, and a note when matching
     is conservative for lack of evidence."""
-    from reid.models import ReidCalibration
-
     found = []
     for c in ReidCalibration.objects.order_by("embedding_model"):
         entry = {
@@ -372,9 +368,6 @@ def probability_recommendation():
     pair of detections at that score, and the expected figures at the link. Below the link threshold
     an attempt starts a profile; a fragment that stays small is folded into its nearest profile
     provisionally and queued for review (reid.fold)."""
-    from reid.fold import FOLD_BELOW, FOLD_SETTLED_DAYS
-    from reid.models import ReidCalibration
-
     found = []
     for c in ReidCalibration.objects.filter(enough_evidence=True).order_by("embedding_model"):
         found.append(
@@ -404,8 +397,6 @@ def _p(calibration, score):
 
 def p_same_at(threshold):
     """{embedding model: calibrated P(same individual) of a detection pair at score `threshold`}."""
-    from reid.models import ReidCalibration
-
     return {
         c.embedding_model: _p(c, threshold)
         for c in ReidCalibration.objects.filter(enough_evidence=True).order_by("embedding_model")
@@ -418,9 +409,6 @@ def add_constraint_scores(data, rows):
     one profile that are "same") and `pairs_recall` ("same" pairs put in one profile), from the
     replay at that threshold — the pairs, not deer ids, so two profiles of one animal are not
     counted as two individuals."""
-    from reid.calibration import reviewer_pairs
-    from reid.replay import constraint_scores, replay_once
-
     members = {}
     for pk, deer_id in (
         Detection.objects.filter(id__in=[r.id for r in data.rows]).exclude(deer=None).values_list("id", "deer_id")

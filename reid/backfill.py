@@ -16,10 +16,10 @@ from core.runner import execute
 from core.vectors import l2_normalise
 from detections.models import Detection
 from reid import matching
-from reid.calibration import nominal_thresholds
 from reid.models import Deer, ReidRun
 from reid.runs import ReidError, save_progress
 from reid.scorelog import db_uuid, write_attempts, write_scores
+from reid.selectors import nominal_thresholds
 
 CHUNK = 1000
 

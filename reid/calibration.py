@@ -21,12 +21,26 @@ is linked or created, every attempt goes to the review queue.
 import numpy as np
 from django.conf import settings
 from django.db import transaction
+from redis.exceptions import RedisError
 
+from core.runner import execute
 from detections.models import Detection, Location
 from reid import constraints
 from reid.constraints import DIFFERENT, SAME, Pairs
+from reid.ground_truth import file_truth
 from reid.matching import SEX_CODE, UNKNOWN
-from reid.models import Deer, ProfileAudit, ReidCalibration, RejectedCandidate, ReviewAction, ReviewItem
+from reid.models import (
+    Deer,
+    ProfileAudit,
+    ReidCalibration,
+    ReidRun,
+    RejectedCandidate,
+    ReviewAction,
+    ReviewItem,
+)
+from reid.queueing import create_queued_run, enqueue_run
+from reid.replay import ReplaySet, replay_once
+from reid.selectors import matchable_detections, nominal_thresholds
 
 BINS = np.linspace(-1.0, 1.0, 201)
 CENTRES = (BINS[:-1] + BINS[1:]) / 2
@@ -227,11 +241,8 @@ def operating_point(curve):
 
 def fit(model, data=None, labels=None, save=True):
     """Fit (and store) the ReidCalibration of embedding model `model`; returns it."""
-    from reid.analysis import file_truth
-    from reid.replay import ReplaySet, replay_once
-
     if data is None:
-        truth = file_truth() if settings.GROUND_TRUTH_PATH and _truth_exists() else {}
+        truth = (file_truth() if settings.GROUND_TRUTH_PATH else None) or {}
         data = ReplaySet(truth)
         labels = data.label if truth else None
     md = ModelData(data, model)
@@ -262,12 +273,6 @@ def fit(model, data=None, labels=None, save=True):
     if save:
         calibration.save()
     return calibration
-
-
-def _truth_exists():
-    from pathlib import Path
-
-    return Path(settings.GROUND_TRUTH_PATH).is_file()
 
 
 def _decisions():
@@ -315,23 +320,6 @@ def deer_count(model):
     return Deer.objects.filter(embedding_model=model).count()
 
 
-FALLBACK = (0.70, 0.55)  # score thresholds shown or logged when nothing else says (no override, no calibration)
-
-
-def nominal_thresholds():
-    """(link, review) score thresholds to show or log where one pair is needed for all models: the
-    explicit override, else the most recent calibration's, else FALLBACK."""
-    if settings.REID_THRESHOLD is not None:
-        review = settings.REID_REVIEW_THRESHOLD
-        return settings.REID_THRESHOLD, min(
-            settings.REID_THRESHOLD if review is None else review, settings.REID_THRESHOLD
-        )
-    latest = ReidCalibration.objects.filter(enough_evidence=True).order_by("-fitted_at").first()
-    if latest is not None:
-        return latest.link_threshold, latest.review_threshold
-    return FALLBACK
-
-
 def maps(models):
     """{embedding model: ReidCalibration with evidence enough} for `models`."""
     return {
@@ -354,8 +342,6 @@ def uncertainty(maps_, model, score):
 
 def refit_run(run):
     """Carry out a queued calibrate ReidRun: refit the models named in its params (all by default)."""
-    from core.runner import execute
-    from reid.services import matchable_detections
 
     def work(r):
         names = r.params.get("models") or models_of(matchable_detections(unassigned=False))
@@ -373,12 +359,6 @@ def refit_run(run):
 def refit_if_needed(models):
     """Queue one calibrate run for the models among `models` whose evidence grew enough since
     their fit (needs_refit); returns the run or None. With Redis down nothing is queued."""
-    from redis.exceptions import RedisError
-
-    from reid.models import ReidRun
-    from reid.queueing import create_queued_run, enqueue_run
-    from reid.services import matchable_detections
-
     stale = []
     decisions = _decisions()
     for found in ReidCalibration.objects.filter(embedding_model__in=list(models)):

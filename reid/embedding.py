@@ -19,7 +19,10 @@ from PIL import ImageOps
 from core.runner import execute
 from core.vectors import VectorError, l2_normalise
 from detections.models import Detection
+from reid.live import mark_and_queue
+from reid.models import ReidRun
 from reid.runs import ReidError, save_progress
+from reid.selectors import needing_embeddings
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -127,11 +130,6 @@ def crop(picture, bbox, margin):
     return picture.crop((left, top, right, bottom))
 
 
-def needing_embeddings():
-    """Deer sightings that have no embedding yet."""
-    return Detection.objects.deer_sightings().filter(embedding=None)
-
-
 def _crops(detections, margin):
     """(detection, crop) for each detection whose image file can be read; the others as errors."""
     by_image, errors = {}, []
@@ -186,9 +184,6 @@ def embed_missing(model, progress=None, batch_size=None):
 
 def execute_embed_run(run_id):
     """The background job after imports: embed what lacks an embedding, then queue live matching."""
-    from reid.live import mark_and_queue
-    from reid.models import ReidRun
-
     run = ReidRun.objects.get(pk=run_id)
 
     def work(run):

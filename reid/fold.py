@@ -21,7 +21,10 @@ import numpy as np
 from django.db import transaction
 from django.db.models import Count, Max, Min
 
+from detections.models import Detection
+from reid import calibration
 from reid.matching import SEX_CODE, UNKNOWN
+from reid.models import Deer, MatchLock, RejectedCandidate, ReviewItem
 
 FOLD_BELOW = 3  # a profile with fewer sightings is a fragment
 FOLD_SETTLED_DAYS = 7  # ... once the model's data go on this long after its last sighting
@@ -89,13 +92,8 @@ def fold_model(model, run=None, settled_days=FOLD_SETTLED_DAYS):
     latest sighting. A fragment left of a profile a reviewer accepted sightings into (a reset unlinked
     the rest) moves to its nearest profile without a new question (its detections keep their decided
     review items)."""
-    from detections.models import Detection
-    from reid import calibration
-    from reid.models import Deer, RejectedCandidate, ReviewItem
-    from reid.services import lock_matching
-
     with transaction.atomic():
-        lock_matching()
+        MatchLock.take()
         latest = Detection.objects.filter(embedding_model=model, deer__isnull=False).aggregate(t=Max("taken_at"))["t"]
         if latest is None:
             return 0
@@ -187,9 +185,6 @@ def _remnants(model, sightings):
     """Profiles of `model` whose every sighting is one a reviewer accepted into it: what is left of a
     profile after `reid_match --reset` unlinked everything unconfirmed. Their centroid is made of
     the once-folded, noisy sightings alone, so they are fragments whatever their size."""
-    from detections.models import Detection
-    from reid.models import ReviewItem
-
     accepted = set()
     for members, detection_id in ReviewItem.objects.filter(status=ReviewItem.Status.ACCEPTED).values_list(
         "member_ids", "detection_id"
@@ -206,9 +201,6 @@ def _remnants(model, sightings):
 def update_counts(deer_ids):
     """sighting_count, first_seen and last_seen of the given profiles from their valid detections, in
     one aggregate; the centroid is left alone (provisional members do not move it)."""
-    from detections.models import Detection
-    from reid.models import Deer
-
     if not deer_ids:
         return
     stats = {
@@ -227,8 +219,6 @@ def update_counts(deer_ids):
 
 def held_ids(deer):
     """The detections `deer` holds provisionally (members of pending review items it holds), as strings."""
-    from reid.models import ReviewItem
-
     held = set()
     for members, detection_id in ReviewItem.objects.filter(
         provisional_deer=deer, status=ReviewItem.Status.PENDING

@@ -23,14 +23,14 @@ from core.jobs import JobStatus
 from detections.models import Detection
 from reid.models import ReidRun
 from reid.queueing import JOB_TIMEOUT
+from reid.selectors import matchable_detections, needing_embeddings, nominal_thresholds
+from reid.services import run_matching
 
 logger = logging.getLogger(__name__)
 
 
 def mark_pending(detection_ids):
     """Flag the matchable, unassigned detections among `detection_ids`; returns how many."""
-    from reid.services import matchable_detections
-
     return matchable_detections().filter(id__in=list(detection_ids)).update(reid_pending=True)
 
 
@@ -47,8 +47,6 @@ def queue_waiting_run(kind, func):
     ``manage.py reid_match``) and the ingest is not disturbed."""
     if ReidRun.objects.filter(kind=kind, status=JobStatus.QUEUED, stage=ReidRun.WAITING).exists():
         return None
-    from reid.calibration import nominal_thresholds
-
     threshold, review = nominal_thresholds()  # shown until the run decides (in probability unless overridden)
     params = {"detection_ids": "pending"}
     if settings.REID_THRESHOLD is None:
@@ -80,8 +78,6 @@ def mark_and_queue(detection_ids):
     """Receiver of detections_created (after the ingest's commit). With REID_EMBEDDING_MODEL set,
     deer sightings that came without an embedding queue an embedding run first (reid.embedding),
     which hands what it embedded back here."""
-    from reid.embedding import needing_embeddings
-
     if settings.REID_EMBEDDING_MODEL and needing_embeddings().filter(id__in=list(detection_ids)).exists():
         queue_waiting_run(ReidRun.Kind.EMBED, "reid.jobs.execute_embed_run")
     if mark_pending(detection_ids):
@@ -102,8 +98,6 @@ class PendingIds:
 
 def execute_live_run(run_id):
     """Match every detection pending when the run starts, then clear their flag (only on success)."""
-    from reid.services import run_matching
-
     run = ReidRun.objects.get(pk=run_id)
     wait = (run.created_at - timezone.now()).total_seconds() + settings.REID_LIVE_DEBOUNCE_SECONDS
     if wait > 0:

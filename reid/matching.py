@@ -15,16 +15,13 @@ import numpy as np
 from core.vectors import VectorError, l2_normalise
 from core.vocabulary import SEXES
 from reid import decision_loop
+from reid.runs import EmbeddingError
 
 SEX_CODE = {name: code for code, name in enumerate(SEXES)}
 UNKNOWN = SEX_CODE["unknown"]
 
 LINK, REVIEW, CREATE, UNMATCHED = "link", "review", "create", "unmatched"
 SUB_BATCH = 256  # attempts decided per pair of matrix products (the Gram matrix grows with its square)
-
-
-class EmbeddingError(ValueError):
-    """An embedding that cannot be compared: missing, wrong dimension, all zeros or not finite."""
 
 
 def normalise_rows(matrix):

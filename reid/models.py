@@ -8,6 +8,7 @@ from django.db import models
 from core.data_version import Derived
 from core.jobs import BackgroundJob, JobStatus
 from core.vocabulary import SEXES
+from reid.runs import EmbeddingError, ReidError
 
 
 class Deer(models.Model):
@@ -99,9 +100,6 @@ class ReidRun(BackgroundJob):
         return f"{self.kind} run {self.created_at:%Y-%m-%d %H:%M} ({self.status})"
 
     def is_expected_error(self, exc):
-        from reid.matching import EmbeddingError
-        from reid.runs import ReidError
-
         return isinstance(exc, ReidError | EmbeddingError)
 
     def readable_error(self, exc):
@@ -146,6 +144,11 @@ class MatchLock(Derived, models.Model):
 
     def __str__(self):
         return self.key
+
+    @classmethod
+    def take(cls):
+        """Take the matching lock for the current transaction."""
+        cls.objects.select_for_update().get_or_create(key="matching")
 
 
 class ReviewItem(models.Model):

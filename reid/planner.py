@@ -23,6 +23,8 @@ import numpy as np
 from reid import matching
 from reid.bursts import group_bursts
 
+CHUNK = 2000  # detections planned at once, by the live service and the replay alike
+
 
 class Rules(NamedTuple):
     threshold: float

@@ -1,10 +1,13 @@
 """Deer profile statistics, recomputed from the detections linked to the profile."""
 
 import numpy as np
+from django.db import transaction
 from django.db.models import Count, Max, Min
 
 from core.vectors import l2_normalise
 from detections.models import Detection
+from reid.fold import held_ids
+from reid.models import Deer, ProfileAudit, RejectedCandidate
 
 
 def deer_recompute(deer, save=True):
@@ -16,8 +19,6 @@ def deer_recompute(deer, save=True):
     deer.sighting_count = stats["n"]
     deer.first_seen = stats["first"]
     deer.last_seen = stats["last"]
-    from reid.fold import held_ids
-
     held = held_ids(deer)  # detections it holds provisionally do not move its centroid
     with_embedding = (
         members.exclude(embedding=None).exclude(id__in=list(held)) if held else members.exclude(embedding=None)
@@ -51,8 +52,6 @@ DEER_FIELDS = ("name", "sex", "status", "species", "notes", "embedding_model")
 def sex_conflict(profiles):
     """(conflict, warning): a conflict (two adult sexes) needs force; a fawn merged with a doe or a
     buck is a fawn that grew up, allowed with a warning."""
-    from reid.models import Deer
-
     sexes = {d.sex for d in profiles} - {Deer.Sex.UNKNOWN}
     if len(sexes) <= 1:
         return None, None
@@ -67,7 +66,6 @@ def sex_conflict(profiles):
 
 
 def merged_sex(profiles):
-    from reid.models import Deer
 
     sexes = {d.sex for d in profiles} - {Deer.Sex.UNKNOWN}
     adults = sexes & ADULT_SEXES
@@ -80,10 +78,6 @@ def deer_merge(target, sources, user=None, force=False):
     """Move every detection of `sources` to `target`, delete the sources and recompute the target.
     Profiles of two different adult sexes are only merged with force=True; a fawn merges into a doe
     or a buck (it grew up). The merge is recorded as a ProfileAudit that undo_change reverses."""
-    from django.db import transaction
-
-    from reid.models import Deer, ProfileAudit
-
     sources = [s for s in sources if s.pk != target.pk]
     if not sources:
         raise ProfileError("Name at least one other deer to merge into this one.")
@@ -132,10 +126,6 @@ def deer_merge(target, sources, user=None, force=False):
 def deer_split(deer, detection_ids, user=None, name="", sex=None):
     """Move the given detections of `deer` to a new profile; both are recomputed. The moved
     detections are remembered as "not this deer" so that matching never puts them back."""
-    from django.db import transaction
-
-    from reid.models import Deer, ProfileAudit, RejectedCandidate
-
     wanted = {str(pk) for pk in detection_ids}
     if not wanted:
         raise ProfileError("Name the detections to split off (detection_ids).")

@@ -2,7 +2,7 @@
 
 What would `reid_match --reset --threshold T` produce? The replay answers it without touching the
 database: it takes the detections a reset run would match (`replay_detections`, the services'
-selection without "unassigned"), in the same order and chunks of `reid.services.CHUNK`, and plans
+selection without "unassigned"), in the same order and chunks of `reid.planner.CHUNK`, and plans
 each chunk with the live service's own planner (reid.planner): the chunk's burst tracks together
 with the detections already linked in earlier chunks (a track touching one joins its deer without
 scoring), every other track a matching attempt decided by the real engine (the run's review band,
@@ -31,8 +31,7 @@ from django.conf import settings
 
 from detections.models import Detection
 from reid import matching, planner
-from reid.calibration import nominal_thresholds
-from reid.services import CHUNK, burst_rows, matchable_detections
+from reid.selectors import burst_rows, matchable_detections, nominal_thresholds
 
 MAX_DETECTIONS = 20_000
 SAMPLE_SEED = 0
@@ -58,7 +57,10 @@ class ReplaySet:
         code = {name: i for i, name in enumerate(names)}
         self.label = np.array([code.get(labels.get(r.id), -1) for r in self.rows], dtype=np.int64)
         self.individuals = len(names)
-        self.chunks = [range(start, min(start + CHUNK, len(self.rows))) for start in range(0, len(self.rows), CHUNK)]
+        self.chunks = [
+            range(start, min(start + planner.CHUNK, len(self.rows)))
+            for start in range(0, len(self.rows), planner.CHUNK)
+        ]
         self.position = {r.id: i for i, r in enumerate(self.rows)}
         self._tracks, self._places = {}, {}
 

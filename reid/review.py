@@ -9,9 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from detections.models import Detection
-from reid.models import Deer, RejectedCandidate, ReviewAction, ReviewItem
+from reid.models import Deer, MatchLock, RejectedCandidate, ReviewAction, ReviewItem
 from reid.profiles import deer_recompute
-from reid.services import lock_matching
 
 
 class ReviewError(ValueError):
@@ -71,7 +70,7 @@ def _decide(item, status, user):
 
 def accept(item, deer, user):
     with transaction.atomic():
-        lock_matching()
+        MatchLock.take()
         item = ReviewItem.objects.select_for_update().get(pk=item.pk)
         _require_pending(item)
         if RejectedCandidate.objects.filter(detection_id=item.detection_id, deer=deer).exists():
@@ -116,7 +115,7 @@ def reject(item, deer, user):
 
 def new_individual(item, user, name="", sex=None):
     with transaction.atomic():
-        lock_matching()
+        MatchLock.take()
         item = ReviewItem.objects.select_for_update().select_related("detection").get(pk=item.pk)
         _require_pending(item)
         detection = item.detection
@@ -162,7 +161,7 @@ def skip(item, user):
 def undo(item, user):
     """Undo the latest decision on `item` that is not undone yet."""
     with transaction.atomic():
-        lock_matching()
+        MatchLock.take()
         item = ReviewItem.objects.select_for_update().get(pk=item.pk)
         action = item.actions.filter(undone_at=None).order_by("-created_at", "-id").first()
         if action is None:

@@ -1,9 +1,13 @@
-"""What re-ID runs add to the one job runner (core.runner.execute carries them out): their error
+"""What re-ID runs add to the one job runner (core.runner.execute carries them out): their errors
 and their progress counts."""
 
 
 class ReidError(Exception):
     """A re-identification request that cannot be carried out; the message says why."""
+
+
+class EmbeddingError(ValueError):
+    """An embedding that cannot be compared: missing, wrong dimension, all zeros or not finite."""
 
 
 def save_progress(run, **counts):

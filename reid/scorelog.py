@@ -4,7 +4,7 @@
 from django.db import connection
 from django.utils import timezone
 
-from reid.models import SimilarityScore
+from reid.models import ReidAttempt, SimilarityScore
 
 _COLUMNS = (
     "run_id",
@@ -55,8 +55,6 @@ _ATTEMPT_COLUMNS = (
 def write_attempts(rows):
     """rows: (run_id, detection_id, classification, best, second, best_deer_id, own_deer_id), ids
     converted by db_uuid (None allowed for the scores and deer)."""
-    from reid.models import ReidAttempt
-
     if not rows:
         return 0
     table = connection.ops.quote_name(ReidAttempt._meta.db_table)

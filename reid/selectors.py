@@ -1,13 +1,70 @@
-"""Reads for the deer and review APIs, aggregated in the database."""
+"""Reads for matching (the detections a run matches, as burst rows; the thresholds to show) and for
+the deer and review APIs, aggregated in the database."""
 
+import numpy as np
+from django.conf import settings
 from django.db.models import Count, Max, Min
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 
 from core.timeutil import as_local_date, local_zone
 from detections.models import Detection
-from reid.models import Deer, RejectedCandidate, ReviewItem
+from reid import constraints
+from reid.bursts import BurstRow
+from reid.models import Deer, ReidCalibration, RejectedCandidate, ReviewItem
 
 TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+
+BURST_ROW_FIELDS = (
+    "id",
+    "location_id",
+    "effective_classification",
+    "taken_at",
+    "image_id",
+    "bbox_x",
+    "bbox_y",
+    "bbox_width",
+    "bbox_height",
+    "confidence",
+)
+
+
+def matchable_detections(unassigned=True):
+    """Deer detections with an embedding (Detection.objects.matchable) that no reviewer marked
+    unidentifiable: the unassigned ones, or with unassigned=False every one (what a reset run matches)."""
+    found = Detection.objects.matchable().exclude(reid_review__status=ReviewItem.Status.UNIDENTIFIABLE)
+    return found.filter(deer__isnull=True) if unassigned else found
+
+
+def burst_rows(queryset):
+    """The detections of `queryset` as BurstRows with their embeddings (none assigned)."""
+    rows = []
+    for values in queryset.values_list(*BURST_ROW_FIELDS, "embedding", "embedding_model"):
+        pk, loc, cls, taken, image, x, y, w, h, conf, blob, model_name = values
+        embedding = np.frombuffer(bytes(blob), dtype=np.float32) if blob is not None else None
+        rows.append(BurstRow(pk, loc, cls, taken, image, (x, y, w, h), conf, model=model_name, embedding=embedding))
+    return rows
+
+
+def needing_embeddings():
+    """Deer sightings that have no embedding yet."""
+    return Detection.objects.deer_sightings().filter(embedding=None)
+
+
+FALLBACK = (0.70, 0.55)  # score thresholds shown or logged when nothing else says (no override, no calibration)
+
+
+def nominal_thresholds():
+    """(link, review) score thresholds to show or log where one pair is needed for all models: the
+    explicit override, else the most recent calibration's, else FALLBACK."""
+    if settings.REID_THRESHOLD is not None:
+        review = settings.REID_REVIEW_THRESHOLD
+        return settings.REID_THRESHOLD, min(
+            settings.REID_THRESHOLD if review is None else review, settings.REID_THRESHOLD
+        )
+    latest = ReidCalibration.objects.filter(enough_evidence=True).order_by("-fitted_at").first()
+    if latest is not None:
+        return latest.link_threshold, latest.review_threshold
+    return FALLBACK
 
 
 def deer_list():
@@ -113,11 +170,6 @@ def fill_empty_periods(timeline, group_by, limit=800):
 def travel_note(detection, deer):
     """'seen 14 km away 20 min earlier' when the deer's sighting nearest in time at another location
     is farther than REID_MAX_SPEED_KMH allows in the time between (reid.constraints), else ''."""
-    from django.conf import settings
-
-    from reid.constraints import haversine_km
-    from reid.constraints import travel_note as note
-
     here = detection.location
     if here.latitude is None or here.longitude is None:
         return ""
@@ -131,8 +183,8 @@ def travel_note(detection, deer):
         if found is None or found[2] is None:
             continue
         taken, lat, lon = found
-        km = float(haversine_km(here.latitude, here.longitude, lat, lon))
+        km = float(constraints.haversine_km(here.latitude, here.longitude, lat, lon))
         seconds = (detection.taken_at - taken).total_seconds()
         if km > settings.REID_MAX_SPEED_KMH * abs(seconds) / 3600.0:
-            return note(km, seconds)
+            return constraints.travel_note(km, seconds)
     return ""

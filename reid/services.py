@@ -21,37 +21,14 @@ from core.runner import execute
 from detections.models import Detection
 from reid import calibration, matching, planner
 from reid.bursts import BurstRow
+from reid.fold import fold_model
 from reid.models import Deer, MatchLock, ReidRun, RejectedCandidate, ReviewItem
 from reid.profiles import deer_recompute
 from reid.runs import ReidError, save_progress
 from reid.scorelog import db_uuid, write_attempts, write_scores
+from reid.selectors import BURST_ROW_FIELDS, burst_rows, matchable_detections
 
-CHUNK = 2000
 MAX_ERRORS_SHOWN = 20
-_ROW_FIELDS = (
-    "id",
-    "location_id",
-    "effective_classification",
-    "taken_at",
-    "image_id",
-    "bbox_x",
-    "bbox_y",
-    "bbox_width",
-    "bbox_height",
-    "confidence",
-)
-
-
-def matchable_detections(unassigned=True):
-    """Deer detections with an embedding (Detection.objects.matchable) that no reviewer marked
-    unidentifiable: the unassigned ones, or with unassigned=False every one (what a reset run matches)."""
-    found = Detection.objects.matchable().exclude(reid_review__status=ReviewItem.Status.UNIDENTIFIABLE)
-    return found.filter(deer__isnull=True) if unassigned else found
-
-
-def lock_matching():
-    """Take the matching lock for the current transaction."""
-    MatchLock.objects.select_for_update().get_or_create(key="matching")
 
 
 def run_matching(
@@ -137,28 +114,26 @@ def _match_all(run, detection_ids, auto_create):
     totals = defaultdict(int)
     run.total_count = len(ids)
     state = {} if run.dry_run else None  # a dry run keeps its in-memory profiles across chunks
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    for start in range(0, len(ids), planner.CHUNK):
+        chunk = ids[start : start + planner.CHUNK]
         if run.dry_run:
             counts = _match_chunk(run, chunk, auto_create, state, errors)
         else:
             with transaction.atomic():
-                lock_matching()
+                MatchLock.take()
                 counts = _match_chunk(run, chunk, auto_create, None, errors)
         for name, value in counts.items():
             totals[name] += value
         run.params = {**run.params, **totals, "errors": len(errors)}
         save_progress(
             run,
-            processed_count=min(start + CHUNK, len(ids)),
+            processed_count=min(start + planner.CHUNK, len(ids)),
             linked_count=totals["linked"],
             review_count=totals["review"],
             created_count=totals["created"],
         )
     calibrated = run.params.get("calibrated") or {}
     if not run.dry_run and any(len(rules) > 3 and rules[3] for rules in calibrated.values()):
-        from reid.fold import fold_model
-
         totals["folded"] = sum(fold_model(model, run) for model, rules in calibrated.items() if rules[3:4] == [True])
         run.review_count = (run.review_count or 0) + totals["folded"]
     if errors:
@@ -186,16 +161,6 @@ def load_index(model_name, dim_hint):
     return matching.ProfileIndex(dim, keys, sexes, centroids, counts)
 
 
-def burst_rows(queryset):
-    """The detections of `queryset` as BurstRows with their embeddings (none assigned)."""
-    rows = []
-    for values in queryset.values_list(*_ROW_FIELDS, "embedding", "embedding_model"):
-        pk, loc, cls, taken, image, x, y, w, h, conf, blob, model_name = values
-        embedding = np.frombuffer(bytes(blob), dtype=np.float32) if blob is not None else None
-        rows.append(BurstRow(pk, loc, cls, taken, image, (x, y, w, h), conf, model=model_name, embedding=embedding))
-    return rows
-
-
 def _load_neighbours(rows):
     """Already assigned detections that may share a burst with `rows`."""
     if not rows:
@@ -211,7 +176,7 @@ def _load_neighbours(rows):
             deer__isnull=False,
             effective_classification__in={r.cls for r in rows},
         )
-        .values_list(*_ROW_FIELDS, "deer_id")
+        .values_list(*BURST_ROW_FIELDS, "deer_id")
     )
     out = []
     for pk, loc, cls, taken, image, x, y, w, h, conf, deer_id in found:
@@ -364,7 +329,7 @@ def reset_automatic_matches():
     profiles left empty that nobody named or annotated, and clear pending review items.
     Returns (unlinked, deleted profiles)."""
     with transaction.atomic():
-        lock_matching()
+        MatchLock.take()
         confirmed = set()
         decided = ReviewItem.objects.filter(status__in=[ReviewItem.Status.ACCEPTED, ReviewItem.Status.NEW_INDIVIDUAL])
         for members, detection_id in decided.values_list("member_ids", "detection_id"):

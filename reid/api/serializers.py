@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from core.serializers import BoundedIntegerField, StrictModelSerializer, StrictSerializer, StrictUUIDField
 from reid.models import Deer, ReidRun, ReviewItem
+from reid.selectors import nominal_thresholds, offered_candidates
 
 
 def crop_url(detection_id):
@@ -163,8 +164,6 @@ class ReprocessSerializer(StrictSerializer):
         if attrs.get("review_threshold") is not None and attrs["review_threshold"] > attrs["threshold"]:
             raise serializers.ValidationError({"review_threshold": ["review_threshold must not be above threshold."]})
         if attrs.get("review_threshold") is None:
-            from reid.calibration import nominal_thresholds
-
             attrs["review_threshold"] = min(nominal_thresholds()[1], attrs["threshold"])
         return attrs
 
@@ -231,8 +230,6 @@ class ReviewItemSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(CandidateSerializer(many=True))
     def get_candidates(self, item):
-        from reid.selectors import offered_candidates
-
         return CandidateSerializer(offered_candidates(item), many=True).data
 
 

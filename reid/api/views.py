@@ -261,14 +261,12 @@ class BackfillView(APIView):
         summary="Re-score assigned detections against all profiles and log the scores",
     )
     def post(self, request):
-        from reid.calibration import nominal_thresholds
-
         body = s.BackfillSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         limit = body.validated_data["limit"]
         run = create_queued_run(
             ReidRun.Kind.BACKFILL,
-            nominal_thresholds()[0],
+            selectors.nominal_thresholds()[0],
             requested_by=request.user,
             params={"limit": limit} if limit else {},
         )

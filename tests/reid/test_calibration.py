@@ -241,7 +241,7 @@ def test_the_hard_demo_flavour_has_another_score_scale(settings, tmp_path):
     from demo.ground_truth import HARD_MODEL
     from demo.ranch import generate_ranch
     from detections.models import Detection
-    from reid.analysis import file_truth
+    from reid.ground_truth import file_truth
 
     settings.IMAGE_ROOT = tmp_path / "images"
     settings.GROUND_TRUTH_PATH = tmp_path / "truth.csv"

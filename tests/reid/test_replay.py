@@ -6,8 +6,9 @@ import pytest
 from django.core.management import call_command
 
 from detections.models import Detection
-from reid.analysis import analyse, file_truth
+from reid.analysis import analyse
 from reid.backfill import run_backfill
+from reid.ground_truth import file_truth
 from reid.models import Deer, SimilarityScore
 from reid.replay import (
     ReplaySet,
@@ -18,7 +19,7 @@ from reid.replay import (
     replay_once,
     score_replay,
 )
-from reid.services import matchable_detections
+from reid.selectors import matchable_detections
 from tests import factories
 from tests.reid.helpers import basis, brute_force, by_hand, hours, sighting, write_truth
 

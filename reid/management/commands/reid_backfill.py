@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from reid.backfill import run_backfill
 from reid.models import ReidRun
 from reid.queueing import create_queued_run, enqueue_run
+from reid.selectors import nominal_thresholds
 
 
 class Command(BaseCommand):
@@ -20,8 +21,6 @@ class Command(BaseCommand):
         if options["limit"] is not None and options["limit"] < 1:
             raise CommandError("--limit must be positive.")
         if options["queue"]:
-            from reid.calibration import nominal_thresholds
-
             run = create_queued_run(
                 ReidRun.Kind.BACKFILL,
                 nominal_thresholds()[0],

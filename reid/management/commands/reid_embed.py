@@ -1,7 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from reid.embedding import EmbeddingModelError, embed_missing, load_model, needing_embeddings
+from reid.embedding import EmbeddingModelError, embed_missing, load_model
 from reid.live import mark_and_queue
+from reid.selectors import needing_embeddings
+from reid.services import run_matching
 
 
 class Command(BaseCommand):
@@ -31,8 +33,6 @@ class Command(BaseCommand):
         if not stored:
             return
         if options["match"]:
-            from reid.services import run_matching
-
             run = run_matching(detection_ids=stored, kind="live")
             self.stdout.write(
                 f"Matched: {run.linked_count} linked, {run.created_count} new profiles, {run.review_count} to review "
