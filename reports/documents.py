@@ -5,7 +5,7 @@ from datetime import date
 
 from reports import selectors
 from reports.activity import build_activity_report
-from reports.api.serializers import overlap_groups
+from reports.api.serializers import overlap_for_report, overlap_groups
 from reports.census import build_census_report
 from reports.comparison import build_comparison_report
 from reports.data_status import data_status
@@ -24,7 +24,8 @@ def _as_date(value):
 def report_for_params(params, overlap=None):
     """Build the report for the validated request `params` (see reports.pdf.render_report_pdf).
     `overlap`: the activity-overlap request (validated OverlapQuerySerializer data) of an activity
-    report; buck against doe over the report's dates in clock time when None."""
+    report; when None, the groups of params["overlap"] (a PDF request's, see overlap_for_report), else
+    buck against doe over the report's dates in clock time."""
     location_ids = params.get("location_ids") or []
     classifications = params.get("classifications") or []
     start, end = _as_date(params["start_date"]), _as_date(params["end_date"])
@@ -35,6 +36,8 @@ def report_for_params(params, overlap=None):
     if params.get("report_type") == "census":
         return build_census_report(start, end, location_ids, title=params.get("title"))
     group_by = params.get("group_by") or "month"
+    if overlap is None and params.get("overlap"):
+        overlap = overlap_for_report(params["overlap"], start, end, location_ids)
     overlap = overlap or {"start_date": start, "end_date": end, "a": OVERLAP_CLASSES[:1], "b": OVERLAP_CLASSES[1:]}
     group_a, group_b = overlap_groups(overlap)
     aggregates = event_rows = None
