@@ -6,6 +6,7 @@ from datetime import date
 from reports import selectors
 from reports.activity import build_activity_report
 from reports.api.serializers import overlap_for_report, overlap_groups
+from reports.cache import cached_report
 from reports.census import build_census_report
 from reports.comparison import build_comparison_report
 from reports.data_status import data_status
@@ -78,6 +79,15 @@ def report_with_status(params, overlap=None):
     """(report, data-status chapter) of report_for_params(params, overlap)."""
     report = report_for_params(params, overlap)
     return report, report_data_status(report)
+
+
+def cached_report_with_status(params):
+    """report_with_status(params) through the report cache (reports.cache: keyed by the request and the
+    data version): a PDF asked again of unchanged data skips the database; JSON-ready either way."""
+    payload = cached_report(
+        "pdf", params, lambda: dict(zip(("report", "status"), report_with_status(params), strict=True))
+    )
+    return payload["report"], payload["status"]
 
 
 def report_options(params):
