@@ -1,7 +1,10 @@
 """One entry point from a validated report request (the PDF request fields) to the report
 document, and the template context shared by the PDF and the staff preview."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+
+from django.db import connection, connections
 
 from reports import selectors
 from reports.activity import build_activity_report
@@ -75,10 +78,37 @@ def report_data_status(report):
     )
 
 
+def _status_alongside(params):
+    """The data-status chapter of an activity or census report `params` computed in a thread with its own
+    PostgreSQL connection, while the caller builds the report (PostgreSQL runs both statements at
+    once); a Future, or None where it cannot be: another database, or a connection inside a
+    transaction (its uncommitted rows would be invisible to the thread's connection, as in tests)."""
+    if params.get("report_type") not in ("seasonal_activity", "census"):
+        return None  # a comparison's dates are its periods', known once it is built
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return None
+    start, end = _as_date(params["start_date"]), _as_date(params["end_date"])
+    location_ids = [str(i) for i in params.get("location_ids") or []] or None
+
+    def status():
+        try:
+            return data_status(start, end, location_ids)
+        finally:
+            connections.close_all()  # this thread's connection
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="data-status")
+    try:
+        return pool.submit(status)
+    finally:
+        pool.shutdown(wait=False)
+
+
 def report_with_status(params, overlap=None):
-    """(report, data-status chapter) of report_for_params(params, overlap)."""
+    """(report, data-status chapter) of report_for_params(params, overlap); on PostgreSQL outside a
+    transaction the chapter's query runs alongside the report's (_status_alongside)."""
+    pending = _status_alongside(params)
     report = report_for_params(params, overlap)
-    return report, report_data_status(report)
+    return report, pending.result() if pending is not None else report_data_status(report)
 
 
 def cached_report_with_status(params):
