@@ -3,6 +3,7 @@ aggregate query each: event starts by minute of day (activity overlap) and event
 detections per deer (the Jacobson census bootstrap).
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -12,6 +13,7 @@ from django.db.models import DateTimeField, ExpressionWrapper, F
 from django.db.models.functions import ExtractHour, ExtractMinute, TruncDate
 
 from core.timeutil import as_local_date, local_zone
+from detections.models import Location
 from reports import selectors
 from reports.selectors import _period_sql_on_alias, _uuid, expression_sql_on_alias, previous_same_series
 
@@ -123,12 +125,51 @@ class ActivityAggregates:
 
 
 def activity_aggregates(qs, group_by, minute_classes=(), minutes=None):
-    """ActivityAggregates of the selected detections. On PostgreSQL one statement (activity_one_pass);
+    """ActivityAggregates of the selected detections. On PostgreSQL one statement (activity_one_pass),
+    outside a transaction split in two halves of the locations run at once (_one_pass_in_halves);
     elsewhere three aggregate queries (detections per period, class and location; per hour and class;
     independent events, with the event minutes of `minute_classes` from the same pass of the window)."""
-    if connections[qs.db].vendor == "postgresql":
-        return activity_one_pass(qs, group_by, minute_classes, minutes)
-    return activity_aggregates_separately(qs, group_by, minute_classes, minutes)
+    connection = connections[qs.db]
+    if connection.vendor != "postgresql":
+        return activity_aggregates_separately(qs, group_by, minute_classes, minutes)
+    if not connection.in_atomic_block:
+        ids = sorted(Location.objects.using(qs.db).values_list("id", flat=True))
+        if len(ids) > 1:
+            return _one_pass_in_halves(qs, (ids[0::2], ids[1::2]), group_by, minute_classes, minutes)
+    return activity_one_pass(qs, group_by, minute_classes, minutes)
+
+
+def _one_pass_in_halves(qs, halves, group_by, minute_classes, minutes):
+    """activity_one_pass of the detections of each half of the locations, the second in a thread with its
+    own connection, so PostgreSQL runs the two statements at once (the window function does not run in
+    parallel workers); merged, the figures are those of one pass: events never span locations (the window
+    is partitioned by location and class). Only outside a transaction: the thread's connection would
+    not see uncommitted rows."""
+
+    def second():
+        try:
+            return activity_one_pass(qs.filter(location_id__in=halves[1]), group_by, minute_classes, minutes)
+        finally:
+            connections.close_all()  # this thread's connection
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="activity-half")
+    try:
+        pending = pool.submit(second)
+        first = activity_one_pass(qs.filter(location_id__in=halves[0]), group_by, minute_classes, minutes)
+        other = pending.result()
+    finally:
+        pool.shutdown(wait=True)
+    hours, starts = dict(first.hours), {}
+    for key, n in other.hours.items():
+        hours[key] = hours.get(key, 0) + n
+    for name, day, minute, n in first.minute_rows + other.minute_rows:
+        starts[(name, day, minute)] = starts.get((name, day, minute), 0) + n
+    return ActivityAggregates(
+        {**first.detections, **other.detections},
+        {**first.events, **other.events},
+        hours,
+        [(name, day, minute, n) for (name, day, minute), n in starts.items()],
+    )
 
 
 def activity_aggregates_separately(qs, group_by, minute_classes=(), minutes=None):

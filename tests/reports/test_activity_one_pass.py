@@ -47,3 +47,20 @@ def test_activity_aggregates_use_the_one_pass_on_postgresql(ranch, django_assert
 def test_unknown_grouping_is_refused(ranch):
     with pytest.raises(ValueError, match="group_by"):
         event_selectors.activity_one_pass(selectors.counted_detections(ranch.start, ranch.end), "fortnight")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("group_by", ["day", "week"])
+def test_outside_a_transaction_two_halves_of_the_locations_give_the_one_pass(ranch, group_by):
+    qs = selectors.counted_detections(ranch.start, ranch.end)
+    assert not connection.in_atomic_block
+    halves = event_selectors._one_pass_in_halves(
+        qs, ([ranch.hay.pk], [ranch.sanctuary.pk, ranch.nowhere.pk]), group_by, ["buck", "doe"], None
+    )
+    one = event_selectors.activity_one_pass(qs, group_by, ["buck", "doe"])
+    assert (halves.detections, halves.events, halves.hours) == (one.detections, one.events, one.hours)
+    assert sorted(halves.minute_rows) == sorted(one.minute_rows)
+    assert {key[2] for key in halves.detections} == {ranch.hay.pk, ranch.sanctuary.pk, ranch.nowhere.pk}
+    merged = event_selectors.activity_aggregates(qs, group_by, ["buck", "doe"])  # the halves, by location id
+    assert (merged.detections, merged.events, merged.hours) == (one.detections, one.events, one.hours)
+    assert sorted(merged.minute_rows) == sorted(one.minute_rows)
