@@ -1,11 +1,15 @@
 """One entry point from a validated report request (the PDF request fields) to the report
 document, and the template context shared by the PDF and the staff preview."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+
+from django.db import connection, connections
 
 from reports import selectors
 from reports.activity import build_activity_report
-from reports.api.serializers import overlap_groups
+from reports.api.serializers import overlap_for_report, overlap_groups
+from reports.cache import cached_report
 from reports.census import build_census_report
 from reports.comparison import build_comparison_report
 from reports.data_status import data_status
@@ -24,7 +28,8 @@ def _as_date(value):
 def report_for_params(params, overlap=None):
     """Build the report for the validated request `params` (see reports.pdf.render_report_pdf).
     `overlap`: the activity-overlap request (validated OverlapQuerySerializer data) of an activity
-    report; buck against doe over the report's dates in clock time when None."""
+    report; when None, the groups of params["overlap"] (a PDF request's, see overlap_for_report), else
+    buck against doe over the report's dates in clock time."""
     location_ids = params.get("location_ids") or []
     classifications = params.get("classifications") or []
     start, end = _as_date(params["start_date"]), _as_date(params["end_date"])
@@ -35,6 +40,8 @@ def report_for_params(params, overlap=None):
     if params.get("report_type") == "census":
         return build_census_report(start, end, location_ids, title=params.get("title"))
     group_by = params.get("group_by") or "month"
+    if overlap is None and params.get("overlap"):
+        overlap = overlap_for_report(params["overlap"], start, end, location_ids)
     overlap = overlap or {"start_date": start, "end_date": end, "a": OVERLAP_CLASSES[:1], "b": OVERLAP_CLASSES[1:]}
     group_a, group_b = overlap_groups(overlap)
     aggregates = event_rows = None
@@ -71,10 +78,46 @@ def report_data_status(report):
     )
 
 
+def _status_alongside(params):
+    """The data-status chapter of an activity or census report `params` computed in a thread with its own
+    PostgreSQL connection, while the caller builds the report (PostgreSQL runs both statements at
+    once); a Future, or None where it cannot be: another database, or a connection inside a
+    transaction (its uncommitted rows would be invisible to the thread's connection, as in tests)."""
+    if params.get("report_type") not in ("seasonal_activity", "census"):
+        return None  # a comparison's dates are its periods', known once it is built
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return None
+    start, end = _as_date(params["start_date"]), _as_date(params["end_date"])
+    location_ids = [str(i) for i in params.get("location_ids") or []] or None
+
+    def status():
+        try:
+            return data_status(start, end, location_ids)
+        finally:
+            connections.close_all()  # this thread's connection
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="data-status")
+    try:
+        return pool.submit(status)
+    finally:
+        pool.shutdown(wait=False)
+
+
 def report_with_status(params, overlap=None):
-    """(report, data-status chapter) of report_for_params(params, overlap)."""
+    """(report, data-status chapter) of report_for_params(params, overlap); on PostgreSQL outside a
+    transaction the chapter's query runs alongside the report's (_status_alongside)."""
+    pending = _status_alongside(params)
     report = report_for_params(params, overlap)
-    return report, report_data_status(report)
+    return report, pending.result() if pending is not None else report_data_status(report)
+
+
+def cached_report_with_status(params):
+    """report_with_status(params) through the report cache (reports.cache: keyed by the request and the
+    data version): a PDF asked again of unchanged data skips the database; JSON-ready either way."""
+    payload = cached_report(
+        "pdf", params, lambda: dict(zip(("report", "status"), report_with_status(params), strict=True))
+    )
+    return payload["report"], payload["status"]
 
 
 def report_options(params):

@@ -3,6 +3,7 @@ aggregate query each: event starts by minute of day (activity overlap) and event
 detections per deer (the Jacobson census bootstrap).
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -12,6 +13,7 @@ from django.db.models import DateTimeField, ExpressionWrapper, F
 from django.db.models.functions import ExtractHour, ExtractMinute, TruncDate
 
 from core.timeutil import as_local_date, local_zone
+from detections.models import Location
 from reports import selectors
 from reports.selectors import _period_sql_on_alias, _uuid, expression_sql_on_alias, previous_same_series
 
@@ -123,9 +125,56 @@ class ActivityAggregates:
 
 
 def activity_aggregates(qs, group_by, minute_classes=(), minutes=None):
-    """ActivityAggregates of the selected detections: the three aggregate queries (detections per period,
-    class and location; per hour and class; independent events, with the event minutes of
-    `minute_classes` from the same pass of the window)."""
+    """ActivityAggregates of the selected detections. On PostgreSQL one statement (activity_one_pass),
+    outside a transaction split in two halves of the locations run at once (_one_pass_in_halves);
+    elsewhere three aggregate queries (detections per period, class and location; per hour and class;
+    independent events, with the event minutes of `minute_classes` from the same pass of the window)."""
+    connection = connections[qs.db]
+    if connection.vendor != "postgresql":
+        return activity_aggregates_separately(qs, group_by, minute_classes, minutes)
+    if not connection.in_atomic_block:
+        ids = sorted(Location.objects.using(qs.db).values_list("id", flat=True))
+        if len(ids) > 1:
+            return _one_pass_in_halves(qs, (ids[0::2], ids[1::2]), group_by, minute_classes, minutes)
+    return activity_one_pass(qs, group_by, minute_classes, minutes)
+
+
+def _one_pass_in_halves(qs, halves, group_by, minute_classes, minutes):
+    """activity_one_pass of the detections of each half of the locations, the second in a thread with its
+    own connection, so PostgreSQL runs the two statements at once (the window function does not run in
+    parallel workers); merged, the figures are those of one pass: events never span locations (the window
+    is partitioned by location and class). Only outside a transaction: the thread's connection would
+    not see uncommitted rows."""
+
+    def second():
+        try:
+            return activity_one_pass(qs.filter(location_id__in=halves[1]), group_by, minute_classes, minutes)
+        finally:
+            connections.close_all()  # this thread's connection
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="activity-half")
+    try:
+        pending = pool.submit(second)
+        first = activity_one_pass(qs.filter(location_id__in=halves[0]), group_by, minute_classes, minutes)
+        other = pending.result()
+    finally:
+        pool.shutdown(wait=True)
+    hours, starts = dict(first.hours), {}
+    for key, n in other.hours.items():
+        hours[key] = hours.get(key, 0) + n
+    for name, day, minute, n in first.minute_rows + other.minute_rows:
+        starts[(name, day, minute)] = starts.get((name, day, minute), 0) + n
+    return ActivityAggregates(
+        {**first.detections, **other.detections},
+        {**first.events, **other.events},
+        hours,
+        [(name, day, minute, n) for (name, day, minute), n in starts.items()],
+    )
+
+
+def activity_aggregates_separately(qs, group_by, minute_classes=(), minutes=None):
+    """ActivityAggregates from three aggregate queries (any database; the PostgreSQL path before
+    activity_one_pass, kept as the benchmark's baseline)."""
     minute_classes = list(minute_classes)
 
     def events_and_minutes():
@@ -136,3 +185,44 @@ def activity_aggregates(qs, group_by, minute_classes=(), minutes=None):
     events, rows = events_and_minutes()
     detections, by_hour = selectors.detection_counts(qs, group_by), selectors.detections_by_hour(qs)
     return ActivityAggregates(detections, events, by_hour, rows)
+
+
+def activity_one_pass(qs, group_by, minute_classes=(), minutes=None):
+    """ActivityAggregates in one PostgreSQL statement: the independent-events window runs once over the
+    rows (read in order from det_counted_series), each row's local time is computed once, and one
+    HashAggregate with two grouping sets counts detections and event starts per (period, class,
+    location) and per (class, local hour, local minute); hours are sums of the minutes.
+
+    The same figures as selectors.detection_counts, selectors.event_counts, selectors.detections_by_hour
+    and event_minutes (tests/reports/test_activity_one_pass.py), in one scan instead of three. The local
+    time is a column of a subquery so the planner hashes the groups (on expressions of taken_at over
+    the subquery it chose a sort of every row, three times slower).
+    """
+    if group_by not in selectors.TRUNC:
+        raise ValueError(f"group_by must be one of {', '.join(selectors.TRUNC)}")
+    sql, params, connection = _series_sql(qs, minutes)
+    minute_classes = set(minute_classes)
+    combined = (
+        f'SELECT GROUPING("location_id"), DATE_TRUNC(\'{group_by}\', "local") AS "period", '
+        f'"effective_classification", "location_id", DATE_PART(\'hour\', "local") AS "hour", '
+        f'DATE_PART(\'minute\', "local") AS "minute", COUNT(*), COUNT(*) FILTER (WHERE "start") '
+        f'FROM (SELECT "taken_at" AT TIME ZONE %s AS "local", "effective_classification", "location_id", '
+        f'{START} AS "start" FROM ({sql}) "series" OFFSET 0) "local_series" '
+        f'GROUP BY GROUPING SETS (("period", "effective_classification", "location_id"), '
+        f'("effective_classification", "hour", "minute"))'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(combined, (local_zone().key, *params))
+        rows = cursor.fetchall()
+    detections, events, hours, minute_rows = {}, {}, {}, []
+    for per_hour, period, name, location_id, hour, minute, n, starts in rows:
+        if not per_hour:
+            key = (as_local_date(period), name, _uuid(location_id))
+            detections[key] = n
+            if starts:
+                events[key] = starts
+            continue
+        hours[(int(hour), name)] = hours.get((int(hour), name), 0) + n
+        if starts and name in minute_classes:
+            minute_rows.append((name, None, int(hour) * 60 + int(minute), starts))
+    return ActivityAggregates(detections, events, hours, minute_rows)

@@ -13,7 +13,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
 from reports.charts import report_charts
-from reports.documents import report_options, report_with_status, template_context
+from reports.documents import cached_report_with_status, report_options, template_context
 
 
 def static_root():
@@ -44,10 +44,11 @@ def render_report_html(report, options, charts, status=None):
 
 
 def render_report_pdf(params, path, progress=None):
-    """Build the report for `params` and write the PDF to `path` (atomically: temp file + rename)."""
+    """Build the report for `params` (or read it from the report cache) and write the PDF to `path`
+    (atomically: temp file + rename)."""
     path = Path(path)
     _progress(progress, "collecting", 5)
-    report, status = report_with_status(params)
+    report, status = cached_report_with_status(params)
     options = report_options(params)
     _progress(progress, "rendering", 35)
     charts = report_charts(report) if options["include_charts"] else {}

@@ -3,6 +3,7 @@ from django.shortcuts import render
 
 from core.vocabulary import CLASSIFICATIONS
 from detections.models import Location
+from reports.api.serializers import overlap_request
 from reports.charts import report_charts
 from reports.documents import report_options, report_with_status, template_context
 from reports.seasons import season_names
@@ -42,5 +43,8 @@ def report_page(request):
             options = report_options(params)
             charts = report_charts(report) if options["include_charts"] else {}
             context.update(template_context(report, options, charts, status))
-            context["pdf_params"] = params
+            # The PDF request: the same report, with the overlap groups chosen on the form (a query
+            # without the form's overlap fields has the default groups, which the PDF has too).
+            chosen = overlap is not None and "overlap_time_basis" in query
+            context["pdf_params"] = params | ({"overlap": overlap_request(overlap)} if chosen else {})
     return render(request, "reports/page.html", context, status=400 if context.get("error") else 200)

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from exports.camtrap_dp import locations_without_coordinates
 from exports.selectors import detections_for_filter
-from reports.api.serializers import census_window_errors
+from reports.api.serializers import PdfOverlapSerializer, census_window_errors, overlap_request
 from reports.validation import (
     ClassificationListField,
     DateField,
@@ -59,6 +59,8 @@ class PdfExportRequestSerializer(StrictSerializer):
     include_charts = serializers.BooleanField(required=False, default=True)
     include_tables = serializers.BooleanField(required=False, default=True)
     include_insights = serializers.BooleanField(required=False, default=True)
+    # The activity-overlap groups (as chosen on the report page); buck against doe when absent.
+    overlap = PdfOverlapSerializer(required=False)
 
     def rule_errors(self, values, errors):
         found = date_rule_errors(values.get("start_date"), values.get("end_date"), values.get("group_by", "month"))
@@ -68,6 +70,8 @@ class PdfExportRequestSerializer(StrictSerializer):
                 found.append(("comparison_periods", "A comparison report needs 2 to 5 comparison_periods."))
         elif values.get("report_type") != "comparison" and periods:
             found.append(("comparison_periods", "comparison_periods are only used with report_type comparison."))
+        if values.get("overlap") is not None and values.get("report_type") not in (None, "seasonal_activity"):
+            found.append(("overlap", "overlap is only used with report_type seasonal_activity."))
         if values.get("report_type") == "census" and not found:
             found += census_window_errors(values.get("start_date"), values.get("end_date"))
         return found
@@ -90,7 +94,7 @@ class PdfExportRequestSerializer(StrictSerializer):
             "include_charts": data["include_charts"],
             "include_tables": data["include_tables"],
             "include_insights": data["include_insights"],
-        }
+        } | ({"overlap": overlap_request(data["overlap"])} if data.get("overlap") else {})
 
 
 class ZipExportRequestSerializer(StrictSerializer):

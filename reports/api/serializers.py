@@ -1,5 +1,7 @@
 """Report request serializers: the shared SPEC §5 rules (reports.validation) plus seasons."""
 
+from datetime import date
+
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.utils import html
@@ -196,6 +198,61 @@ class OverlapQuerySerializer(StrictSerializer):
                 for name, message in date_rule_errors(values["b_start_date"], values["b_end_date"])
             ]
         return found
+
+
+class PdfOverlapSerializer(OverlapQuerySerializer):
+    """The activity-overlap groups of a PDF request (its "overlap" object): the fields of
+    OverlapQuerySerializer without the dates, locations, resamples and seed, which are the report's
+    (its start_date..end_date and location_ids; 1,000 resamples, seed 0, as on the report page)."""
+
+    start_date = None
+    end_date = None
+    location_ids = None
+    resamples = None
+    seed = None
+
+    def rule_errors(self, values, errors):
+        if ("b_start_date" in values) != ("b_end_date" in values):
+            return [("b_start_date", "Give both b_start_date and b_end_date, or neither.")]
+        if "b_start_date" in values:
+            return [
+                ("b_" + name, message)
+                for name, message in date_rule_errors(values["b_start_date"], values["b_end_date"])
+            ]
+        return []
+
+
+OVERLAP_REQUEST_FIELDS = ("a", "b", "a_label", "b_label", "b_start_date", "b_end_date", "time_basis")
+
+
+def overlap_request(data):
+    """The JSON form of chosen overlap groups (validated OverlapQuerySerializer or PdfOverlapSerializer
+    data) as the PDF request's "overlap" object: the fields given, dates as YYYY-MM-DD."""
+    return {
+        name: value.isoformat() if hasattr(value, "isoformat") else value
+        for name, value in data.items()
+        if name in OVERLAP_REQUEST_FIELDS and value not in (None, "")
+    }
+
+
+def overlap_for_report(chosen, start_date, end_date, location_ids):
+    """The overlap request of an activity report (the form report_for_params takes) from a PDF
+    request's "overlap" object (as overlap_request wrote it) and the report's dates and locations."""
+    data = {
+        "start_date": start_date,
+        "end_date": end_date,
+        "location_ids": list(location_ids or []),
+        "time_basis": chosen.get("time_basis", "clock"),
+        "resamples": 1000,
+        "seed": 0,
+        "a": list(chosen["a"]),
+        "b": list(chosen["b"]),
+    }
+    data.update({name: chosen[name] for name in ("a_label", "b_label") if chosen.get(name)})
+    for name in ("b_start_date", "b_end_date"):
+        if chosen.get(name):
+            data[name] = date.fromisoformat(chosen[name]) if isinstance(chosen[name], str) else chosen[name]
+    return data
 
 
 def overlap_groups(data):
