@@ -1,6 +1,7 @@
 """The pipeline import streams its results file: two passes, chunks of MAX_BATCH_IMAGES, nothing kept."""
 
 import json
+import os
 from io import StringIO
 
 import pytest
@@ -113,3 +114,47 @@ def test_nesting_at_the_limit_is_read(tmp_path):
     path.write_text('{"info": {"x": ' + inner + '}, "images": [{"file": "a.jpg"}]}')
     document = pipeline.open_results(str(path), "images", "MegaDetector")()
     assert [entry["file"] for entry in document["images"]] == ["a.jpg"]
+
+
+PROBED_IN = None  # a folder where probing_elsewhere notes the process that read each slice
+
+
+def probing_elsewhere(files, first=0):
+    """ingest.probe_files, noting its process id (run by the pool's worker processes)."""
+    from detections.ingest import probe_files
+
+    (PROBED_IN / f"{os.getpid()}-{first}-{len(files)}").touch()
+    return probe_files(files, first)
+
+
+def test_the_files_are_read_in_other_processes_with_the_same_outcome(tmp_path, settings, folders, monkeypatch):
+    """A large import reads its files in a pool of processes, ahead of the chunk being written: what is
+    stored, and what is rejected (naming the file and the reason), is what reading them here gives."""
+    global PROBED_IN
+    PROBED_IN = tmp_path / "probed"
+    PROBED_IN.mkdir()
+    monkeypatch.setattr(pipeline, "MAX_BATCH_IMAGES", 3)
+    monkeypatch.setattr(pipeline, "POOL_MIN_IMAGES", 0)
+    monkeypatch.setattr(pipeline, "PROBE_SLICE", 2)
+    monkeypatch.setattr(pipeline, "probe_workers", lambda: 2)
+    monkeypatch.setattr(pipeline, "probe_files", probing_elsewhere)
+    (settings.IMAGE_ROOT / "Hayfield" / "IMG_3.JPG").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    entries = [entry(i) for i in range(IMAGES)] + [{**entry(0), "file": "Hayfield/IMG_missing.JPG"}]
+    out, err = run(md_file(tmp_path, entries), "--create-locations")
+    assert "imported 6 images with 6 detections; 0 already stored; 2 rejected" in out
+    assert "rejected Hayfield/IMG_3.JPG: file: The image file is damaged and cannot be read" in err
+    assert "rejected Hayfield/IMG_missing.JPG: file: No file 'Hayfield/IMG_missing.JPG' under the image root." in err
+    pids = {int(name.split("-")[0]) for name in os.listdir(PROBED_IN)}
+    assert pids and os.getpid() not in pids  # read elsewhere, two files a task
+    assert {int(name.split("-")[2]) for name in os.listdir(PROBED_IN)} <= {1, 2}
+    stored = Image.objects.get(file="Hayfield/IMG_4.JPG")
+    assert (stored.width, stored.height, stored.exif["DateTimeOriginal"]) == (64, 48, "2024:10:15 06:30:04")
+    assert stored.taken_at.isoformat() == "2024-10-15T11:30:04+00:00"  # 06:30:04 in Chicago (CDT)
+    box = Detection.objects.get(image=stored)
+    assert (box.bbox_x, box.bbox_y, box.bbox_width, box.bbox_height, box.location_id) == (
+        6,
+        5,
+        32,
+        24,
+        stored.location_id,
+    )
