@@ -3,7 +3,8 @@
 ``insert_objects`` stores unsaved model instances the way ``bulk_create`` would (defaults, auto_now_add,
 each field's conversion to its database value), without building the SQL of every row: for a field
 whose value already has the plain Python type its column takes (int, float, str, bool) the value is
-passed as it is; any other value goes through the field's own ``get_db_prep_save``. Model
+passed as it is (checked a column at a time); any other value goes through the field's own
+``get_db_prep_save`` (UUIDs and aware datetimes the short way: what it would give). Model
 primary keys must be set beforehand (UUIDs with a default): no ids are read back. No signals are sent
 (as with bulk_create). COPY bypasses Django's execute wrappers, so the data version is marked here
 (core.data_version.written), as the wrapper would have done.
@@ -11,9 +12,13 @@ primary keys must be set beforehand (UUIDs with a default): no ids are read back
 
 import uuid
 from datetime import datetime
+from operator import attrgetter
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import DEFERRED
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 
 PLAIN = {
@@ -32,28 +37,46 @@ PLAIN = {
 
 
 def new(model, **values):
-    """``model(**values)`` for `values` keyed by attname (``location_id``, not ``location``), built the way
-    the ORM builds the rows it reads, positionally: the same unsaved instance, defaults included, in a
-    fraction of the time keywords take (an import builds hundreds of thousands)."""
+    """``model(**values)`` for `values` keyed by attname (``location_id``, not ``location``): the same
+    unsaved instance, defaults included, in a fraction of the time keywords take (an import builds
+    hundreds of thousands). Its attributes are filled as ``Model.__init__`` fills them for the rows the
+    ORM reads; when the model has init signal receivers or a field whose attribute is set through a
+    descriptor of its own, ``model(*args)`` does it instead."""
     plan = _plans.get(model)
     if plan is None:
-        plan = _plans[model] = [_default(field) for field in model._meta.concrete_fields]
-    args = [values.pop(name) if name in values else (make() if call else make) for name, make, call in plan]
+        plan = _plans[model] = _plan(model)
+    fields, direct = plan
+    args = [values.pop(name) if name in values else (make() if call else make) for name, make, call in fields]
     if values:
         raise TypeError(f"{model.__name__} has no field {', '.join(values)} (give attnames).")
-    return model(*args)
+    if not direct or pre_init.has_listeners(model) or post_init.has_listeners(model):
+        return model(*args)
+    obj = model.__new__(model)
+    obj._state = ModelState()
+    obj.__dict__.update(
+        (name, value) for (name, _, _), value in zip(fields, args, strict=True) if value is not DEFERRED
+    )
+    return obj
 
 
 _plans = {}
 
 
-def _default(field):
-    """(attname, the default or the function making it, whether to call it) of one concrete field."""
-    if field.generated:
-        return field.attname, DEFERRED, False  # what keyword construction leaves unset
-    if field.has_default() and callable(field.default):
-        return field.attname, field.get_default, True
-    return field.attname, field.get_default(), False
+def _plan(model):
+    """(attname, the default or the function making it, whether to call it) of each concrete field, and
+    whether new() may fill the instance's attributes directly."""
+    fields, direct = [], True
+    for field in model._meta.concrete_fields:
+        attribute = getattr(model, field.attname, None)
+        if hasattr(attribute, "__set__") and not isinstance(attribute, ForeignKeyDeferredAttribute):
+            direct = False  # setting it does more than store the value (e.g. a file field)
+        if field.generated:
+            fields.append((field.attname, DEFERRED, False))  # what keyword construction leaves unset
+        elif field.has_default() and callable(field.default):
+            fields.append((field.attname, field.get_default, True))
+        else:
+            fields.append((field.attname, field.get_default(), False))
+    return fields, direct
 
 
 def insert_objects(model, objects, connection=None):
@@ -61,19 +84,16 @@ def insert_objects(model, objects, connection=None):
     connection = connection or connections[DEFAULT_DB_ALIAS]  # not the proxy: it is read for every value
     if not objects:
         return
+    if any(obj.pk is None for obj in objects):
+        raise ValueError(f"insert_objects needs the primary key of every {model.__name__} set.")
     fields = [f for f in model._meta.concrete_fields if not f.generated]
-    converters = [_converter(f, connection) for f in fields]
-    stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
     now = timezone.now()  # auto_now(_add): one time for the rows of one statement
-    attnames = [f.attname for f in fields]
-    rows = []
-    for obj in objects:
-        if obj.pk is None:
-            raise ValueError(f"insert_objects needs the primary key of every {model.__name__} set.")
-        for field in stamped:
-            setattr(obj, field.attname, now)
-        rows.append(tuple(convert(getattr(obj, name)) for convert, name in zip(converters, attnames, strict=True)))
-    insert_tuples(model, [f.column for f in fields], rows, connection)
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            for obj in objects:
+                setattr(obj, field.attname, now)
+    columns = [_column(field, list(map(attrgetter(field.attname), objects)), connection) for field in fields]
+    insert_tuples(model, [f.column for f in fields], list(zip(*columns, strict=True)), connection)
     for obj in objects:
         obj._state.adding = False
         obj._state.db = connection.alias
@@ -106,31 +126,27 @@ def copy_rows(table, names, rows, connection=None):
     data_version.written(connection, table)
 
 
-def _converter(field, connection):
-    """value -> its database value, as field.get_db_prep_save gives it (cheaper for the common types)."""
+def _column(field, values, connection):
+    """The database values of one column's `values`, as field.get_db_prep_save gives them (a column of
+    plain values, or of None, is passed as it is; UUIDs and aware datetimes go the short way)."""
     prepare = field.get_db_prep_save
-    target = field.target_field if field.is_relation else field
-    if isinstance(target, models.UUIDField):  # as UUIDField.get_db_prep_value, for a UUID
-        native = connection.features.has_native_uuid_field
-        return lambda value: (
-            None
-            if value is None
-            else (value if native else value.hex)
-            if type(value) is uuid.UUID
-            else prepare(value, connection)
-        )
-    if isinstance(field, models.DateTimeField):  # an aware datetime: straight to the backend's adapter
-        adapt, seen = connection.ops.adapt_datetimefield_value, {}
-
-        def convert(value):
-            if type(value) is not datetime or value.tzinfo is None:
-                return None if value is None else prepare(value, connection)
-            if value not in seen:
-                seen[value] = adapt(value)
-            return seen[value]
-
-        return convert
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if not kinds:
+        return values
     plain = PLAIN.get(field.get_internal_type())
-    if plain is None:
-        return lambda value: None if value is None else prepare(value, connection)
-    return lambda value: value if type(value) is plain or value is None else prepare(value, connection)
+    if plain is not None and kinds == {plain}:
+        return values
+    target = field.target_field if field.is_relation else field
+    if isinstance(target, models.UUIDField) and kinds == {uuid.UUID}:  # as UUIDField.get_db_prep_value
+        if connection.features.has_native_uuid_field:
+            return values
+        return [None if value is None else value.hex for value in values]
+    if isinstance(field, models.DateTimeField) and kinds == {datetime}:
+        adapt, seen = connection.ops.adapt_datetimefield_value, {}
+        for value in values:
+            if value is not None and value not in seen:
+                # an aware datetime straight to the backend's adapter (a naive one as the field takes it)
+                seen[value] = adapt(value) if value.tzinfo is not None else prepare(value, connection)
+        return [None if value is None else seen[value] for value in values]
+    return [None if value is None else prepare(value, connection) for value in values]

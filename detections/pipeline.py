@@ -12,7 +12,9 @@ something else, e.g. a classifier run after a detector-only import.
 import json
 import multiprocessing
 import os
+import pickle
 import re
+import tempfile
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -299,27 +301,43 @@ def import_conversion(conversion, locations, dry_run=False, progress=None):
 
 
 def import_stream(read, locations, dry_run=False, progress=None):
-    """Import a results file in two passes over it; returns (Conversion, totals).
+    """Import a results file: validate it all, then store it; returns (Conversion, totals).
 
-    ``read(conversion)`` iterates the file's ingest items afresh, counting what it skips on
-    ``conversion``. The validating pass reads it all and writes nothing (a refused file changes nothing,
-    not even locations); the writing pass reads it again and stores it 500 images at a time. Neither
-    keeps the items: memory does not grow with the file.
+    ``read(conversion)`` iterates the file's ingest items, counting what it skips on ``conversion``.
+    The validating pass reads the file and writes nothing to the database (a refused file changes
+    nothing, not even locations): the items it converts wait in a temporary file, 500 a record, and the
+    writing pass stores them from there 500 images at a time, without reading or converting the
+    results file again. Memory does not grow with the file.
     """
     conversion = Conversion()
-    for item in read(conversion):
-        conversion.total += 1
-        locations.note(item)
-    locations.check()
-    if progress:
-        progress(0, conversion.total)
-    again = read(Conversion())
-    if not dry_run:
-        return conversion, _store(again, conversion.total, locations, progress)
-    with transaction.atomic():
-        totals = _store(again, conversion.total, locations, progress)
-        transaction.set_rollback(True)
-    return conversion, totals
+    with tempfile.TemporaryFile(prefix="herdbook-import-") as spool:
+        items = iter(read(conversion))
+        while chunk := list(islice(items, MAX_BATCH_IMAGES)):
+            conversion.total += len(chunk)
+            for item in chunk:
+                locations.note(item)
+            pickle.dump(chunk, spool, protocol=pickle.HIGHEST_PROTOCOL)
+        locations.check()
+        if progress:
+            progress(0, conversion.total)
+        spool.seek(0)
+        again = unspool(spool)
+        if not dry_run:
+            return conversion, _store(again, conversion.total, locations, progress)
+        with transaction.atomic():
+            totals = _store(again, conversion.total, locations, progress)
+            transaction.set_rollback(True)
+        return conversion, totals
+
+
+def unspool(spool):
+    """The items import_stream put in its temporary file (written by this process, unlinked when made)."""
+    while True:
+        try:
+            chunk = pickle.load(spool)  # noqa: S301 - our own unnamed temporary file
+        except EOFError:
+            return
+        yield from chunk
 
 
 def _store(items, total, locations, progress):
