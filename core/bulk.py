@@ -45,17 +45,20 @@ def new(model, **values):
     plan = _plans.get(model)
     if plan is None:
         plan = _plans[model] = _plan(model)
-    fields, direct = plan
-    args = [values.pop(name) if name in values else (make() if call else make) for name, make, call in fields]
-    if values:
-        raise TypeError(f"{model.__name__} has no field {', '.join(values)} (give attnames).")
+    names, known, constants, makers, direct = plan
+    unknown = values.keys() - known
+    if unknown:
+        raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))} (give attnames).")
+    attributes = dict(constants)
+    for name, make in makers:
+        if name not in values:
+            attributes[name] = make()
+    attributes.update(values)
     if not direct or pre_init.has_listeners(model) or post_init.has_listeners(model):
-        return model(*args)
+        return model(*(attributes.get(name, DEFERRED) for name in names))
     obj = model.__new__(model)
-    obj._state = ModelState()
-    obj.__dict__.update(
-        (name, value) for (name, _, _), value in zip(fields, args, strict=True) if value is not DEFERRED
-    )
+    attributes["_state"] = ModelState()
+    obj.__dict__.update(attributes)
     return obj
 
 
@@ -63,20 +66,22 @@ _plans = {}
 
 
 def _plan(model):
-    """(attname, the default or the function making it, whether to call it) of each concrete field, and
-    whether new() may fill the instance's attributes directly."""
-    fields, direct = [], True
+    """The attnames of the model's concrete fields (in order, and as a set), their constant defaults,
+    the functions making the others' ({name: value}, [(name, function)]; a generated field has neither:
+    keyword construction leaves it unset), and whether new() may fill an instance's attributes directly."""
+    names, constants, makers, direct = [], {}, [], True
     for field in model._meta.concrete_fields:
+        names.append(field.attname)
         attribute = getattr(model, field.attname, None)
         if hasattr(attribute, "__set__") and not isinstance(attribute, ForeignKeyDeferredAttribute):
             direct = False  # setting it does more than store the value (e.g. a file field)
         if field.generated:
-            fields.append((field.attname, DEFERRED, False))  # what keyword construction leaves unset
-        elif field.has_default() and callable(field.default):
-            fields.append((field.attname, field.get_default, True))
+            continue
+        if field.has_default() and callable(field.default):
+            makers.append((field.attname, field.get_default))
         else:
-            fields.append((field.attname, field.get_default(), False))
-    return fields, direct
+            constants[field.attname] = field.get_default()
+    return names, frozenset(names), constants, makers, direct
 
 
 def insert_objects(model, objects, connection=None):

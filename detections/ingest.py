@@ -290,7 +290,10 @@ def _new_image(location, relative, filename, probe, taken_at):
 
 
 def _attach(detections, image):
-    mask = duplicate_mask([d.bbox for d in detections], [d.confidence for d in detections])
+    if len(detections) > 1:
+        mask = duplicate_mask([d.bbox for d in detections], [d.confidence for d in detections])
+    else:
+        mask = [False] * len(detections)  # one box duplicates none
     for detection, duplicate in zip(detections, mask, strict=False):
         detection.image = image
         detection.location_id = image.location_id

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.db.models.signals import post_init
 
 from core import bulk, data_version
 from detections.models import Detection, Image
@@ -98,3 +99,17 @@ def test_new_builds_what_keywords_build():
     assert "effective_classification" not in fast_values  # generated: left unset, as keywords leave it
     with pytest.raises(TypeError, match="location"):
         bulk.new(Detection, location=loc)
+
+
+def test_new_goes_through_init_when_something_listens():
+    seen = []
+
+    def listener(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(listener, sender=Detection)
+    try:
+        built = bulk.new(Detection, confidence=0.5, classification="doe")
+    finally:
+        post_init.disconnect(listener, sender=Detection)
+    assert seen == [built] and built.classification == "doe" and built.is_valid is True
