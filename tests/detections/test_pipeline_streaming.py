@@ -2,10 +2,13 @@
 
 import json
 import os
+import re
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from detections import megadetector, pipeline
 from detections.models import Detection, Image, Location
@@ -158,3 +161,22 @@ def test_the_files_are_read_in_other_processes_with_the_same_outcome(tmp_path, s
         24,
         stored.location_id,
     )
+
+
+@pytest.mark.parametrize("chunk", [2, 5])
+def test_the_queries_of_a_chunk_do_not_grow_with_its_images(tmp_path, folders, monkeypatch, chunk):
+    """One query for the sha256s stored already, one write a table: the same for 2 images as for 5."""
+    monkeypatch.setattr(pipeline, "MAX_BATCH_IMAGES", chunk)
+    document = pipeline.open_results(md_file(tmp_path, [entry(i) for i in range(5)]), "images", "MegaDetector")
+    with CaptureQueriesContext(connection) as queries:
+        _, totals = pipeline.import_stream(
+            lambda conversion: megadetector.items(document(), conversion), pipeline.location_resolver("Hayfield")
+        )
+    assert totals["created"] == 5
+    chunks = -(-5 // chunk)
+    statements = [re.sub(r"^\d+ times: ", "", q["sql"]).lstrip().upper() for q in queries]  # executemany: once
+    writes = [sql for sql in statements if sql.startswith("INSERT")]
+    reads = [sql for sql in statements if sql.startswith("SELECT") and "SHA256" in sql]
+    assert len(reads) == chunks
+    if connection.vendor == "sqlite":  # COPY does not pass through the captured cursor
+        assert len(writes) == 2 * chunks
