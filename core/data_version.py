@@ -6,8 +6,8 @@ makes every earlier entry unreachable.
 
 One place catches every write path: a database execute wrapper (installed on each connection by
 core.apps) looks at each INSERT, UPDATE or DELETE statement. A statement on a table of a data app
-(DATA_APPS: saves, deletes, QuerySet.update(), bulk_create, bulk_update, raw SQL alike) marks its
-transaction, and the version is bumped once when it commits (at once in autocommit). Bumping after the commit matters: a report computed from the old data may still be
+(DATA_APPS: saves, deletes, QuerySet.update(), bulk_create, bulk_update, raw SQL alike; COPY, which
+bypasses the wrappers, calls written() itself: core.bulk) marks its transaction, and the version is bumped once when it commits (at once in autocommit). Bumping after the commit matters: a report computed from the old data may still be
 stored under the old version, but nobody reads that version any more. Job tables (subclasses of
 core.jobs.BackgroundJob: progress rows written while a job runs) and derived tables (models marked
 with the Derived mixin below: stored analyses, logged scores, lock rows) do not count, so storing a
@@ -116,14 +116,21 @@ def bump():
 def _watch(execute, sql, params, many, context):
     result = execute(sql, params, many, context)
     write = WRITE.match(sql) if isinstance(sql, str) else None
-    if write and write.group(1).lower() in data_tables():
-        connection = context["connection"]
-        blocks = connection.atomic_blocks
-        if not blocks or blocks[0]._from_testcase:
-            bump()  # autocommit; or inside a test case's transaction, which never commits
-        elif not any(entry[1] is bump for entry in connection.run_on_commit):
-            connection.on_commit(bump)  # once per transaction; dropped with it on rollback
+    if write:
+        written(context["connection"], write.group(1))
     return result
+
+
+def written(connection, table):
+    """Note a write to `table` on `connection` (the execute wrapper's work; also called by writers that
+    bypass the wrappers, such as COPY in core.bulk): a data table bumps the version at the commit."""
+    if table.lower() not in data_tables():
+        return
+    blocks = connection.atomic_blocks
+    if not blocks or blocks[0]._from_testcase:
+        bump()  # autocommit; or inside a test case's transaction, which never commits
+    elif not any(entry[1] is bump for entry in connection.run_on_commit):
+        connection.on_commit(bump)  # once per transaction; dropped with it on rollback
 
 
 def install(sender=None, connection=None, **kwargs):

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.bulk import copy_rows
 from demo.ranch import HOUR_WEIGHTS, IMAGE_SIZE, LOCATIONS, MONTH_WEIGHTS, draw_picture, random_box
 from detections.models import Detection, Image, Location
 
@@ -126,7 +127,4 @@ def insert_rows(model, rows):
     rows = [{**defaults, **row} for row in rows] if defaults else rows
     names = list(rows[0])
     columns = ", ".join(connection.ops.quote_name(model._meta.get_field(n).column) for n in names)
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([row[n] for n in names])
+    copy_rows(model._meta.db_table, columns, [[row[n] for n in names] for row in rows])

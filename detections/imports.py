@@ -79,7 +79,7 @@ def run_import(job_id):
 
 
 def reader(file_format, path, options, label_map):
-    """read(conversion) -> the results file's ingest items, streamed from the file on each call."""
+    """read(conversion) -> the results file's ingest items, streamed from the file."""
     settings_ = {
         "label_map": label_map,
         "min_confidence": options.get("min_confidence"),

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_datetime
 from django.utils.text import get_valid_filename, slugify
 
+from core.bulk import insert_objects, new
 from core.timeutil import outside_supported
 from core.vocabulary import CLASSIFICATIONS, unknown_class
 from detections import imaging, selectors
@@ -180,7 +181,8 @@ def build_detections(specs, probe, dimensions, prefix=""):
     detections = []
     for index, spec in enumerate(specs):
         here = key(prefix, f"detections.{index}")
-        detection = Detection(
+        detection = new(
+            Detection,
             confidence=float(spec["confidence"]),
             classification=str(spec["classification"]).lower(),
             **{name: spec[name] for name in MODEL_FIELDS if spec.get(name) is not None},
@@ -271,8 +273,9 @@ def _remove_if_orphan(relative):
 
 
 def _new_image(location, relative, filename, probe, taken_at):
-    return Image(
-        location=location,
+    image = new(
+        Image,
+        location_id=location.pk,
         file=relative,
         filename=filename[:255],
         sha256=probe.sha256,
@@ -282,10 +285,15 @@ def _new_image(location, relative, filename, probe, taken_at):
         exif=probe.exif,
         status=Image.Status.COMPLETED,
     )
+    image.location = location
+    return image
 
 
 def _attach(detections, image):
-    mask = duplicate_mask([d.bbox for d in detections], [d.confidence for d in detections])
+    if len(detections) > 1:
+        mask = duplicate_mask([d.bbox for d in detections], [d.confidence for d in detections])
+    else:
+        mask = [False] * len(detections)  # one box duplicates none
     for detection, duplicate in zip(detections, mask, strict=False):
         detection.image = image
         detection.location_id = image.location_id
@@ -341,25 +349,41 @@ def image_ingest(*, upload, filename, location, taken_at=None, detections=(), fi
     return image, True
 
 
-def images_ingest_batch(items):
+def probe_files(files, first=0):
+    """For each file (a path relative to IMAGE_ROOT) in turn: (its path as stored, its ImageProbe), or
+    the message dict of the ValidationError refusing it, keyed ``images.<first + index>.file``. Reads
+    the files and nothing else: the import runs it in other processes (detections.pipeline)."""
+    folders, found = {}, []
+    for index, name in enumerate(files, start=first):
+        field_name = f"images.{index}.file"
+        try:
+            path, relative = resolve_under_image_root(name, field_name, folders)
+            found.append((relative, imaging.probe_path(path, field_name)))
+        except ValidationError as error:
+            found.append(error.message_dict)
+    return found
+
+
+def images_ingest_batch(items, probed=None):
     """Register images already under IMAGE_ROOT with their detections, all or nothing.
 
     items: dicts with ``file`` (path relative to IMAGE_ROOT), ``location`` (Location),
     ``taken_at`` (optional) and ``detections``. Returns one result dict per item, in order:
-    ``{"image": Image, "created": bool, "detection_ids": [...]}``.
+    ``{"image": Image, "created": bool, "detection_ids": [...]}``. ``probed``: probe_files(files) of the
+    items' files, when the caller has probed them already (the import does, in other processes).
     """
     if len(items) > MAX_BATCH_IMAGES:
         raise ValidationError({"images": f"At most {MAX_BATCH_IMAGES} images per batch, got {len(items)}."})
-    errors, prepared, seen, folders = {}, [], {}, {}
-    for index, item in enumerate(items):
+    if probed is None:
+        probed = probe_files([item.get("file") for item in items])
+    errors, prepared, seen = {}, [], {}
+    for index, found in enumerate(probed):
         prefix = f"images.{index}"
-        try:
-            path, relative = resolve_under_image_root(item.get("file"), f"{prefix}.file", folders)
-            probe = imaging.probe_path(path, f"{prefix}.file")
-        except ValidationError as error:
-            errors.update(error.message_dict)
+        if isinstance(found, dict):
+            errors.update(found)
             prepared.append(None)
             continue
+        relative, probe = found
         if probe.sha256 in seen:
             errors[f"{prefix}.file"] = [f"Same file content as images.{seen[probe.sha256]}; list each image once."]
         seen.setdefault(probe.sha256, index)
@@ -409,8 +433,8 @@ def images_ingest_batch(items):
         raise ValidationError(errors)
     try:
         with transaction.atomic():
-            Image.objects.bulk_create(new_images)
-            Detection.objects.bulk_create(new_detections, batch_size=1000)
+            insert_objects(Image, new_images)  # bulk_create's rows, without building SQL row by row
+            insert_objects(Detection, new_detections)
             _announce([d.id for d in new_detections])
     except IntegrityError:
         raise ValidationError(

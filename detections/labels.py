@@ -80,9 +80,18 @@ class LabelMap:
         user_file = user_file or getattr(settings, "LABEL_MAP_FILE", "")
         if user_file:
             self.rows.update(read_map(user_file))
+        self.found = {}  # labels looked up already
 
     def lookup(self, *labels):
         """The Herdbook class of the first label (or its candidates) the map knows, else None."""
+        key = tuple(str(label or "") for label in labels)  # what candidates() reads of each
+        if key not in self.found:  # an import asks about the same few labels for every box
+            if len(self.found) >= 10_000:
+                return self.search(labels)
+            self.found[key] = self.search(labels)
+        return self.found[key]
+
+    def search(self, labels):
         for label in labels:
             for name in candidates(label):
                 found = self.rows.get(normalise(name))

@@ -10,8 +10,13 @@ something else, e.g. a classifier run after a detector-only import.
 """
 
 import json
+import multiprocessing
+import os
+import pickle
 import re
+import tempfile
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import PurePosixPath
@@ -22,7 +27,7 @@ from django.db import transaction
 from ijson.common import ObjectBuilder
 
 from core.vocabulary import CLASSIFICATIONS
-from detections.ingest import MAX_BATCH_IMAGES, images_ingest_batch
+from detections.ingest import MAX_BATCH_IMAGES, images_ingest_batch, probe_files
 from detections.labels import LabelMap
 from detections.models import Detection, Image, Location
 from detections.selectors import location_by_reference
@@ -296,46 +301,108 @@ def import_conversion(conversion, locations, dry_run=False, progress=None):
 
 
 def import_stream(read, locations, dry_run=False, progress=None):
-    """Import a results file in two passes over it; returns (Conversion, totals).
+    """Import a results file: validate it all, then store it; returns (Conversion, totals).
 
-    ``read(conversion)`` iterates the file's ingest items afresh, counting what it skips on
-    ``conversion``. The validating pass reads it all and writes nothing (a refused file changes nothing,
-    not even locations); the writing pass reads it again and stores it 500 images at a time. Neither
-    keeps the items: memory does not grow with the file.
+    ``read(conversion)`` iterates the file's ingest items, counting what it skips on ``conversion``.
+    The validating pass reads the file and writes nothing to the database (a refused file changes
+    nothing, not even locations): the items it converts wait in a temporary file, 500 a record, and the
+    writing pass stores them from there 500 images at a time, without reading or converting the
+    results file again. Memory does not grow with the file.
     """
     conversion = Conversion()
-    for item in read(conversion):
-        conversion.total += 1
-        locations.note(item)
-    locations.check()
-    if progress:
-        progress(0, conversion.total)
-    again = read(Conversion())
-    if not dry_run:
-        return conversion, _store(again, conversion.total, locations, progress)
-    with transaction.atomic():
-        totals = _store(again, conversion.total, locations, progress)
-        transaction.set_rollback(True)
-    return conversion, totals
+    with tempfile.TemporaryFile(prefix="herdbook-import-") as spool:
+        items = iter(read(conversion))
+        while chunk := list(islice(items, MAX_BATCH_IMAGES)):
+            conversion.total += len(chunk)
+            for item in chunk:
+                locations.note(item)
+            pickle.dump(chunk, spool, protocol=pickle.HIGHEST_PROTOCOL)
+        locations.check()
+        if progress:
+            progress(0, conversion.total)
+        spool.seek(0)
+        again = unspool(spool)
+        if not dry_run:
+            return conversion, _store(again, conversion.total, locations, progress)
+        with transaction.atomic():
+            totals = _store(again, conversion.total, locations, progress)
+            transaction.set_rollback(True)
+        return conversion, totals
+
+
+def unspool(spool):
+    """The items import_stream put in its temporary file (written by this process, unlinked when made)."""
+    while True:
+        try:
+            chunk = pickle.load(spool)  # noqa: S301 - our own unnamed temporary file
+        except EOFError:
+            return
+        yield from chunk
 
 
 def _store(items, total, locations, progress):
     totals = {"created": 0, "existing": 0, "detections": 0, "rejected": 0, "relabelled": 0, "rejections": []}
     locations.create()
-    items, done = iter(items), 0
-    while chunk := [{**item, "location": locations(item)} for item in islice(items, MAX_BATCH_IMAGES)]:
-        with transaction.atomic():
-            import_chunk(chunk, totals)
-        done += len(chunk)
-        if progress:
-            progress(done, total)
-    return totals
+    items, done, ahead = iter(items), 0, None
+    with Prober(total) as prober:
+        while True:
+            chunk = [{**item, "location": locations(item)} for item in islice(items, MAX_BATCH_IMAGES)]
+            started = prober.start(chunk) if chunk else None  # its files are read while the last is written
+            if ahead is not None:
+                with transaction.atomic():
+                    import_chunk(ahead[0], totals, ahead[1]())
+                done += len(ahead[0])
+                if progress:
+                    progress(done, total)
+            if not chunk:
+                return totals
+            ahead = chunk, started
 
 
-def import_chunk(items, totals):
-    """Ingest one chunk; items the service rejects are reported and the rest imported."""
+PROBE_SLICE = 50  # files a worker process reads per task
+POOL_MIN_IMAGES = 2 * MAX_BATCH_IMAGES  # fewer images are read in this process: starting a pool costs more
+
+
+def probe_workers():
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class Prober:
+    """Reads the image files of the chunks ahead (ingest.probe_files: size, EXIF, hash) in a pool of
+    processes, one a core, while this process writes the chunk before; start(chunk) -> a function
+    returning the chunk's probes. Only the chunk being read and the one being written are in memory.
+    Small imports, and a machine with one core, read the files here, when the chunk is written."""
+
+    def __init__(self, total):
+        workers = probe_workers()
+        self.pool = None
+        if workers > 1 and total >= POOL_MIN_IMAGES:
+            # fork: the workers inherit the settings (IMAGE_ROOT, the size limits) and touch no database
+            self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+    def start(self, chunk):
+        files = [item["file"] for item in chunk]
+        if self.pool is None:
+            return lambda: probe_files(files)
+        futures = [
+            self.pool.submit(probe_files, files[first : first + PROBE_SLICE], first)
+            for first in range(0, len(files), PROBE_SLICE)
+        ]
+        return lambda: [found for future in futures for found in future.result()]
+
+
+def import_chunk(items, totals, probed=None):
+    """Ingest one chunk; items the service rejects are reported and the rest imported. ``probed``: the
+    chunk's files read already (ingest.probe_files)."""
     try:
-        results = images_ingest_batch(items)
+        results = images_ingest_batch(items, probed)
     except ValidationError as error:
         bad = set()
         for key, messages in sorted(error.message_dict.items()):
@@ -345,8 +412,9 @@ def import_chunk(items, totals):
             bad.add(int(index))
             totals["rejections"].append(f"rejected {items[int(index)]['file']}: {field_name}: {' '.join(messages)}")
         totals["rejected"] += len(bad)
-        keep = [item for index, item in enumerate(items) if index not in bad]
-        results = images_ingest_batch(keep) if keep else []
+        keep = [index for index in range(len(items)) if index not in bad]
+        again = [probed[index] for index in keep] if probed is not None else None
+        results = images_ingest_batch([items[index] for index in keep], again) if keep else []
     existing = []
     for result in results:
         totals["created" if result["created"] else "existing"] += 1

@@ -1,10 +1,14 @@
 """The pipeline import streams its results file: two passes, chunks of MAX_BATCH_IMAGES, nothing kept."""
 
 import json
+import os
+import re
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from detections import megadetector, pipeline
 from detections.models import Detection, Image, Location
@@ -113,3 +117,66 @@ def test_nesting_at_the_limit_is_read(tmp_path):
     path.write_text('{"info": {"x": ' + inner + '}, "images": [{"file": "a.jpg"}]}')
     document = pipeline.open_results(str(path), "images", "MegaDetector")()
     assert [entry["file"] for entry in document["images"]] == ["a.jpg"]
+
+
+PROBED_IN = None  # a folder where probing_elsewhere notes the process that read each slice
+
+
+def probing_elsewhere(files, first=0):
+    """ingest.probe_files, noting its process id (run by the pool's worker processes)."""
+    from detections.ingest import probe_files
+
+    (PROBED_IN / f"{os.getpid()}-{first}-{len(files)}").touch()
+    return probe_files(files, first)
+
+
+def test_the_files_are_read_in_other_processes_with_the_same_outcome(tmp_path, settings, folders, monkeypatch):
+    """A large import reads its files in a pool of processes, ahead of the chunk being written: what is
+    stored, and what is rejected (naming the file and the reason), is what reading them here gives."""
+    global PROBED_IN
+    PROBED_IN = tmp_path / "probed"
+    PROBED_IN.mkdir()
+    monkeypatch.setattr(pipeline, "MAX_BATCH_IMAGES", 3)
+    monkeypatch.setattr(pipeline, "POOL_MIN_IMAGES", 0)
+    monkeypatch.setattr(pipeline, "PROBE_SLICE", 2)
+    monkeypatch.setattr(pipeline, "probe_workers", lambda: 2)
+    monkeypatch.setattr(pipeline, "probe_files", probing_elsewhere)
+    (settings.IMAGE_ROOT / "Hayfield" / "IMG_3.JPG").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    entries = [entry(i) for i in range(IMAGES)] + [{**entry(0), "file": "Hayfield/IMG_missing.JPG"}]
+    out, err = run(md_file(tmp_path, entries), "--create-locations")
+    assert "imported 6 images with 6 detections; 0 already stored; 2 rejected" in out
+    assert "rejected Hayfield/IMG_3.JPG: file: The image file is damaged and cannot be read" in err
+    assert "rejected Hayfield/IMG_missing.JPG: file: No file 'Hayfield/IMG_missing.JPG' under the image root." in err
+    pids = {int(name.split("-")[0]) for name in os.listdir(PROBED_IN)}
+    assert pids and os.getpid() not in pids  # read elsewhere, two files a task
+    assert {int(name.split("-")[2]) for name in os.listdir(PROBED_IN)} <= {1, 2}
+    stored = Image.objects.get(file="Hayfield/IMG_4.JPG")
+    assert (stored.width, stored.height, stored.exif["DateTimeOriginal"]) == (64, 48, "2024:10:15 06:30:04")
+    assert stored.taken_at.isoformat() == "2024-10-15T11:30:04+00:00"  # 06:30:04 in Chicago (CDT)
+    box = Detection.objects.get(image=stored)
+    assert (box.bbox_x, box.bbox_y, box.bbox_width, box.bbox_height, box.location_id) == (
+        6,
+        5,
+        32,
+        24,
+        stored.location_id,
+    )
+
+
+@pytest.mark.parametrize("chunk", [2, 5])
+def test_the_queries_of_a_chunk_do_not_grow_with_its_images(tmp_path, folders, monkeypatch, chunk):
+    """One query for the sha256s stored already, one write a table: the same for 2 images as for 5."""
+    monkeypatch.setattr(pipeline, "MAX_BATCH_IMAGES", chunk)
+    document = pipeline.open_results(md_file(tmp_path, [entry(i) for i in range(5)]), "images", "MegaDetector")
+    with CaptureQueriesContext(connection) as queries:
+        _, totals = pipeline.import_stream(
+            lambda conversion: megadetector.items(document(), conversion), pipeline.location_resolver("Hayfield")
+        )
+    assert totals["created"] == 5
+    chunks = -(-5 // chunk)
+    statements = [re.sub(r"^\d+ times: ", "", q["sql"]).lstrip().upper() for q in queries]  # executemany: once
+    writes = [sql for sql in statements if sql.startswith("INSERT")]
+    reads = [sql for sql in statements if sql.startswith("SELECT") and "SHA256" in sql]
+    assert len(reads) == chunks
+    if connection.vendor == "sqlite":  # COPY does not pass through the captured cursor
+        assert len(writes) == 2 * chunks

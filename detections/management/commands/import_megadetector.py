@@ -2,7 +2,8 @@
 
 Registers the images of a MegaDetector batch run (files already under IMAGE_ROOT) with their
 detections, through the same validated ingest as POST /api/images/batch, 500 images at a time.
-The file is streamed twice: read and checked whole first (a refused file changes nothing), then stored. Importing the same file
+The file is streamed: read and checked whole first (a refused file changes nothing; the converted items wait
+in a temporary file), then stored. Importing the same file
 again skips images already stored; newer classifier output for them updates the model's labels
 (never a reviewer's correction).
 """
@@ -59,7 +60,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="validate and count, store nothing")
 
     def reader(self, options, label_map):
-        """read(conversion) -> the file's ingest items, streamed from the file on each call."""
+        """read(conversion) -> the file's ingest items, streamed from the file."""
         embeddings = None
         if options.get("embeddings"):
             embeddings = megadetector.read_embeddings(pipeline.load_json(options["embeddings"], "embeddings"))
