@@ -15,10 +15,6 @@ from datetime import datetime
 from operator import attrgetter
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
-from django.db.models import DEFERRED
-from django.db.models.base import ModelState
-from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
-from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 
 PLAIN = {
@@ -34,54 +30,6 @@ PLAIN = {
     "FloatField": float,
     "BooleanField": bool,
 }
-
-
-def new(model, **values):
-    """``model(**values)`` for `values` keyed by attname (``location_id``, not ``location``): the same
-    unsaved instance, defaults included, in a fraction of the time keywords take (an import builds
-    hundreds of thousands). Its attributes are filled as ``Model.__init__`` fills them for the rows the
-    ORM reads; when the model has init signal receivers or a field whose attribute is set through a
-    descriptor of its own, ``model(*args)`` does it instead."""
-    plan = _plans.get(model)
-    if plan is None:
-        plan = _plans[model] = _plan(model)
-    names, known, constants, makers, direct = plan
-    unknown = values.keys() - known
-    if unknown:
-        raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))} (give attnames).")
-    attributes = dict(constants)
-    for name, make in makers:
-        if name not in values:
-            attributes[name] = make()
-    attributes.update(values)
-    if not direct or pre_init.has_listeners(model) or post_init.has_listeners(model):
-        return model(*(attributes.get(name, DEFERRED) for name in names))
-    obj = model.__new__(model)
-    attributes["_state"] = ModelState()
-    obj.__dict__.update(attributes)
-    return obj
-
-
-_plans = {}
-
-
-def _plan(model):
-    """The attnames of the model's concrete fields (in order, and as a set), their constant defaults,
-    the functions making the others' ({name: value}, [(name, function)]; a generated field has neither:
-    keyword construction leaves it unset), and whether new() may fill an instance's attributes directly."""
-    names, constants, makers, direct = [], {}, [], True
-    for field in model._meta.concrete_fields:
-        names.append(field.attname)
-        attribute = getattr(model, field.attname, None)
-        if hasattr(attribute, "__set__") and not isinstance(attribute, ForeignKeyDeferredAttribute):
-            direct = False  # setting it does more than store the value (e.g. a file field)
-        if field.generated:
-            continue
-        if field.has_default() and callable(field.default):
-            makers.append((field.attname, field.get_default))
-        else:
-            constants[field.attname] = field.get_default()
-    return names, frozenset(names), constants, makers, direct
 
 
 def insert_objects(model, objects, connection=None):

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_datetime
 from django.utils.text import get_valid_filename, slugify
 
-from core.bulk import insert_objects, new
+from core.bulk import insert_objects
 from core.timeutil import outside_supported
 from core.vocabulary import CLASSIFICATIONS, unknown_class
 from detections import imaging, selectors
@@ -181,8 +181,7 @@ def build_detections(specs, probe, dimensions, prefix=""):
     detections = []
     for index, spec in enumerate(specs):
         here = key(prefix, f"detections.{index}")
-        detection = new(
-            Detection,
+        detection = Detection(
             confidence=float(spec["confidence"]),
             classification=str(spec["classification"]).lower(),
             **{name: spec[name] for name in MODEL_FIELDS if spec.get(name) is not None},
@@ -273,8 +272,7 @@ def _remove_if_orphan(relative):
 
 
 def _new_image(location, relative, filename, probe, taken_at):
-    image = new(
-        Image,
+    image = Image(
         location_id=location.pk,
         file=relative,
         filename=filename[:255],

@@ -1,11 +1,10 @@
 """core.bulk: insert_objects stores what bulk_create stores (COPY on PostgreSQL, one prepared statement
-elsewhere); new() builds what keyword construction builds; the data version sees the write."""
+elsewhere); the data version sees the write."""
 
 from datetime import UTC, datetime
 
 import pytest
 from django.db import IntegrityError, transaction
-from django.db.models.signals import post_init
 
 from core import bulk, data_version
 from detections.models import Detection, Image
@@ -86,30 +85,3 @@ def test_the_data_version_sees_the_insert(monkeypatch):
     image, _ = pair(loc, "e")
     bulk.insert_objects(Image, [image])
     assert bumps  # COPY bypasses the execute wrappers: core.bulk marks the write itself
-
-
-def test_new_builds_what_keywords_build():
-    loc = factories.location()
-    fast = bulk.new(Detection, confidence=0.5, classification="buck", location_id=loc.pk, bbox_x=3)
-    slow = Detection(confidence=0.5, classification="buck", location_id=loc.pk, bbox_x=3)
-    fast_values, slow_values = vars(fast).copy(), vars(slow).copy()
-    assert fast_values.pop("id") != slow_values.pop("id")  # a fresh UUID each
-    fast_values.pop("_state"), slow_values.pop("_state")
-    assert fast_values == slow_values and fast._state.adding
-    assert "effective_classification" not in fast_values  # generated: left unset, as keywords leave it
-    with pytest.raises(TypeError, match="location"):
-        bulk.new(Detection, location=loc)
-
-
-def test_new_goes_through_init_when_something_listens():
-    seen = []
-
-    def listener(sender, instance, **kwargs):
-        seen.append(instance)
-
-    post_init.connect(listener, sender=Detection)
-    try:
-        built = bulk.new(Detection, confidence=0.5, classification="doe")
-    finally:
-        post_init.disconnect(listener, sender=Detection)
-    assert seen == [built] and built.classification == "doe" and built.is_valid is True
