@@ -19,13 +19,10 @@ from pathlib import Path
 from django.conf import settings
 
 from core.vocabulary import CLASSIFICATIONS
+from detections.import_errors import LabelMapError
 
 SHIPPED = Path(__file__).resolve().parent / "data" / "label_map.csv"
 BLANK_LABELS = {"blank", "empty"}
-
-
-class LabelMapError(ValueError):
-    """A label map file that cannot be used."""
 
 
 def normalise(label):

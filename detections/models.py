@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from core.jobs import BackgroundJob
 from core.vectors import VectorError, l2_normalise
 from core.vocabulary import CLASSIFICATIONS, DEER_CLASSES
+from detections.import_errors import FormatError, LabelMapError
 
 Classification = models.TextChoices("Classification", [(name.upper(), name) for name in CLASSIFICATIONS])
 
@@ -369,9 +370,6 @@ class PipelineImport(BackgroundJob):
         return f"{self.format} import {self.created_at:%Y-%m-%d %H:%M} ({self.status})"
 
     def is_expected_error(self, exc):
-        from detections.labels import LabelMapError
-        from detections.pipeline import FormatError
-
         return isinstance(exc, FormatError | LabelMapError)
 
     def readable_error(self, exc):

@@ -27,6 +27,7 @@ from django.db import transaction
 from ijson.common import ObjectBuilder
 
 from core.vocabulary import CLASSIFICATIONS
+from detections.import_errors import FormatError
 from detections.ingest import MAX_BATCH_IMAGES, images_ingest_batch, probe_files
 from detections.labels import LabelMap
 from detections.models import Detection, Image, Location
@@ -35,10 +36,6 @@ from detections.selectors import location_by_reference
 MAX_NESTING = 64  # a results file is a few levels deep; far deeper is hostile and slow to even parse
 MODEL_FIELDS = ("classification", "model_label", "classifier_score", "classifier_model", "detector_model")
 WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:/")
-
-
-class FormatError(ValueError):
-    """The results file cannot be imported; nothing has been written."""
 
 
 @dataclass
