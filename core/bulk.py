@@ -17,6 +17,8 @@ from operator import attrgetter
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.utils import timezone
 
+from core import data_version
+
 PLAIN = {
     "CharField": str,
     "TextField": str,
@@ -69,8 +71,6 @@ def insert_tuples(model, columns, rows, connection=None):
 
 def copy_rows(table, names, rows, connection=None):
     """COPY `rows` into `table` (PostgreSQL); `names` is the quoted, comma-separated column list."""
-    from core import data_version
-
     connection = connection or connections[DEFAULT_DB_ALIAS]
     with connection.cursor() as cursor, connection.wrap_database_errors:  # a unique violation: IntegrityError
         with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({names}) FROM STDIN") as copy:

@@ -27,7 +27,7 @@ def timeout(kind):
 
 
 def build_pdf(export, path, progress):
-    from reports.pdf import render_report_pdf
+    from reports.pdf import render_report_pdf  # WeasyPrint loads only in the job that renders a PDF
 
     def on_progress(stage, percent):
         if not progress.report(stage, percent):
