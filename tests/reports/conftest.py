@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from core import data_version
 from tests import factories
 
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
@@ -141,6 +142,14 @@ def ranch(db, chicago):
     r.shoot(hay, local(2025, 1, 9, 1, 0), "fawn")  # after the range
     r.start, r.end = date(2024, 12, 28), date(2025, 1, 8)
     return r
+
+
+@pytest.fixture
+def redis_answers(monkeypatch):
+    """Start a test as if Redis had always answered (no outage of the report cache remembered from
+    another test)."""
+    monkeypatch.setattr(data_version, "_down_until", 0.0)
+    monkeypatch.setattr(data_version, "_pending", False)
 
 
 @pytest.fixture(autouse=True)

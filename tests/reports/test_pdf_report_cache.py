@@ -4,11 +4,12 @@ read back (the same PDF text), a write to the data makes the next PDF recompute.
 import pytest
 from pypdf import PdfReader
 
-from core import data_version
 from reports import documents
 from reports.pdf import render_report_pdf
 from tests import factories
 from tests.reports.conftest import local
+
+pytestmark = pytest.mark.usefixtures("redis_answers")
 
 PARAMS = {
     "report_type": "seasonal_activity",
@@ -17,12 +18,6 @@ PARAMS = {
     "group_by": "week",
     "include_charts": True,
 }
-
-
-@pytest.fixture(autouse=True)
-def redis_answers(monkeypatch):
-    monkeypatch.setattr(data_version, "_down_until", 0.0)
-    monkeypatch.setattr(data_version, "_pending", False)
 
 
 @pytest.fixture

@@ -10,15 +10,10 @@ from reid.models import Deer
 from reports import cache
 from tests import factories
 
+pytestmark = pytest.mark.usefixtures("redis_answers")
+
 URL = "/api/reports/activity"
 QUERY = {"start_date": "2024-10-01", "end_date": "2024-10-31"}
-
-
-@pytest.fixture(autouse=True)
-def redis_answers(monkeypatch):
-    """Start each test as if Redis had always answered (no outage remembered from another test)."""
-    monkeypatch.setattr(data_version, "_down_until", 0.0)
-    monkeypatch.setattr(data_version, "_pending", False)
 
 
 @pytest.fixture
