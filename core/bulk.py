@@ -1,5 +1,9 @@
 """Inserting many rows fast: COPY on PostgreSQL, one prepared statement run over all the rows on SQLite.
 
+``BulkSession`` is a long run of such inserts (an import of 100,000 images): on SQLite it gives the
+connection a page cache large enough for the indexes the rows land in at random, and refreshes the
+query planner's statistics each time the tables have doubled since they were last gathered.
+
 ``insert_objects`` stores unsaved model instances the way ``bulk_create`` would (defaults, auto_now_add,
 each field's conversion to its database value), without building the SQL of every row: for a field
 whose value already has the plain Python type its column takes (int, float, str, bool) the value is
@@ -11,10 +15,11 @@ primary keys must be set beforehand (UUIDs with a default): no ids are read back
 """
 
 import uuid
+from contextlib import suppress
 from datetime import datetime
 from operator import attrgetter
 
-from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models
 from django.utils import timezone
 
 from core import data_version
@@ -103,3 +108,66 @@ def _column(field, values, connection):
                 seen[value] = adapt(value) if value.tzinfo is not None else prepare(value, connection)
         return [None if value is None else seen[value] for value in values]
     return [None if value is None else prepare(value, connection) for value in values]
+
+
+SQLITE_BULK_CACHE_KIB = 128 * 1024  # the page cache of an importing connection (SQLite's default: 2 MiB)
+STATISTICS_MIN_ROWS = 1000  # fewer new rows leave the planner's statistics as they are
+
+
+class BulkSession:
+    """A long run of inserts into the tables of `models_` (a context manager); call ``written(rows)``
+    after each commit with the number of rows stored so far (of the table that grows most).
+
+    On SQLite: a large page cache while it lasts (the index pages of random keys, UUIDs and hashes,
+    are read and written again and again otherwise; the previous size is restored), and ANALYZE of the
+    tables each time they have doubled since their statistics were gathered. Without statistics
+    SQLite's planner takes ``deer_id IS NULL`` for a selective test and scans every unassigned
+    detection where 500 primary keys would do; after a big import every statement is misjudged so.
+    PostgreSQL's autovacuum analyses growing tables by itself: nothing to do there.
+    """
+
+    def __init__(self, *models_, connection=None):
+        self.connection = connection or connections[DEFAULT_DB_ALIAS]
+        self.tables = [model._meta.db_table for model in models_]
+        self.sqlite = self.connection.vendor == "sqlite"
+        self.cache_size = None
+
+    def __enter__(self):
+        if self.sqlite:
+            with self.connection.cursor() as cursor:
+                cursor.execute("PRAGMA cache_size")
+                self.cache_size = cursor.fetchone()[0]
+                cursor.execute(f"PRAGMA cache_size = -{SQLITE_BULK_CACHE_KIB}")
+            self.rows_before = max(self._rows(table) for table in self.tables)
+            self.analysed = max(self._analysed_rows(table) for table in self.tables)
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.cache_size is not None:
+            with suppress(DatabaseError), self.connection.cursor() as cursor:  # a broken connection is closed anyway
+                cursor.execute(f"PRAGMA cache_size = {int(self.cache_size)}")
+
+    def written(self, rows):
+        """`rows` stored (and committed) so far in this session; refreshes the statistics when due."""
+        size = self.rows_before + rows if self.sqlite else 0
+        if not self.sqlite or rows < STATISTICS_MIN_ROWS or size < 2 * self.analysed:
+            return
+        with self.connection.cursor() as cursor:
+            for table in self.tables:
+                cursor.execute(f"ANALYZE {self.connection.ops.quote_name(table)}")
+        self.analysed = size
+
+    def _rows(self, table):
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM {self.connection.ops.quote_name(table)}")
+            return cursor.fetchone()[0]
+
+    def _analysed_rows(self, table):
+        """The table's row count when its statistics were gathered (0 without any)."""
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            if cursor.fetchone() is None:
+                return 0
+            cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s AND stat != '' LIMIT 1", [table])
+            found = cursor.fetchone()
+        return int(found[0].split()[0]) if found else 0

@@ -4,7 +4,7 @@ The format readers (detections.megadetector, detections.speciesnet) turn a resul
 ``Conversion``: ingest items plus everything they did not import and why. Nothing is written
 until the whole document has been read and every location it needs is known (validation first: a
 refused file changes nothing, not even locations). ``import_conversion`` then stores the images
-500 at a time through the same validated ingest as POST /api/images/batch; for an image stored
+500 at a time (5,000 a transaction) through the same validated ingest as POST /api/images/batch; for an image stored
 already it updates the model's labels (never a reviewer's correction) when the new output says
 something else, e.g. a classifier run after a detector-only import.
 """
@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from ijson.common import ObjectBuilder
 
+from core.bulk import BulkSession
 from core.vocabulary import CLASSIFICATIONS
 from detections.import_errors import FormatError
 from detections.ingest import MAX_BATCH_IMAGES, images_ingest_batch, probe_files
@@ -283,13 +284,13 @@ class Locations:
 
 
 def import_conversion(conversion, locations, dry_run=False, progress=None):
-    """Store a Conversion; returns totals and the per-image rejections. progress(done, total) per chunk.
+    """Store a Conversion; returns totals and the per-image rejections. progress(done, total) per commit.
 
     A dry run does it all inside one transaction that is rolled back.
     """
     locations.prepare(conversion.items)  # refuses before anything is written
     total = len(conversion.items)
-    if not dry_run:  # one transaction per chunk: the web app writes in between
+    if not dry_run:  # a transaction per 5,000 images: the web app writes in between
         return _store(conversion.items, total, locations, progress)
     with transaction.atomic():
         totals = _store(conversion.items, total, locations, progress)
@@ -303,7 +304,7 @@ def import_stream(read, locations, dry_run=False, progress=None):
     ``read(conversion)`` iterates the file's ingest items, counting what it skips on ``conversion``.
     The validating pass reads the file and writes nothing to the database (a refused file changes
     nothing, not even locations): the items it converts wait in a temporary file, 500 a record, and the
-    writing pass stores them from there 500 images at a time, without reading or converting the
+    writing pass stores them from there 500 images at a time (_store), without reading or converting the
     results file again. Memory does not grow with the file.
     """
     conversion = Conversion()
@@ -338,22 +339,43 @@ def unspool(spool):
 
 
 def _store(items, total, locations, progress):
+    """Store the items, a transaction every TRANSACTION_CHUNKS chunks (SQLite writes each index page
+    a transaction touches once, at its commit: the fewer commits, the fewer times the pages of the
+    random keys are written; the web app writes in between); progress after each commit."""
     totals = {"created": 0, "existing": 0, "detections": 0, "rejected": 0, "relabelled": 0, "rejections": []}
     locations.create()
-    items, done, ahead = iter(items), 0, None
-    with Prober(total) as prober:
+    done = 0
+    with Prober(total) as prober, BulkSession(Image, Detection) as session:
+        chunks = probed_chunks(items, locations, prober)
         while True:
-            chunk = [{**item, "location": locations(item)} for item in islice(items, MAX_BATCH_IMAGES)]
-            started = prober.start(chunk) if chunk else None  # its files are read while the last is written
-            if ahead is not None:
-                with transaction.atomic():
-                    import_chunk(ahead[0], totals, ahead[1]())
-                done += len(ahead[0])
-                if progress:
-                    progress(done, total)
-            if not chunk:
+            with transaction.atomic():
+                stored = 0
+                for chunk, probes in islice(chunks, TRANSACTION_CHUNKS):
+                    import_chunk(chunk, totals, probes())
+                    stored += len(chunk)
+            if not stored:
                 return totals
-            ahead = chunk, started
+            done += stored
+            session.written(totals["created"])
+            if progress:
+                progress(done, total)
+
+
+TRANSACTION_CHUNKS = 10  # chunks of MAX_BATCH_IMAGES (500) images a transaction: 5,000 images
+
+
+def probed_chunks(items, locations, prober):
+    """(chunk, probes()) for each MAX_BATCH_IMAGES items: the files of the next chunk are read (in
+    the Prober's processes) while the caller stores this one."""
+    items, ahead = iter(items), None
+    while True:
+        chunk = [{**item, "location": locations(item)} for item in islice(items, MAX_BATCH_IMAGES)]
+        started = prober.start(chunk) if chunk else None
+        if ahead is not None:
+            yield ahead
+        if not chunk:
+            return
+        ahead = chunk, started
 
 
 PROBE_SLICE = 50  # files a worker process reads per task

@@ -86,19 +86,42 @@ def test_broken_json_late_in_the_file_refuses_it_all(tmp_path, folders, small_ch
     assert Image.objects.count() == 0 and not Location.objects.filter(name="Ridge").exists()
 
 
-def test_progress_is_reported_per_chunk(tmp_path, folders, small_chunks):
-    path = md_file(tmp_path, [entry(i) for i in range(5)])
-    steps = []
+def stream(path, **kwargs):
     document = pipeline.open_results(path, "images", "MegaDetector")
-
-    def read(conversion):
-        return megadetector.items(document(), conversion)
-
-    conversion, totals = pipeline.import_stream(
-        read, pipeline.location_resolver("Hayfield"), progress=lambda *a: steps.append(a)
+    return pipeline.import_stream(
+        lambda conversion: megadetector.items(document(), conversion), pipeline.location_resolver("Hayfield"), **kwargs
     )
-    assert steps == [(0, 5), (3, 5), (5, 5)]
-    assert conversion.total == 5 and totals["created"] == 5
+
+
+def test_progress_is_reported_per_transaction(tmp_path, folders, small_chunks, monkeypatch):
+    """Chunks of 3 images, two chunks a transaction: progress after each commit."""
+    monkeypatch.setattr(pipeline, "TRANSACTION_CHUNKS", 2)
+    steps = []
+    conversion, totals = stream(
+        md_file(tmp_path, [entry(i) for i in range(IMAGES)]), progress=lambda *a: steps.append(a)
+    )
+    assert steps == [(0, 7), (6, 7), (7, 7)]
+    assert conversion.total == 7 and totals["created"] == 7
+
+
+@pytest.mark.parametrize("failing_chunk, stored", [(2, 0), (3, 4)])
+def test_a_failing_chunk_takes_back_its_transaction_only(tmp_path, folders, monkeypatch, failing_chunk, stored):
+    """Chunks of 2 images, two a transaction: a chunk that fails after it was written takes back the
+    chunks of its own transaction; those committed before it stay."""
+    monkeypatch.setattr(pipeline, "MAX_BATCH_IMAGES", 2)
+    monkeypatch.setattr(pipeline, "TRANSACTION_CHUNKS", 2)
+    calls, real = [], pipeline.import_chunk
+
+    def import_chunk(items, totals, probed=None):
+        real(items, totals, probed)
+        calls.append(len(items))
+        if len(calls) == failing_chunk:
+            raise pipeline.FormatError("the disk is full")
+
+    monkeypatch.setattr(pipeline, "import_chunk", import_chunk)
+    with pytest.raises(pipeline.FormatError, match="the disk is full"):
+        stream(md_file(tmp_path, [entry(i) for i in range(IMAGES)]))
+    assert Image.objects.count() == stored
 
 
 def test_a_deeply_nested_file_is_refused_at_once(tmp_path, folders):

@@ -4,10 +4,11 @@ elsewhere); the data version sees the write."""
 from datetime import UTC, datetime
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from core import bulk, data_version
 from detections.models import Detection, Image
+from reid.selectors import matchable_detections
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +86,74 @@ def test_the_data_version_sees_the_insert(monkeypatch):
     image, _ = pair(loc, "e")
     bulk.insert_objects(Image, [image])
     assert bumps  # COPY bypasses the execute wrappers: core.bulk marks the write itself
+
+
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="the session tunes SQLite only")
+
+
+def cache_size():
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        return cursor.fetchone()[0]
+
+
+def deer_sightings(loc, count, start=0):
+    images, detections = zip(*(pair(loc, f"{index:064x}") for index in range(start, start + count)), strict=True)
+    bulk.insert_objects(Image, list(images))
+    bulk.insert_objects(Detection, list(detections))
+    return [d.pk for d in detections]
+
+
+def statistics_rows(table):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if cursor.fetchone() is None:
+            return None
+        cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s AND stat != '' LIMIT 1", [table])
+        found = cursor.fetchone()
+    return int(found[0].split()[0]) if found else None
+
+
+@sqlite_only
+def test_a_session_enlarges_the_page_cache_and_gives_it_back():
+    before = cache_size()
+    with bulk.BulkSession(Image, Detection):
+        assert cache_size() == -bulk.SQLITE_BULK_CACHE_KIB
+    assert cache_size() == before
+
+
+@sqlite_only
+def test_a_session_gathers_statistics_each_time_the_tables_double(monkeypatch):
+    """After a big import the planner drives the re-ID marking by the 500 new primary keys, not by
+    scanning every unassigned detection (deer_id IS NULL), which it takes for selective without them."""
+    monkeypatch.setattr(bulk, "STATISTICS_MIN_ROWS", 100)
+    loc = factories.location()
+    if statistics_rows("detections_detection") is not None or statistics_rows("detections_image") is not None:
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM sqlite_stat1 WHERE tbl LIKE %s", ["detections_%"])
+    with bulk.BulkSession(Image, Detection) as session:
+        ids = deer_sightings(loc, 600)
+        session.written(60)  # under the minimum
+        assert statistics_rows("detections_detection") is None
+        session.written(600)
+        assert statistics_rows("detections_detection") == 600
+        deer_sightings(loc, 400, start=600)
+        session.written(1000)  # not yet doubled
+        assert statistics_rows("detections_detection") == 600
+        ids += deer_sightings(loc, 300, start=1000)
+        session.written(1300)
+        assert statistics_rows("detections_detection") == 1300 == statistics_rows("detections_image")
+    query = matchable_detections().filter(id__in=ids[-50:]).values("id")
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = " ".join(row[-1] for row in cursor.fetchall())
+    assert "sqlite_autoindex_detections_detection_1 (id=?)" in plan, plan
+
+
+def test_a_session_changes_nothing_on_postgresql_but_works_everywhere():
+    loc = factories.location()
+    with bulk.BulkSession(Image, Detection) as session:
+        deer_sightings(loc, 3)
+        session.written(3)
+    assert Detection.objects.count() == 3
