@@ -27,3 +27,10 @@ def test_people_and_vehicles_have_their_own_observation_types():
     assert taxon("human").observation_type == "human"
     assert taxon("vehicle").observation_type == "vehicle"
     assert not taxon("vehicle").identified
+
+
+def test_every_identified_class_names_its_gbif_taxon():
+    from core.taxonomy import TAXA
+
+    missing = [t.name for t in TAXA.values() if t.identified and not t.gbif_key.isdigit()]
+    assert missing == []

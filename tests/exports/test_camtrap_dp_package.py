@@ -196,7 +196,12 @@ def test_datapackage_json_describes_the_package(alice, alice_client, post_export
     # first image 2024-10-15 12:00 CDT, last (the blank-by-invalid one) 2024-10-19 in America/Chicago
     assert package["temporal"] == {"start": "2024-10-15", "end": "2024-10-19"}
     assert package["taxonomic"] == [
-        {"scientificName": "Canis latrans", "taxonRank": "species", "vernacularNames": {"eng": "coyote"}},
+        {
+            "scientificName": "Canis latrans",
+            "taxonID": "https://www.gbif.org/species/5219153",
+            "taxonRank": "species",
+            "vernacularNames": {"eng": "coyote"},
+        },
         {
             "scientificName": "Odocoileus virginianus",
             "taxonID": "https://www.gbif.org/species/2440965",
