@@ -149,8 +149,10 @@ class BulkSession:
 
     def written(self, rows):
         """`rows` stored (and committed) so far in this session; refreshes the statistics when due."""
-        size = self.rows_before + rows if self.sqlite else 0
-        if not self.sqlite or rows < STATISTICS_MIN_ROWS or size < 2 * self.analysed:
+        if not self.sqlite:
+            return
+        size = self.rows_before + rows
+        if rows < STATISTICS_MIN_ROWS or size < 2 * self.analysed:
             return
         with self.connection.cursor() as cursor:
             for table in self.tables:

@@ -4,9 +4,9 @@ The format readers (detections.megadetector, detections.speciesnet) turn a resul
 ``Conversion``: ingest items plus everything they did not import and why. Nothing is written
 until the whole document has been read and every location it needs is known (validation first: a
 refused file changes nothing, not even locations). ``import_conversion`` then stores the images
-500 at a time (5,000 a transaction) through the same validated ingest as POST /api/images/batch; for an image stored
-already it updates the model's labels (never a reviewer's correction) when the new output says
-something else, e.g. a classifier run after a detector-only import.
+500 at a time, 5,000 a transaction, through the same validated ingest as POST /api/images/batch;
+for an image stored already it updates the model's labels (never a reviewer's correction) when the
+new output says something else, e.g. a classifier run after a detector-only import.
 """
 
 import json
