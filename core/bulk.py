@@ -12,14 +12,20 @@ passed as it is (checked a column at a time); any other value goes through the f
 primary keys must be set beforehand (UUIDs with a default): no ids are read back. No signals are sent
 (as with bulk_create). COPY bypasses Django's execute wrappers, so the data version is marked here
 (core.data_version.written), as the wrapper would have done.
+
+``Unsaved(model)`` makes the instances themselves: what ``model(**values)`` gives, about ten times
+faster (an import builds 200,000 of them; Model.__init__ walks every field for each).
 """
 
+import gc
 import uuid
 from contextlib import suppress
 from datetime import datetime
 from operator import attrgetter
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 
 from core import data_version
@@ -37,6 +43,51 @@ PLAIN = {
     "FloatField": float,
     "BooleanField": bool,
 }
+
+
+class Unsaved:
+    """``Unsaved(model)(**values)`` -> an unsaved instance, as ``model(**values)`` would make it.
+
+    The defaults are taken once (a callable default, e.g. uuid4, is called for each instance); values
+    are given by attribute name (``location_id``) or, for a foreign key, as the related object
+    (``location``, cached on the instance as the descriptor would). Only concrete, non-generated
+    fields are taken. When a receiver listens to the model's pre_init or post_init signals the model's
+    own constructor is used, so that it sees every instance.
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self.fields = None
+
+    def _learn(self):
+        fields = [f for f in self.model._meta.concrete_fields if not f.generated]
+        self.fields = {f.attname for f in fields}
+        self.relations = {f.name: (f.attname, f.target_field.attname) for f in fields if f.is_relation}
+        self.static = {f.attname: f.get_default() for f in fields if not (f.has_default() and callable(f.default))}
+        self.made = [(f.attname, f.default) for f in fields if f.has_default() and callable(f.default)]
+
+    def __call__(self, **values):
+        model = self.model
+        if pre_init.has_listeners(model) or post_init.has_listeners(model):
+            return model(**values)
+        if self.fields is None:
+            self._learn()
+        instance = model.__new__(model)
+        state = instance._state = ModelState()
+        data = instance.__dict__
+        data.update(self.static)
+        for attname, make in self.made:
+            data[attname] = make()
+        for name, value in values.items():
+            if name in self.relations:
+                attname, target = self.relations[name]
+                data[attname] = None if value is None else getattr(value, target)
+                state.fields_cache[name] = value
+            elif name in self.fields:
+                data[name] = value
+            else:
+                raise TypeError(f"{model.__name__} has no field '{name}'.")
+        return instance
 
 
 def insert_objects(model, objects, connection=None):
@@ -124,6 +175,11 @@ class BulkSession:
     SQLite's planner takes ``deer_id IS NULL`` for a selective test and scans every unassigned
     detection where 500 primary keys would do; after a big import every statement is misjudged so.
     PostgreSQL's autovacuum analyses growing tables by itself: nothing to do there.
+
+    On every database the objects alive when the session starts (the application's modules, models,
+    settings) are frozen out of Python's garbage collector for its length (gc.freeze): the oldest
+    generation's collections, run again and again as the import makes and drops its rows' objects,
+    then walk only what the import made.
     """
 
     def __init__(self, *models_, connection=None):
@@ -133,6 +189,7 @@ class BulkSession:
         self.cache_size = None
 
     def __enter__(self):
+        gc.freeze()
         if self.sqlite:
             with self.connection.cursor() as cursor:
                 cursor.execute("PRAGMA cache_size")
@@ -143,6 +200,7 @@ class BulkSession:
         return self
 
     def __exit__(self, *exc_info):
+        gc.unfreeze()
         if self.cache_size is not None:
             with suppress(DatabaseError), self.connection.cursor() as cursor:  # a broken connection is closed anyway
                 cursor.execute(f"PRAGMA cache_size = {int(self.cache_size)}")

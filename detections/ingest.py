@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_datetime
 from django.utils.text import get_valid_filename, slugify
 
-from core.bulk import insert_objects
+from core.bulk import Unsaved, insert_objects
 from core.timeutil import outside_supported
 from core.vocabulary import CLASSIFICATIONS, unknown_class
 from detections import imaging, selectors
@@ -28,6 +28,7 @@ DUPLICATE_IOU = 0.5
 # What a pipeline said, stored as given on each detection (detections.pipeline)
 MODEL_FIELDS = ("model_label", "classifier_score", "detector_model", "classifier_model")
 MAX_BATCH_IMAGES = 500
+new_image, new_detection = Unsaved(Image), Unsaved(Detection)  # what Image(...), Detection(...) make
 
 
 class EmbeddingDimensions:
@@ -181,7 +182,7 @@ def build_detections(specs, probe, dimensions, prefix=""):
     detections = []
     for index, spec in enumerate(specs):
         here = key(prefix, f"detections.{index}")
-        detection = Detection(
+        detection = new_detection(
             confidence=float(spec["confidence"]),
             classification=str(spec["classification"]).lower(),
             **{name: spec[name] for name in MODEL_FIELDS if spec.get(name) is not None},
@@ -259,11 +260,12 @@ def resolve_under_image_root(relative, field_name, folders=None):
         path = os.path.join(folders[folder], name)
         if os.path.islink(path):
             path = os.path.realpath(path)
-    if path != root and not path.startswith(root.rstrip(os.sep) + os.sep):
+    inside = root.rstrip(os.sep) + os.sep
+    if path != root and not path.startswith(inside):
         raise ValidationError({field_name: f"'{text}' is outside the image root."})
     if not os.path.isfile(path):
         raise ValidationError({field_name: f"No file '{text}' under the image root."})
-    return Path(path), Path(path).relative_to(root).as_posix()
+    return path, path[len(inside) :].replace(os.sep, "/")
 
 
 def _remove_if_orphan(relative):
@@ -271,9 +273,9 @@ def _remove_if_orphan(relative):
         (Path(settings.IMAGE_ROOT) / relative).unlink(missing_ok=True)
 
 
-def _new_image(location, relative, filename, probe, taken_at):
-    image = Image(
-        location_id=location.pk,
+def _new_image(location, relative, filename, probe, taken_at, models=None):
+    return new_image(
+        location=location,
         file=relative,
         filename=filename[:255],
         sha256=probe.sha256,
@@ -282,9 +284,8 @@ def _new_image(location, relative, filename, probe, taken_at):
         taken_at=taken_at,
         exif=probe.exif,
         status=Image.Status.COMPLETED,
+        **(models or {}),
     )
-    image.location = location
-    return image
 
 
 def _attach(detections, image):
@@ -409,6 +410,7 @@ def images_ingest_batch(items, probed=None):
         if when is None or detection_errors:
             results.append(None)
             continue
+        models = {name: item.get(name) or "" for name in ("detector_model", "classifier_model")}
         if probe.sha256 in existing:  # validated like a new one, then left as it is (the caller may relabel)
             results.append(
                 {
@@ -416,13 +418,11 @@ def images_ingest_batch(items, probed=None):
                     "created": False,
                     "detection_ids": [],
                     "built": {d.bbox: d for d in detections},
-                    "models": {name: item.get(name) or "" for name in ("detector_model", "classifier_model")},
+                    "models": models,
                 }
             )
             continue
-        image = _new_image(location, relative, os.path.basename(relative), probe, when)
-        image.detector_model = item.get("detector_model") or ""
-        image.classifier_model = item.get("classifier_model") or ""
+        image = _new_image(location, relative, os.path.basename(relative), probe, when, models)
         _attach(detections, image)
         new_images.append(image)
         new_detections.extend(detections)

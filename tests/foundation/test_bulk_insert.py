@@ -157,3 +157,76 @@ def test_a_session_changes_nothing_on_postgresql_but_works_everywhere():
         deer_sightings(loc, 3)
         session.written(3)
     assert Detection.objects.count() == 3
+
+
+def field_values(instance):
+    return {
+        field.attname: getattr(instance, field.attname)
+        for field in type(instance)._meta.concrete_fields
+        if not field.generated and field.attname != "id"
+    }
+
+
+def test_unsaved_makes_what_the_model_constructor_makes(django_assert_num_queries):
+    loc = factories.location()
+    image_values = {
+        "location": loc,
+        "file": "x/c.jpg",
+        "filename": "c.jpg",
+        "sha256": "c" * 64,
+        "width": 640,
+        "height": 480,
+        "taken_at": datetime(2024, 10, 15, 6, 30, tzinfo=UTC),
+        "exif": {"Orientation": 6},
+        "detector_model": "md_v5a",
+    }
+    quick, slow = bulk.Unsaved(Image)(**image_values), Image(**image_values)
+    assert field_values(quick) == field_values(slow)
+    detection_values = {"location": loc, "confidence": 0.5, "classification": "animal", "bbox_x": 3}
+    quick, slow = bulk.Unsaved(Detection)(**detection_values), Detection(**detection_values)
+    assert field_values(quick) == field_values(slow)
+    assert quick.location_id == loc.pk and quick.is_valid is True and quick.correction_notes == ""
+    with django_assert_num_queries(0):
+        assert quick.location is loc  # the related object is cached as the descriptor caches it
+    assert quick._state.adding and quick._state.db is None
+
+
+def test_unsaved_calls_a_callable_default_for_each_instance_and_saves_like_any_instance():
+    loc = factories.location()
+    make = bulk.Unsaved(Image)
+    first, second = (
+        make(
+            location=loc,
+            file=f"x/{n}.jpg",
+            filename=f"{n}.jpg",
+            sha256=n * 64,
+            width=4,
+            height=3,
+            taken_at=datetime(2024, 10, 15, tzinfo=UTC),
+        )
+        for n in "de"
+    )
+    assert first.id != second.id and first.exif == {} and first.exif is not second.exif
+    first.save()
+    assert Image.objects.get(pk=first.pk).location == loc and Image.objects.get(pk=first.pk).status == "completed"
+
+
+def test_unsaved_refuses_what_is_not_a_field():
+    with pytest.raises(TypeError, match="no field 'colour'"):
+        bulk.Unsaved(Detection)(colour="red")
+
+
+def test_unsaved_lets_init_signal_receivers_see_every_instance():
+    from django.db.models.signals import post_init
+
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=Detection)
+    try:
+        made = bulk.Unsaved(Detection)(confidence=0.5, classification="animal")
+    finally:
+        post_init.disconnect(receiver, sender=Detection)
+    assert seen == [made]
