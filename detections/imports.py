@@ -13,7 +13,7 @@ from django.db import transaction
 from redis.exceptions import RedisError
 
 from core import runner
-from detections import megadetector, pipeline, speciesnet
+from detections import megadetector, pipeline, results_file, speciesnet
 from detections.labels import LabelMap
 from detections.models import PipelineImport
 
@@ -91,7 +91,7 @@ def reader(file_format, path, options, label_map):
     module, key = (
         (speciesnet, "predictions") if file_format == PipelineImport.Format.SPECIESNET else (megadetector, "images")
     )
-    document = pipeline.open_results(path, key, PipelineImport.Format(file_format).label)
+    document = results_file.open_results(path, key, PipelineImport.Format(file_format).label)
     return lambda conversion: module.items(document(), conversion, **settings_)
 
 

@@ -24,16 +24,8 @@ An optional embeddings file ``{"model": "<name>", "items": [{"file", "detection"
 gives vectors by image file and detection position (in the MegaDetector file, before filtering).
 """
 
-from detections.pipeline import (
-    Conversion,
-    Entries,
-    FormatError,
-    Labeller,
-    check_threshold,
-    is_number,
-    load_json,
-    relative_path,
-)
+from detections.pipeline import Conversion, FormatError, Labeller, check_threshold, is_number, relative_path
+from detections.results_file import Entries, load_json
 
 __all__ = ["FormatError", "convert", "load_json", "read_embeddings"]
 

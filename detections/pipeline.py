@@ -3,28 +3,25 @@
 The format readers (detections.megadetector, detections.speciesnet) turn a results document into a
 ``Conversion``: ingest items plus everything they did not import and why. Nothing is written
 until the whole document has been read and every location it needs is known (validation first: a
-refused file changes nothing, not even locations). ``import_conversion`` then stores the images
+refused file changes nothing, not even locations). ``import_stream`` then stores the images
 500 at a time, 5,000 a transaction, through the same validated ingest as POST /api/images/batch;
 for an image stored already it updates the model's labels (never a reviewer's correction) when the
 new output says something else, e.g. a classifier run after a detector-only import.
 """
 
-import json
 import multiprocessing
 import os
 import pickle
 import re
 import tempfile
-from collections import Counter
+from collections import Counter, deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import PurePosixPath
 
-import ijson
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from ijson.common import ObjectBuilder
 
 from core.bulk import BulkSession
 from core.vocabulary import CLASSIFICATIONS
@@ -34,7 +31,6 @@ from detections.labels import LabelMap
 from detections.models import Detection, Image, Location
 from detections.selectors import location_by_reference
 
-MAX_NESTING = 64  # a results file is a few levels deep; far deeper is hostile and slow to even parse
 MODEL_FIELDS = ("classification", "model_label", "classifier_score", "classifier_model", "detector_model")
 WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:/")
 
@@ -75,74 +71,6 @@ class Conversion:
             "classifier_model": self.classifier_model,
             "min_confidence": self.min_confidence,
         }
-
-
-def load_json(path, what):
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-        raise FormatError(f"Cannot read the {what} file {path}: {error}") from None
-
-
-class Entries:
-    """The entries of a results file's list (``images``, ``predictions``), streamed from the file each
-    time it is iterated: memory does not grow with the file."""
-
-    def __init__(self, path, key, what):
-        self.path, self.key, self.what = path, key, what
-
-    def __iter__(self):
-        try:
-            with open(self.path, "rb") as handle:
-                yield from ijson.items(handle, f"{self.key}.item", use_float=True)
-        except (OSError, ijson.JSONError, UnicodeDecodeError, RecursionError) as error:
-            raise FormatError(f"Cannot read the {self.what} file {self.path}: {error}") from None
-
-
-def open_results(path, key, what):
-    """document() -> the results file as a dict whose ``key`` list is streamed (Entries).
-
-    Everything else in the file (``info``, the category tables; small) is read once, wherever it stands
-    in the file (MegaDetector writes ``images`` first); ``key`` is Entries only when it is a list. This
-    first pass also refuses a file nested deeper than MAX_NESTING before anything else reads it: the
-    parser's cost grows with the square of the depth (a 100 KB file 50,000 levels deep took 12 s).
-    """
-    header, builders, current, depth = {}, {}, None, 0
-    try:
-        with open(path, "rb") as handle:
-            for prefix, event, value in ijson.parse(handle, use_float=True):
-                if event in ("start_map", "start_array"):
-                    depth += 1
-                    if depth > MAX_NESTING:
-                        raise FormatError(
-                            f"Cannot read the {what} file {path}: nested more than {MAX_NESTING} levels deep."
-                        )
-                elif event in ("end_map", "end_array"):
-                    depth -= 1
-                if prefix == "":
-                    if event == "map_key":
-                        current = value
-                        builders[current] = None if current == key else ObjectBuilder()
-                    elif event not in ("start_map", "end_map"):
-                        return lambda: value  # a scalar or list at the top: not a results file
-                    continue
-                if current == key:
-                    if prefix == key and event == "start_array":
-                        header[key] = Entries(path, key, what)
-                    elif prefix == key and event != "end_array":
-                        header[key] = value
-                    continue
-                builders[current].event(event, value)
-    except ijson.JSONError:
-        # Not strict JSON; Python's reader also takes NaN and Infinity (which the ingest then rejects per
-        # image, naming the field), so such a file is read whole, the way it always was.
-        document = load_json(path, what)
-        return lambda: document
-    except (OSError, UnicodeDecodeError, RecursionError) as error:
-        raise FormatError(f"Cannot read the {what} file {path}: {error}") from None
-    header.update({name: builder.value for name, builder in builders.items() if builder is not None})
-    return lambda: dict(header)
 
 
 def is_number(value):
@@ -233,8 +161,8 @@ class Labeller:
 
 
 def location_resolver(fixed=None, create_locations=False):
-    """location(item) -> Location; call ``prepare(items)`` first: it refuses unknown folders
-    before anything is written, and ``create()`` makes the missing ones afterwards."""
+    """location(item) -> Location; ``note(item)`` each item and ``check()`` first: it refuses unknown
+    folders before anything is written, and ``create()`` makes the missing ones afterwards."""
     return Locations(fixed, create_locations)
 
 
@@ -248,11 +176,6 @@ class Locations:
         self.create_missing = create
         self.by_folder = {}
         self.missing = []
-
-    def prepare(self, items):
-        for item in items:
-            self.note(item)
-        self.check()
 
     def note(self, item):
         """Learn the location of one item (the validating pass); FormatError when it names none."""
@@ -283,21 +206,6 @@ class Locations:
         return self.fixed or self.by_folder[PurePosixPath(item["folder"]).parts[0]]
 
 
-def import_conversion(conversion, locations, dry_run=False, progress=None):
-    """Store a Conversion; returns totals and the per-image rejections. progress(done, total) per commit.
-
-    A dry run does it all inside one transaction that is rolled back.
-    """
-    locations.prepare(conversion.items)  # refuses before anything is written
-    total = len(conversion.items)
-    if not dry_run:  # a transaction per 5,000 images: the web app writes in between
-        return _store(conversion.items, total, locations, progress)
-    with transaction.atomic():
-        totals = _store(conversion.items, total, locations, progress)
-        transaction.set_rollback(True)
-    return totals
-
-
 def import_stream(read, locations, dry_run=False, progress=None):
     """Import a results file: validate it all, then store it; returns (Conversion, totals).
 
@@ -308,22 +216,24 @@ def import_stream(read, locations, dry_run=False, progress=None):
     results file again. Memory does not grow with the file.
     """
     conversion = Conversion()
-    with tempfile.TemporaryFile(prefix="herdbook-import-") as spool:
-        items = iter(read(conversion))
+    with tempfile.TemporaryFile(prefix="herdbook-import-") as spool, Prober() as prober:
+        items, started = iter(read(conversion)), []
         while chunk := list(islice(items, MAX_BATCH_IMAGES)):
             conversion.total += len(chunk)
             for item in chunk:
                 locations.note(item)
             pickle.dump(chunk, spool, protocol=pickle.HIGHEST_PROTOCOL)
+            if len(started) < PROBE_AHEAD:  # the first files are read while the rest is validated
+                started.append(prober.start(chunk))
         locations.check()
         if progress:
             progress(0, conversion.total)
         spool.seek(0)
-        again = unspool(spool)
+        chunks = probed_chunks(unspool(spool), locations, prober, started)
         if not dry_run:
-            return conversion, _store(again, conversion.total, locations, progress)
+            return conversion, _store(chunks, conversion.total, locations, progress)
         with transaction.atomic():
-            totals = _store(again, conversion.total, locations, progress)
+            totals = _store(chunks, conversion.total, locations, progress)
             transaction.set_rollback(True)
         return conversion, totals
 
@@ -338,15 +248,14 @@ def unspool(spool):
         yield from chunk
 
 
-def _store(items, total, locations, progress):
-    """Store the items, a transaction every TRANSACTION_CHUNKS chunks (SQLite writes each index page
-    a transaction touches once, at its commit: the fewer commits, the fewer times the pages of the
-    random keys are written; the web app writes in between); progress after each commit."""
+def _store(chunks, total, locations, progress):
+    """Store the chunks (probed_chunks), a transaction every TRANSACTION_CHUNKS chunks (SQLite writes
+    each index page a transaction touches once, at its commit: the fewer commits, the fewer times the
+    pages of the random keys are written; the web app writes in between); progress after each commit."""
     totals = {"created": 0, "existing": 0, "detections": 0, "rejected": 0, "relabelled": 0, "rejections": []}
     locations.create()
     done = 0
-    with Prober(total) as prober, BulkSession(Image, Detection) as session:
-        chunks = probed_chunks(items, locations, prober)
+    with BulkSession(Image, Detection) as session:
         while True:
             with transaction.atomic():
                 stored = 0
@@ -362,20 +271,23 @@ def _store(items, total, locations, progress):
 
 
 TRANSACTION_CHUNKS = 10  # chunks of MAX_BATCH_IMAGES (500) images a transaction: 5,000 images
+PROBE_AHEAD = 16  # chunks whose files are being read ahead of the one being stored (8,000 images)
 
 
-def probed_chunks(items, locations, prober):
-    """(chunk, probes()) for each MAX_BATCH_IMAGES items: the files of the next chunk are read (in
-    the Prober's processes) while the caller stores this one."""
-    items, ahead = iter(items), None
+def probed_chunks(items, locations, prober, started=()):
+    """(chunk, probes()) for each MAX_BATCH_IMAGES items, the chunk's items with their Location: the
+    files of the PROBE_AHEAD chunks ahead are read (in the Prober's processes) while the caller stores
+    this one. ``started``: the probes of the first chunks, begun while the file was validated."""
+    items, started, window = iter(items), deque(started), deque()
     while True:
-        chunk = [{**item, "location": locations(item)} for item in islice(items, MAX_BATCH_IMAGES)]
-        started = prober.start(chunk) if chunk else None
-        if ahead is not None:
-            yield ahead
-        if not chunk:
+        while len(window) < PROBE_AHEAD:
+            chunk = [{**item, "location": locations(item)} for item in islice(items, MAX_BATCH_IMAGES)]
+            if not chunk:
+                break
+            window.append((chunk, started.popleft() if started else prober.start(chunk)))
+        if not window:
             return
-        ahead = chunk, started
+        yield window.popleft()
 
 
 PROBE_SLICE = 50  # files a worker process reads per task
@@ -388,16 +300,12 @@ def probe_workers():
 
 class Prober:
     """Reads the image files of the chunks ahead (ingest.probe_files: size, EXIF, hash) in a pool of
-    processes, one a core, while this process writes the chunk before; start(chunk) -> a function
-    returning the chunk's probes. Only the chunk being read and the one being written are in memory.
-    Small imports, and a machine with one core, read the files here, when the chunk is written."""
+    processes, one a core, while this process validates or writes; start(chunk) -> a function returning
+    the chunk's probes. The pool starts once POOL_MIN_IMAGES files have been asked for; the files
+    before, and all of them on a machine with one core, are read here when their chunk is written."""
 
-    def __init__(self, total):
-        workers = probe_workers()
-        self.pool = None
-        if workers > 1 and total >= POOL_MIN_IMAGES:
-            # fork: the workers inherit the settings (IMAGE_ROOT, the size limits) and touch no database
-            self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    def __init__(self):
+        self.pool, self.files = None, 0
 
     def __enter__(self):
         return self
@@ -408,6 +316,11 @@ class Prober:
 
     def start(self, chunk):
         files = [item["file"] for item in chunk]
+        self.files += len(files)
+        workers = probe_workers()
+        if self.pool is None and self.files >= POOL_MIN_IMAGES and workers > 1:
+            # fork: the workers inherit the settings (IMAGE_ROOT, the size limits) and touch no database
+            self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
         if self.pool is None:
             return lambda: probe_files(files)
         futures = [

@@ -17,7 +17,8 @@ classifier-only output (no ``detections``) has no boxes to import and is reporte
 
 import re
 
-from detections.pipeline import Entries, FormatError, Labeller, check_threshold, is_number, relative_path
+from detections.pipeline import FormatError, Labeller, check_threshold, is_number, relative_path
+from detections.results_file import Entries
 
 DEFAULT_THRESHOLD = 0.2
 KNOWN_FORMAT = "20261015"

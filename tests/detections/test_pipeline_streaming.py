@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from detections import megadetector, pipeline
+from detections import megadetector, pipeline, results_file
 from detections.models import Detection, Image, Location
 from tests import factories
 
@@ -87,7 +87,7 @@ def test_broken_json_late_in_the_file_refuses_it_all(tmp_path, folders, small_ch
 
 
 def stream(path, **kwargs):
-    document = pipeline.open_results(path, "images", "MegaDetector")
+    document = results_file.open_results(path, "images", "MegaDetector")
     return pipeline.import_stream(
         lambda conversion: megadetector.items(document(), conversion), pipeline.location_resolver("Hayfield"), **kwargs
     )
@@ -128,17 +128,17 @@ def test_a_deeply_nested_file_is_refused_at_once(tmp_path, folders):
     """50,000 levels inside one entry: refused with the reason, before any entry is read or written."""
     path = tmp_path / "deep.json"
     path.write_text('{"images": [{"file": "Hayfield/IMG_0.JPG", "detections": ' + "[" * 50_000 + "]" * 50_000 + "}]}")
-    with pytest.raises(CommandError, match=f"nested more than {pipeline.MAX_NESTING} levels deep"):
+    with pytest.raises(CommandError, match=f"nested more than {results_file.MAX_NESTING} levels deep"):
         run(str(path), "--create-locations")
     assert Image.objects.count() == 0 and Location.objects.count() == 1
 
 
 def test_nesting_at_the_limit_is_read(tmp_path):
     """The limit refuses depth, not size: a document exactly MAX_NESTING deep is read."""
-    inner = "[" * (pipeline.MAX_NESTING - 2) + "]" * (pipeline.MAX_NESTING - 2)  # under the top map and info
+    inner = "[" * (results_file.MAX_NESTING - 2) + "]" * (results_file.MAX_NESTING - 2)  # under the top map and info
     path = tmp_path / "md.json"
     path.write_text('{"info": {"x": ' + inner + '}, "images": [{"file": "a.jpg"}]}')
-    document = pipeline.open_results(str(path), "images", "MegaDetector")()
+    document = results_file.open_results(str(path), "images", "MegaDetector")()
     assert [entry["file"] for entry in document["images"]] == ["a.jpg"]
 
 
@@ -190,7 +190,7 @@ def test_the_files_are_read_in_other_processes_with_the_same_outcome(tmp_path, s
 def test_the_queries_of_a_chunk_do_not_grow_with_its_images(tmp_path, folders, monkeypatch, chunk):
     """One query for the sha256s stored already, one write a table: the same for 2 images as for 5."""
     monkeypatch.setattr(pipeline, "MAX_BATCH_IMAGES", chunk)
-    document = pipeline.open_results(md_file(tmp_path, [entry(i) for i in range(5)]), "images", "MegaDetector")
+    document = results_file.open_results(md_file(tmp_path, [entry(i) for i in range(5)]), "images", "MegaDetector")
     with CaptureQueriesContext(connection) as queries:
         _, totals = pipeline.import_stream(
             lambda conversion: megadetector.items(document(), conversion), pipeline.location_resolver("Hayfield")
@@ -203,3 +203,17 @@ def test_the_queries_of_a_chunk_do_not_grow_with_its_images(tmp_path, folders, m
     assert len(reads) == chunks
     if connection.vendor == "sqlite":  # COPY does not pass through the captured cursor
         assert len(writes) == 2 * chunks
+
+
+def test_a_file_with_bare_nan_imports_the_rest_and_names_what_it_refused(tmp_path, folders, small_chunks):
+    """Python's json writes NaN and Infinity bare; the file is streamed all the same and the images
+    holding them are refused by name (the others are imported)."""
+    entries = [entry(i) for i in range(5)]
+    entries[1]["detections"][0]["conf"] = float("nan")
+    entries[3]["detections"][0]["bbox"][0] = float("inf")
+    path = md_file(tmp_path, entries)
+    assert "NaN" in open(path).read() and "Infinity" in open(path).read()
+    out, err = run(path, "--location", "Hayfield")
+    assert "imported 3 images" in out and "2 rejected" in out
+    assert "IMG_1.JPG" in err and "IMG_3.JPG" in err and "finite" in err
+    assert sorted(Image.objects.values_list("filename", flat=True)) == ["IMG_0.JPG", "IMG_2.JPG", "IMG_4.JPG"]

@@ -11,7 +11,7 @@ again skips images already stored; newer classifier output for them updates the 
 from django.core.management.base import BaseCommand, CommandError
 
 from core.vocabulary import CLASSIFICATIONS
-from detections import megadetector, pipeline
+from detections import megadetector, pipeline, results_file
 from detections.labels import LabelMap, LabelMapError
 
 
@@ -63,8 +63,8 @@ class Command(BaseCommand):
         """read(conversion) -> the file's ingest items, streamed from the file."""
         embeddings = None
         if options.get("embeddings"):
-            embeddings = megadetector.read_embeddings(pipeline.load_json(options["embeddings"], "embeddings"))
-        document = pipeline.open_results(options["results"], "images", self.what)
+            embeddings = megadetector.read_embeddings(results_file.load_json(options["embeddings"], "embeddings"))
+        document = results_file.open_results(options["results"], "images", self.what)
         settings = {"embeddings": embeddings, "label_map": label_map, **self.settings(options)}
         return lambda conversion: megadetector.items(document(), conversion, **settings)
 

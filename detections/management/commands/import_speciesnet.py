@@ -4,7 +4,7 @@ Registers the images of a SpeciesNet run (``run_model.py --predictions_json``; f
 IMAGE_ROOT) with their boxes and the ensemble's species, like import_megadetector.
 """
 
-from detections import pipeline, speciesnet
+from detections import results_file, speciesnet
 from detections.management.commands import import_megadetector
 
 
@@ -13,6 +13,6 @@ class Command(import_megadetector.Command):
     what = "SpeciesNet"
 
     def reader(self, options, label_map):
-        document = pipeline.open_results(options["results"], "predictions", self.what)
+        document = results_file.open_results(options["results"], "predictions", self.what)
         settings = {"label_map": label_map, **self.settings(options)}
         return lambda conversion: speciesnet.items(document(), conversion, **settings)
