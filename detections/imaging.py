@@ -129,8 +129,8 @@ def probe_path(path, field_name="file"):
     pixels are decoded when its thumbnail is made. A PNG goes through probe() (checksums verified,
     pixels decoded).
     """
-    with open(path, "rb") as handle:
-        data = handle.read(max_bytes() + 1)
+    with open(path, "rb") as handle:  # its size, or one byte over the limit (read(limit) would allocate it)
+        data = handle.read(min(os.fstat(handle.fileno()).st_size, max_bytes()) + 1)
     if data[:8] == b"\x89PNG\r\n\x1a\n" or len(data) > max_bytes():
         return probe(io.BytesIO(data), field_name)
     if not data:

@@ -14,7 +14,7 @@ import os
 import pickle
 import re
 import tempfile
-from collections import Counter, deque
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
@@ -216,24 +216,22 @@ def import_stream(read, locations, dry_run=False, progress=None):
     results file again. Memory does not grow with the file.
     """
     conversion = Conversion()
-    with tempfile.TemporaryFile(prefix="herdbook-import-") as spool, Prober() as prober:
-        items, started = iter(read(conversion)), []
+    with tempfile.TemporaryFile(prefix="herdbook-import-") as spool:
+        items = iter(read(conversion))
         while chunk := list(islice(items, MAX_BATCH_IMAGES)):
             conversion.total += len(chunk)
             for item in chunk:
                 locations.note(item)
             pickle.dump(chunk, spool, protocol=pickle.HIGHEST_PROTOCOL)
-            if len(started) < PROBE_AHEAD:  # the first files are read while the rest is validated
-                started.append(prober.start(chunk))
         locations.check()
         if progress:
             progress(0, conversion.total)
         spool.seek(0)
-        chunks = probed_chunks(unspool(spool), locations, prober, started)
+        again = unspool(spool)
         if not dry_run:
-            return conversion, _store(chunks, conversion.total, locations, progress)
+            return conversion, _store(again, conversion.total, locations, progress)
         with transaction.atomic():
-            totals = _store(chunks, conversion.total, locations, progress)
+            totals = _store(again, conversion.total, locations, progress)
             transaction.set_rollback(True)
         return conversion, totals
 
@@ -248,14 +246,15 @@ def unspool(spool):
         yield from chunk
 
 
-def _store(chunks, total, locations, progress):
-    """Store the chunks (probed_chunks), a transaction every TRANSACTION_CHUNKS chunks (SQLite writes
-    each index page a transaction touches once, at its commit: the fewer commits, the fewer times the
-    pages of the random keys are written; the web app writes in between); progress after each commit."""
+def _store(items, total, locations, progress):
+    """Store the items, a transaction every TRANSACTION_CHUNKS chunks (SQLite writes each index page
+    a transaction touches once, at its commit: the fewer commits, the fewer times the pages of the
+    random keys are written; the web app writes in between); progress after each commit."""
     totals = {"created": 0, "existing": 0, "detections": 0, "rejected": 0, "relabelled": 0, "rejections": []}
     locations.create()
     done = 0
-    with BulkSession(Image, Detection) as session:
+    with Prober(total) as prober, BulkSession(Image, Detection) as session:
+        chunks = probed_chunks(items, locations, prober)
         while True:
             with transaction.atomic():
                 stored = 0
@@ -271,23 +270,20 @@ def _store(chunks, total, locations, progress):
 
 
 TRANSACTION_CHUNKS = 10  # chunks of MAX_BATCH_IMAGES (500) images a transaction: 5,000 images
-PROBE_AHEAD = 16  # chunks whose files are being read ahead of the one being stored (8,000 images)
 
 
-def probed_chunks(items, locations, prober, started=()):
-    """(chunk, probes()) for each MAX_BATCH_IMAGES items, the chunk's items with their Location: the
-    files of the PROBE_AHEAD chunks ahead are read (in the Prober's processes) while the caller stores
-    this one. ``started``: the probes of the first chunks, begun while the file was validated."""
-    items, started, window = iter(items), deque(started), deque()
+def probed_chunks(items, locations, prober):
+    """(chunk, probes()) for each MAX_BATCH_IMAGES items: the files of the next chunk are read (in
+    the Prober's processes) while the caller stores this one."""
+    items, ahead = iter(items), None
     while True:
-        while len(window) < PROBE_AHEAD:
-            chunk = [{**item, "location": locations(item)} for item in islice(items, MAX_BATCH_IMAGES)]
-            if not chunk:
-                break
-            window.append((chunk, started.popleft() if started else prober.start(chunk)))
-        if not window:
+        chunk = [{**item, "location": locations(item)} for item in islice(items, MAX_BATCH_IMAGES)]
+        started = prober.start(chunk) if chunk else None
+        if ahead is not None:
+            yield ahead
+        if not chunk:
             return
-        yield window.popleft()
+        ahead = chunk, started
 
 
 PROBE_SLICE = 50  # files a worker process reads per task
@@ -300,12 +296,16 @@ def probe_workers():
 
 class Prober:
     """Reads the image files of the chunks ahead (ingest.probe_files: size, EXIF, hash) in a pool of
-    processes, one a core, while this process validates or writes; start(chunk) -> a function returning
-    the chunk's probes. The pool starts once POOL_MIN_IMAGES files have been asked for; the files
-    before, and all of them on a machine with one core, are read here when their chunk is written."""
+    processes, one a core, while this process writes the chunk before; start(chunk) -> a function
+    returning the chunk's probes. Only the chunk being read and the one being written are in memory.
+    Small imports, and a machine with one core, read the files here, when the chunk is written."""
 
-    def __init__(self):
-        self.pool, self.files = None, 0
+    def __init__(self, total):
+        workers = probe_workers()
+        self.pool = None
+        if workers > 1 and total >= POOL_MIN_IMAGES:
+            # fork: the workers inherit the settings (IMAGE_ROOT, the size limits) and touch no database
+            self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
 
     def __enter__(self):
         return self
@@ -316,11 +316,6 @@ class Prober:
 
     def start(self, chunk):
         files = [item["file"] for item in chunk]
-        self.files += len(files)
-        workers = probe_workers()
-        if self.pool is None and self.files >= POOL_MIN_IMAGES and workers > 1:
-            # fork: the workers inherit the settings (IMAGE_ROOT, the size limits) and touch no database
-            self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
         if self.pool is None:
             return lambda: probe_files(files)
         futures = [

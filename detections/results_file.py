@@ -19,6 +19,7 @@ from detections.import_errors import FormatError
 
 MAX_NESTING = 64  # a results file is a few levels deep; far deeper is hostile and slow to even parse
 NOT_NUMBERS = {b"NaN": math.nan, b"Infinity": math.inf, b"-Infinity": -math.inf}
+LONGEST = max(map(len, NOT_NUMBERS))
 MARK = "\x00"  # starts a marked string: "\u0000NaN" in the JSON text
 MARKED = {MARK + word.decode(): value for word, value in NOT_NUMBERS.items()}
 READ_SIZE = 64 * 1024
@@ -80,7 +81,7 @@ class PlainJSON:
             if word is not None:
                 out.append(json.dumps(MARK + word.decode()).encode())
                 position = start + len(word)
-            elif not end and any(w.startswith(data[start:]) for w in NOT_NUMBERS):
+            elif not end and len(data) - start < LONGEST and any(w.startswith(data[start:]) for w in NOT_NUMBERS):
                 return b"".join(out), data[start:]  # a word may be cut by the end of this block
             else:
                 out.append(data[start : start + 1])  # a minus sign, or a letter the parser refuses
