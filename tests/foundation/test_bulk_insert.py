@@ -230,3 +230,14 @@ def test_unsaved_lets_init_signal_receivers_see_every_instance():
     finally:
         post_init.disconnect(receiver, sender=Detection)
     assert seen == [made]
+
+
+def test_unsaved_does_not_run_the_model_constructor(monkeypatch):
+    """The point of it: no receiver listens, so Model.__init__ is never called."""
+
+    def refuse(self, *args, **kwargs):
+        raise AssertionError("Model.__init__ ran")
+
+    monkeypatch.setattr(Detection, "__init__", refuse)
+    made = bulk.Unsaved(Detection)(confidence=0.5, classification="animal")
+    assert (made.confidence, made.classification, made.is_reviewed) == (0.5, "animal", False)
