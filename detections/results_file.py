@@ -110,11 +110,8 @@ class Entries:
     def __iter__(self):
         try:
             with open(self.path, "rb") as handle:
-                if not self.plain:
-                    yield from ijson.items(handle, f"{self.key}.item", use_float=True)
-                    return
-                for entry in ijson.items(PlainJSON(handle), f"{self.key}.item", use_float=True):
-                    yield restore(entry)
+                entries = ijson.items(PlainJSON(handle) if self.plain else handle, f"{self.key}.item", use_float=True)
+                yield from map(restore, entries) if self.plain else entries
         except (OSError, ijson.JSONError, UnicodeDecodeError, RecursionError) as error:
             raise FormatError(f"Cannot read the {self.what} file {self.path}: {error}") from None
 
